@@ -1,0 +1,90 @@
+import { DigestMismatchError, LayerFormatError, UnsupportedMediaTypeError } from '../errors.ts';
+import { Sha256, type Digest } from '../oci/digest.ts';
+import type { Descriptor } from '../oci/manifest.ts';
+import { layerCompression } from '../oci/media-types.ts';
+import type { BatchWriter } from '../store/batch-writer.ts';
+import type { Db } from '../store/db.ts';
+import { FileSink } from '../store/file-store.ts';
+import type { LayerEntry, SnapshotRecord } from '../store/snapshot-types.ts';
+import { decompress } from '../unpack/decompress.ts';
+import { readLayerEntries } from '../unpack/layer-entries.ts';
+import type { MergedTree } from '../unpack/merged-tree.ts';
+import { readTar } from '../unpack/tar-reader.ts';
+import { WASM_ARTIFACT_PATH } from './wasm-artifact.ts';
+
+export interface UnpackLimits {
+  /** Most bytes one layer may expand to. */
+  readonly maxLayerBytes: number;
+}
+
+async function* tap(src: AsyncIterable<Uint8Array>, f: (c: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  for await (const c of src) {
+    f(c);
+    yield c;
+  }
+}
+
+/**
+ * Streams one layer blob through digest check, decompression, DiffID check and tar reading
+ * into a snapshot record, storing file contents on the way. `tree` (the lower layers, merged)
+ * receives the layer, which is where hostile entries are refused. Nothing is committed here.
+ */
+export async function unpackLayer(
+  db: Db,
+  writer: BatchWriter,
+  bytes: AsyncIterable<Uint8Array>,
+  desc: Descriptor,
+  diffId: Digest,
+  chainId: Digest,
+  parent: Digest | undefined,
+  tree: MergedTree,
+  limits: UnpackLimits,
+): Promise<SnapshotRecord> {
+  const compression = layerCompression(desc.mediaType);
+  if (!compression) throw new UnsupportedMediaTypeError(`unsupported layer media type: ${desc.mediaType}`);
+  const blobHash = await Sha256.create();
+  let blobSize = 0;
+  const counted = tap(bytes, (c) => {
+    blobHash.update(c);
+    blobSize += c.byteLength;
+  });
+  // The unpack side may stop reading early (a corrupt layer); this shield keeps the source
+  // open so the rest can still be hashed to tell a corrupt download from a corrupt image.
+  const source = counted[Symbol.asyncIterator]();
+  const shielded: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({ next: () => source.next(), return: async () => ({ done: true, value: undefined }) }),
+  };
+  const sink = new FileSink(db, writer);
+  let entries: LayerEntry[];
+  let size: number;
+  let diffActual: Digest;
+  try {
+    if (compression === 'wasm') {
+      let n = 0;
+      const sha = await sink.write(desc.size, tap(shielded, (c) => (n += c.byteLength)));
+      entries = [{ path: WASM_ARTIFACT_PATH, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: n, sha }];
+      size = n;
+      diffActual = `sha256:${sha}` as Digest;
+    } else {
+      const diffHash = await Sha256.create();
+      const tarBytes = tap(decompress(shielded, compression, limits.maxLayerBytes), (c) => diffHash.update(c));
+      ({ entries, size } = await readLayerEntries(readTar(tarBytes), sink));
+      // Drain what follows the end-of-archive blocks so both digests cover the whole blob.
+      for await (const _ of tarBytes);
+      diffActual = diffHash.digest();
+    }
+  } catch (e) {
+    if (!(e instanceof LayerFormatError)) throw e;
+    for (let r = await source.next(); !r.done; r = await source.next());
+    const actual = blobHash.digest();
+    if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual, `layer ${desc.digest}`);
+    throw e;
+  }
+  const blobDigest = blobHash.digest();
+  if (blobDigest !== desc.digest) throw new DigestMismatchError(desc.digest, blobDigest, `layer ${desc.digest}`);
+  if (blobSize !== desc.size) throw new DigestMismatchError(desc.digest, blobDigest, `layer ${desc.digest} (size ${blobSize} != ${desc.size})`);
+  if (diffActual !== diffId) throw new DigestMismatchError(diffId, diffActual, `uncompressed layer ${desc.digest} (DiffID)`);
+  tree.apply(entries);
+  await sink.finish();
+  return { chainId, diffId, ...(parent ? { parent } : {}), entries, size, createdAt: Date.now() };
+}

@@ -1,0 +1,74 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Digest } from '../oci/digest.ts';
+import type { SnapshotRecord } from './snapshot-types.ts';
+import type { ImageRecord } from './image-types.ts';
+
+/** A verified, complete blob in the content store; its bytes live in `blobChunks`. */
+export interface BlobRecord {
+  readonly digest: Digest;
+  readonly size: number;
+  readonly mediaType: string;
+  readonly chunkSize: number;
+  readonly chunks: number;
+  readonly createdAt: number;
+}
+
+/** A download in progress: the first `chunks` full chunks of `digest` are in `blobChunks`. */
+export interface IngestRecord {
+  readonly digest: Digest;
+  readonly chunks: number;
+  readonly chunkSize: number;
+  readonly updatedAt: number;
+}
+
+/** Where one file's contents are: a slice of a pack, or its own chunk records. */
+export type FileLocation =
+  | { readonly pack: string; readonly offset: number }
+  | { readonly chunks: string; readonly count: number };
+
+export interface FileRecord {
+  /** sha256 of the contents, hex. */
+  readonly sha: string;
+  readonly size: number;
+  readonly loc: FileLocation;
+  /** The pack, duplicated at top level so it can be indexed. */
+  readonly pack?: string;
+}
+
+export interface TagRecord {
+  /** Canonical `registry/repository:tag`. */
+  readonly name: string;
+  readonly image: Digest;
+}
+
+export interface EngineDB extends DBSchema {
+  blobs: { key: string; value: BlobRecord };
+  blobChunks: { key: [string, number]; value: Uint8Array };
+  ingests: { key: string; value: IngestRecord };
+  files: { key: string; value: FileRecord; indexes: { pack: string } };
+  fileData: { key: string; value: Uint8Array };
+  snapshots: { key: string; value: SnapshotRecord };
+  images: { key: string; value: ImageRecord };
+  tags: { key: string; value: TagRecord; indexes: { image: string } };
+}
+
+export type Db = IDBPDatabase<EngineDB>;
+
+export const DB_VERSION = 1;
+
+export function openEngineDb(name: string): Promise<Db> {
+  return openDB<EngineDB>(name, DB_VERSION, {
+    upgrade(db) {
+      db.createObjectStore('blobs', { keyPath: 'digest' });
+      db.createObjectStore('blobChunks');
+      db.createObjectStore('ingests', { keyPath: 'digest' });
+      const files = db.createObjectStore('files', { keyPath: 'sha' });
+      files.createIndex('pack', 'pack');
+      db.createObjectStore('fileData');
+      db.createObjectStore('snapshots', { keyPath: 'chainId' });
+      db.createObjectStore('images', { keyPath: 'id' });
+      const tags = db.createObjectStore('tags', { keyPath: 'name' });
+      tags.createIndex('image', 'image');
+    },
+  });
+}

@@ -1,0 +1,134 @@
+import { Sha256 } from '../oci/digest.ts';
+import type { BatchWriter } from './batch-writer.ts';
+import type { Db, FileRecord } from './db.ts';
+
+/** Files up to this size are packed together; larger ones get chunk records of their own. */
+export const PACK_FILE_MAX = 256 << 10;
+const PACK_TARGET = 4 << 20;
+export const FILE_CHUNK = 1 << 20;
+
+interface PendingFile {
+  readonly sha: string;
+  readonly size: number;
+  readonly offset: number;
+}
+
+/**
+ * Writes file contents into the store, keyed by sha256, each distinct content once.
+ * Small files are gathered into ~4 MiB pack records (IndexedDB's per-record cost makes
+ * one record per small file several times slower); large files are split into 1 MiB chunks.
+ */
+export class FileSink {
+  private pack = new Uint8Array(PACK_TARGET + PACK_FILE_MAX);
+  private packUsed = 0;
+  private pending: PendingFile[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly writer: BatchWriter,
+  ) {}
+
+  /** Consumes one file's bytes; returns its sha256 (hex). */
+  async write(size: number, body: AsyncIterable<Uint8Array>): Promise<string> {
+    const hash = await Sha256.create();
+    if (size <= PACK_FILE_MAX) {
+      const offset = this.packUsed;
+      for await (const piece of body) {
+        hash.update(piece);
+        this.pack.set(piece, this.packUsed);
+        this.packUsed += piece.byteLength;
+      }
+      const sha = hash.hex();
+      if (this.seen.has(sha)) {
+        this.packUsed = offset;
+      } else {
+        this.seen.add(sha);
+        this.pending.push({ sha, size, offset });
+        if (this.packUsed >= PACK_TARGET) await this.flushPack();
+      }
+      return sha;
+    }
+    const id = `c:${crypto.randomUUID()}`;
+    let count = 0;
+    let buf = new Uint8Array(FILE_CHUNK);
+    let used = 0;
+    for await (const piece of body) {
+      hash.update(piece);
+      let off = 0;
+      while (off < piece.byteLength) {
+        const take = Math.min(FILE_CHUNK - used, piece.byteLength - off);
+        buf.set(piece.subarray(off, off + take), used);
+        used += take;
+        off += take;
+        if (used === FILE_CHUNK) {
+          await this.writer.put('fileData', buf, `${id}:${count++}`, FILE_CHUNK);
+          buf = new Uint8Array(FILE_CHUNK);
+          used = 0;
+        }
+      }
+    }
+    if (used > 0) await this.writer.put('fileData', buf.slice(0, used), `${id}:${count++}`, used);
+    const sha = hash.hex();
+    if (this.seen.has(sha) || (await this.db.getKey('files', sha)) !== undefined) {
+      for (let i = 0; i < count; i++) await this.writer.delete('fileData', `${id}:${i}`);
+    } else {
+      this.seen.add(sha);
+      await this.writer.put('files', { sha, size, loc: { chunks: id, count } });
+    }
+    return sha;
+  }
+
+  /** Queues the current pack, leaving out contents the store already has. */
+  private async flushPack(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const files = this.pending;
+    const packBytes = this.pack;
+    this.pending = [];
+    this.pack = new Uint8Array(PACK_TARGET + PACK_FILE_MAX);
+    this.packUsed = 0;
+    const tx = this.db.transaction('files');
+    const exists = await Promise.all(files.map((f) => tx.store.getKey(f.sha)));
+    const fresh = files.filter((_, i) => exists[i] === undefined);
+    if (fresh.length === 0) return;
+    const total = fresh.reduce((n, f) => n + f.size, 0);
+    const data = new Uint8Array(total);
+    const id = `p:${crypto.randomUUID()}`;
+    const records: FileRecord[] = [];
+    let at = 0;
+    for (const f of fresh) {
+      data.set(packBytes.subarray(f.offset, f.offset + f.size), at);
+      records.push({ sha: f.sha, size: f.size, loc: { pack: id, offset: at }, pack: id });
+      at += f.size;
+    }
+    // Data before records: a record must never point at bytes that are not there yet.
+    await this.writer.put('fileData', data, id, total);
+    for (const rec of records) await this.writer.put('files', rec);
+  }
+
+  /** Queues everything still buffered; the caller drains the writer. */
+  async finish(): Promise<void> {
+    await this.flushPack();
+  }
+}
+
+/** Reads one file's contents back by sha256. */
+export async function readFile(db: Db, sha: string): Promise<Uint8Array | undefined> {
+  const rec = await db.get('files', sha);
+  if (!rec) return undefined;
+  const loc = rec.loc;
+  if ('pack' in loc) {
+    const pack = await db.get('fileData', loc.pack);
+    return pack?.subarray(loc.offset, loc.offset + rec.size);
+  }
+  const tx = db.transaction('fileData');
+  const parts = await Promise.all(Array.from({ length: loc.count }, (_, i) => tx.store.get(`${loc.chunks}:${i}`)));
+  const out = new Uint8Array(rec.size);
+  let at = 0;
+  for (const p of parts) {
+    if (!p) return undefined;
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,9 @@
+import type { Engine } from '../../runtime/engine.ts';
+import type { Harness } from './harness.ts';
+
+declare global {
+  /** The runtime test harness (test/browser/harness.ts), inside Chromium. */
+  const T: Harness;
+  /** The engine a test opened in the page. */
+  var E: Engine;
+}

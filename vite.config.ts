@@ -1,0 +1,46 @@
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { defineConfig, type Connect, type Plugin } from 'vite';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const imagesDir = path.join(here, 'demo', 'public', 'images');
+
+/**
+ * Serves the built-in image layouts byte for byte. Vite's static server would guess a
+ * Content-Type from the extension-less blob names and may compress them on the fly.
+ */
+function imageLayouts(): Plugin {
+  const serve: Connect.NextHandleFunction = (req, res, next) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (!url.pathname.startsWith('/images/')) return next();
+    const file = path.join(imagesDir, decodeURIComponent(url.pathname.slice('/images/'.length)));
+    if (!file.startsWith(imagesDir + path.sep)) return next();
+    let size: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) return next();
+      size = st.size;
+    } catch {
+      res.statusCode = 404;
+      return res.end();
+    }
+    res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+    res.setHeader('Content-Length', String(size));
+    res.setHeader('Cache-Control', 'no-cache');
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'image-layouts',
+    configureServer: (s) => void s.middlewares.use(serve),
+    configurePreviewServer: (s) => void s.middlewares.use(serve),
+  };
+}
+
+export default defineConfig({
+  root: 'demo',
+  publicDir: 'public',
+  plugins: [imageLayouts()],
+  optimizeDeps: { include: ['idb', 'hash-wasm', 'fzstd', '@xterm/xterm'] },
+  server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true, fs: { allow: [here] } },
+  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+});
