@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mode=${1:---test}
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-packages=(docker-registry skopeo umoci jq curl clang lld wasi-libc libclang-rt-dev-wasm32 openssl busybox-static:i386)
+packages=(docker-registry skopeo umoci jq curl zstd clang lld wasi-libc libclang-rt-dev-wasm32 openssl busybox-static:i386)
 [ "$mode" = --test ] && packages+=(chromium)
 
 missing=()

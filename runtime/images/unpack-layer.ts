@@ -1,5 +1,6 @@
 import { DigestMismatchError, LayerFormatError, UnsupportedMediaTypeError } from '../errors.ts';
-import { Sha256, type Digest } from '../oci/digest.ts';
+import type { Digest } from '../oci/digest.ts';
+import { Sha256Stream } from '../oci/sha256-stream.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { layerCompression } from '../oci/media-types.ts';
 import type { BatchWriter } from '../store/batch-writer.ts';
@@ -42,7 +43,7 @@ export async function unpackLayer(
 ): Promise<SnapshotRecord> {
   const compression = layerCompression(desc.mediaType);
   if (!compression) throw new UnsupportedMediaTypeError(`unsupported layer media type: ${desc.mediaType}`);
-  const blobHash = await Sha256.create();
+  const blobHash = await Sha256Stream.create();
   let blobSize = 0;
   const counted = tap(bytes, (c) => {
     blobHash.update(c);
@@ -66,21 +67,21 @@ export async function unpackLayer(
       size = n;
       diffActual = `sha256:${sha}` as Digest;
     } else {
-      const diffHash = await Sha256.create();
+      const diffHash = await Sha256Stream.create();
       const tarBytes = tap(decompress(shielded, compression, limits.maxLayerBytes), (c) => diffHash.update(c));
       ({ entries, size } = await readLayerEntries(readTar(tarBytes), sink));
       // Drain what follows the end-of-archive blocks so both digests cover the whole blob.
       for await (const _ of tarBytes);
-      diffActual = diffHash.digest();
+      diffActual = await diffHash.digest();
     }
   } catch (e) {
     if (!(e instanceof LayerFormatError)) throw e;
     for (let r = await source.next(); !r.done; r = await source.next());
-    const actual = blobHash.digest();
+    const actual = await blobHash.digest();
     if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual, `layer ${desc.digest}`);
     throw e;
   }
-  const blobDigest = blobHash.digest();
+  const blobDigest = await blobHash.digest();
   if (blobDigest !== desc.digest) throw new DigestMismatchError(desc.digest, blobDigest, `layer ${desc.digest}`);
   if (blobSize !== desc.size) throw new DigestMismatchError(desc.digest, blobDigest, `layer ${desc.digest} (size ${blobSize} != ${desc.size})`);
   if (diffActual !== diffId) throw new DigestMismatchError(diffId, diffActual, `uncompressed layer ${desc.digest} (DiffID)`);

@@ -1,4 +1,5 @@
-import { Sha256 } from '../oci/digest.ts';
+import { digestHex, Sha256 } from '../oci/digest.ts';
+import { Sha256Stream } from '../oci/sha256-stream.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import type { Db, FileRecord } from './db.ts';
 
@@ -31,8 +32,8 @@ export class FileSink {
 
   /** Consumes one file's bytes; returns its sha256 (hex). */
   async write(size: number, body: AsyncIterable<Uint8Array>): Promise<string> {
-    const hash = await Sha256.create();
     if (size <= PACK_FILE_MAX) {
+      const hash = await Sha256.create();
       const offset = this.packUsed;
       for await (const piece of body) {
         hash.update(piece);
@@ -49,6 +50,7 @@ export class FileSink {
       }
       return sha;
     }
+    const hash = await Sha256Stream.create();
     const id = `c:${crypto.randomUUID()}`;
     let count = 0;
     let buf = new Uint8Array(FILE_CHUNK);
@@ -69,7 +71,7 @@ export class FileSink {
       }
     }
     if (used > 0) await this.writer.put('fileData', buf.slice(0, used), `${id}:${count++}`, used);
-    const sha = hash.hex();
+    const sha = digestHex(await hash.digest());
     if (this.seen.has(sha) || (await this.db.getKey('files', sha)) !== undefined) {
       for (let i = 0; i < count; i++) await this.writer.delete('fileData', `${id}:${i}`);
     } else {

@@ -1,5 +1,5 @@
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { DecompressionLimitError, LayerFormatError } from '../errors.ts';
+import { DecompressionLimitError, EngineError, LayerFormatError } from '../errors.ts';
 import type { LayerCompression } from '../oci/media-types.ts';
 import { fromAsyncIterable, iterate } from './streams.ts';
 
@@ -33,9 +33,10 @@ export async function* decompress(
   try {
     for await (const c of iterate(out)) yield limited(c);
   } catch (e) {
-    if (e instanceof DecompressionLimitError) throw e;
-    if (e instanceof TypeError) throw new LayerFormatError(`corrupt or truncated gzip layer: ${e.message}`, { cause: e });
-    throw e;
+    // Errors of the source (registry, abort) pass through the pipe unchanged; anything else
+    // is the inflater's (TypeError in browsers, a zlib Error in Node).
+    if (e instanceof EngineError || (e instanceof DOMException && e.name === 'AbortError')) throw e;
+    throw new LayerFormatError(`corrupt or truncated gzip layer: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -55,7 +56,7 @@ async function* zstdChunks(source: AsyncIterable<Uint8Array>): AsyncGenerator<Ui
     d.push(new Uint8Array(0), true);
     yield* drain();
   } catch (e) {
-    if (e instanceof DecompressionLimitError) throw e;
+    if (e instanceof EngineError || (e instanceof DOMException && e.name === 'AbortError')) throw e;
     throw new LayerFormatError(`corrupt or truncated zstd layer: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -47,7 +47,12 @@ function num(b: Uint8Array, off: number, len: number): number {
 }
 
 function checksumOk(h: Uint8Array): boolean {
-  const stored = num(h, 148, 8);
+  let stored: number;
+  try {
+    stored = num(h, 148, 8);
+  } catch {
+    return false;
+  }
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
   return sum === stored;

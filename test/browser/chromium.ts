@@ -29,6 +29,8 @@ export async function launchChromium(): Promise<BrowserSession> {
     headless: true,
     args: CHROMIUM_ARGS,
   });
+  // tsx/esbuild wrap named functions in __name(); functions passed to page.evaluate need it too.
+  await context.addInitScript('globalThis.__name = (f) => f');
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   return {

@@ -1,6 +1,9 @@
 // Pulls the fixture images from a real registry into real IndexedDB in Chromium.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { loadFixtures, loadTree } from '../fixtures/registry.ts';
+import { makeTar, pushImage } from './image-builder.ts';
 import { launchChromium, openHarness, type BrowserSession } from './chromium.ts';
 
 const registry = inject('registry');
@@ -112,5 +115,22 @@ describe('pull from a real registry', () => {
     if (r.ok) return;
     expect(r.error.name).toBe('PlatformNotFoundError');
     expect(r.error.message).toContain('linux/386');
+  });
+
+  it('unpacks zstd and uncompressed layers', async () => {
+    const tar1 = makeTar([{ name: 'z.txt', data: 'zstd layer\n' }]);
+    const tar2 = makeTar([{ name: 'plain.txt', data: 'plain layer\n' }]);
+    const diff = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    const img = await pushImage(registry, 'formats/zstd-and-tar', [
+      { blob: execFileSync('zstd', ['-q', '-c'], { input: tar1 }), diffId: diff(tar1), mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' },
+      { blob: tar2, diffId: diff(tar2), mediaType: 'application/vnd.oci.image.layer.v1.tar' },
+    ]);
+    const r = await pull(img.ref);
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const texts = await s.page.evaluate(async (ref) => {
+      const t = await T.tree(E, ref);
+      return Promise.all(t.filter((e) => e.type === 'file').map(async (e) => `${e.path}=${await T.fileText(E, e.sha!)}`));
+    }, img.ref);
+    expect(texts).toEqual(['/plain.txt=plain layer\n', '/z.txt=zstd layer\n']);
   });
 });
