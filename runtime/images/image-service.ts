@@ -125,10 +125,11 @@ export class ImageService {
       throw e;
     });
     const before = await this.db.get('images', result.image.id);
-    await this.commit(result.image, ref.tag !== undefined ? [ref] : []);
+    const moved = await this.commit(result.image, ref.tag !== undefined ? [ref] : []);
     this.events.emit('image', 'pull', familiarTagged(ref), { name: familiarTagged(ref) });
-    const fresh = !before || result.stats.fetchedBytes > 0;
-    return { image: await this.summaryOf(result.image.id), digest: result.digest, status: fresh && !before ? 'downloaded' : 'up to date', stats: result.stats };
+    // Docker says "Downloaded newer image" when the name now points somewhere new.
+    const status = !before || moved > 0 ? 'downloaded' : 'up to date';
+    return { image: await this.summaryOf(result.image.id), digest: result.digest, status, stats: result.stats };
   }
 
   /** Drops partial downloads and data of a failed pull, so the store is as it was. */
@@ -136,22 +137,26 @@ export class ImageService {
     await this.lock.withExclusive(() => collectGarbage(this.db, { ingests: true }));
   }
 
-  /** Writes an image record and moves tags to it, in one transaction. */
-  private async commit(image: ImageRecord, tags: readonly Reference[]): Promise<void> {
+  /** Writes an image record and moves tags to it, in one transaction; returns how many tags changed. */
+  private async commit(image: ImageRecord, tags: readonly Reference[]): Promise<number> {
     const tx = this.db.transaction(['images', 'tags'], 'readwrite');
     const images = tx.objectStore('images');
     const existing = await images.get(image.id);
     const repoDigests = [...new Set([...(existing?.repoDigests ?? []), ...image.repoDigests])];
     await images.put({ ...image, repoDigests, createdAt: existing?.createdAt ?? image.createdAt });
     const untagged: string[] = [];
+    let changed = 0;
     for (const t of tags) {
       const key = tagKey(t);
       const old = await tx.objectStore('tags').get(key);
-      if (old && old.image !== image.id) untagged.push(old.image);
+      if (old?.image === image.id) continue;
+      changed++;
+      if (old) untagged.push(old.image);
       await tx.objectStore('tags').put({ name: key, image: image.id });
     }
     await tx.done;
     for (const id of untagged) this.events.emit('image', 'untag', id, {});
+    return changed;
   }
 
   async list(opts: { all?: boolean; danglingOnly?: boolean; reference?: string } = {}): Promise<ImageSummary[]> {
@@ -160,7 +165,11 @@ export class ImageService {
     for (const img of images) {
       const s = await this.summaryOf(img.id, img);
       if (opts.danglingOnly && s.RepoTags.length) continue;
-      if (opts.reference && !s.RepoTags.some((t) => matchesPattern(t, opts.reference!))) continue;
+      if (opts.reference) {
+        const tags = s.RepoTags.filter((t) => matchesPattern(t, opts.reference!));
+        if (tags.length) out.push({ ...s, RepoTags: tags });
+        continue;
+      }
       out.push(s);
     }
     return out.sort((a, b) => b.Created - a.Created || (a.RepoTags[0] ?? '').localeCompare(b.RepoTags[0] ?? ''));
@@ -213,7 +222,7 @@ export class ImageService {
       if (hits.length > 1) throw new InvalidParameterError(`ambiguous image ID prefix ${s}`);
       if (hits.length === 1) return (await this.db.get('images', hits[0]!))!;
     }
-    throw new NotFoundError(`No such image: ${s}`);
+    throw new NotFoundError(`No such image: ${ref && !ref.digest && !m ? familiarTagged(ref) : s}`);
   }
 
   async inspect(nameOrId: string): Promise<ImageInspect> {
@@ -269,6 +278,13 @@ export class ImageService {
 
   /** `docker rmi`: untag; delete the image once no name is left (or with force). */
   async remove(nameOrId: string, opts: { force?: boolean } = {}): Promise<DeleteItem[]> {
+    const out = await this.untagOrDelete(nameOrId, opts);
+    if (out.some((d) => d.Deleted)) await this.gc();
+    return out;
+  }
+
+  /** `docker rmi` without the garbage collection that frees what the image held. */
+  private async untagOrDelete(nameOrId: string, opts: { force?: boolean }): Promise<DeleteItem[]> {
     const img = await this.resolve(nameOrId);
     const tagRecs = await this.db.getAllFromIndex('tags', 'image', img.id);
     let byTag: Reference | undefined;
@@ -310,7 +326,6 @@ export class ImageService {
     }
     out.push({ Deleted: img.id });
     this.events.emit('image', 'delete', img.id, {});
-    await this.gc();
     return out;
   }
 
@@ -320,7 +335,7 @@ export class ImageService {
     for (const s of await this.list()) {
       if (s.RepoTags.length && !opts.all) continue;
       if ((await this.usage(s.Id)) > 0) continue;
-      deleted.push(...(await this.remove(s.Id, { force: true })));
+      deleted.push(...(await this.untagOrDelete(s.Id, { force: true })));
     }
     const g = await this.gc({ ingests: true });
     return { ImagesDeleted: deleted, SpaceReclaimed: g.bytes };

@@ -1,0 +1,137 @@
+// The demo page: an engine in this tab, a terminal running the docker CLI, and panels showing
+// what the engine holds. Query parameters: `?db=NAME` picks the IndexedDB database (tests use it
+// for isolation), `?noproxy` talks to registries directly instead of through the same-origin proxy.
+import '@xterm/xterm/css/xterm.css';
+import './styles.css';
+import { Terminal } from '@xterm/xterm';
+import { dockerCommand, VirtualFiles } from '../runtime/cli/docker.ts';
+import { Engine } from '../runtime/engine.ts';
+import { Panels } from './panels.ts';
+import { Shell } from './shell.ts';
+
+declare global {
+  interface Window {
+    engine: Engine;
+    /** Runs one non-interactive docker command (no TTY), sharing the terminal's files. */
+    docker(cmdline: string): Promise<{ code: number; stdout: string; stderr: string }>;
+    /** Resolves once the built-in images are loaded (or found missing). */
+    engineReady: Promise<void>;
+    dockerFiles: VirtualFiles;
+  }
+}
+
+const FONT_FAMILY = '"JetBrains Mono", "Fira Code", Menlo, Consolas, "DejaVu Sans Mono", monospace';
+const FONT_SIZE = 13;
+const BUILTIN_LAYOUT = new URL('/images/demo/', location.href).href;
+
+const params = new URLSearchParams(location.search);
+const dbName = params.get('db') || undefined;
+const useProxy = !params.has('noproxy');
+
+const term = new Terminal({
+  convertEol: true,
+  cursorBlink: true,
+  fontFamily: FONT_FAMILY,
+  fontSize: FONT_SIZE,
+  scrollback: 5000,
+  theme: {
+    background: '#0d1117',
+    foreground: '#c9d1d9',
+    cursor: '#58a6ff',
+    selectionBackground: '#264f78',
+    black: '#484f58',
+    red: '#ff7b72',
+    green: '#3fb950',
+    yellow: '#d29922',
+    blue: '#58a6ff',
+    magenta: '#bc8cff',
+    cyan: '#39c5cf',
+    white: '#b1bac4',
+  },
+});
+const termHost = document.getElementById('terminal')!;
+term.open(termHost);
+fitTerminal();
+new ResizeObserver(() => fitTerminal()).observe(termHost);
+term.focus();
+
+/** Sizes the terminal to its box from the font's cell size (what xterm's fit addon does). */
+function fitTerminal(): void {
+  const probe = document.createElement('span');
+  probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font-family:${FONT_FAMILY};font-size:${FONT_SIZE}px;line-height:normal`;
+  probe.textContent = 'W'.repeat(64);
+  document.body.append(probe);
+  const { width, height } = probe.getBoundingClientRect();
+  probe.remove();
+  const box = termHost.getBoundingClientRect();
+  const scrollbar = 14;
+  const cols = Math.max(20, Math.floor((box.width - scrollbar) / (width / 64)));
+  const rows = Math.max(5, Math.floor(box.height / Math.ceil(height)));
+  if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
+}
+
+const WELCOME = [
+  '\x1b[1mDocker in a browser tab\x1b[0m: an engine running in this page, images kept in IndexedDB.',
+  '',
+  'Try:',
+  '  \x1b[36mdocker images\x1b[0m                      list images',
+  '  \x1b[36mdocker pull alpine\x1b[0m                 pull from Docker Hub (through the registry proxy)',
+  '  \x1b[36mdocker image inspect busybox\x1b[0m       the image config as JSON',
+  "  \x1b[36mdocker history busybox\x1b[0m             its layers",
+  "  \x1b[36mdocker save -o b.tar busybox\x1b[0m       an archive in the Files panel (then docker load -i b.tar)",
+  '  \x1b[36mdocker --help\x1b[0m                      everything else',
+  '',
+].join('\n');
+
+const files = new VirtualFiles();
+window.dockerFiles = files;
+
+/** Loads the offline images the demo ships with, unless the engine already has images. */
+async function loadBuiltinImages(engine: Engine, shell: Shell): Promise<void> {
+  if ((await engine.images.list()).length > 0) return;
+  let layout = false;
+  try {
+    const res = await fetch(new URL('index.json', BUILTIN_LAYOUT));
+    // A dev server answers unknown paths with the page itself: check that this is a layout index.
+    layout = res.ok && Array.isArray(((await res.json()) as { manifests?: unknown }).manifests);
+  } catch {
+    layout = false;
+  }
+  if (!layout) {
+    shell.write('\x1b[33mThe built-in images are missing (no /images/demo/index.json). Run `npm start`, which builds them.\x1b[0m\n\n');
+    return;
+  }
+  shell.write('Loading built-in images…\n');
+  for (const line of await engine.images.loadLayout(BUILTIN_LAYOUT)) shell.write(`${line}\n`);
+  shell.write('\n');
+}
+
+const status = document.getElementById('status')!;
+status.textContent = 'opening the engine…';
+const opened = Engine.open({
+  ...(dbName ? { dbName } : {}),
+  ...(useProxy ? { registry: { proxy: `${location.origin}/` } } : {}),
+});
+// Defined at once so scripts can use them before the engine is open; they wait for it.
+window.docker = async (cmdline) => dockerCommand(await opened, cmdline, files);
+window.engineReady = (async () => {
+  const engine = await opened;
+  window.engine = engine;
+  const shell = new Shell(term, engine, files);
+  const panels = new Panels(document.getElementById('panels')!, engine, files, status);
+  shell.onCommandDone = () => panels.refreshFiles();
+  shell.write(WELCOME);
+  try {
+    await loadBuiltinImages(engine, shell);
+  } catch (e) {
+    shell.write(`\x1b[31mLoading the built-in images failed: ${e instanceof Error ? e.message : String(e)}\x1b[0m\n\n`);
+    throw e;
+  } finally {
+    void panels.refresh();
+    void shell.run();
+  }
+})();
+window.engineReady.catch((e: unknown) => {
+  console.error(e);
+  if (!window.engine) term.write(`\x1b[31mThe engine could not start: ${e instanceof Error ? e.message : String(e)}\x1b[0m\r\n`);
+});

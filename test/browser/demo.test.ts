@@ -1,0 +1,64 @@
+// The demo page end to end: built-in offline images, the docker CLI through window.docker,
+// the terminal, and persistence across a reload.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium, type BrowserSession } from './chromium.ts';
+
+const registry = inject('registry');
+const baseUrl = inject('baseUrl');
+let s: BrowserSession;
+
+declare global {
+  interface Window {
+    docker(cmdline: string): Promise<{ code: number; stdout: string; stderr: string }>;
+    engineReady: Promise<void>;
+  }
+}
+
+const docker = (cmd: string) => s.page.evaluate((c) => window.docker(c), cmd);
+
+beforeAll(async () => {
+  s = await launchChromium();
+  await s.page.setViewportSize({ width: 1280, height: 800 });
+  await s.page.goto(`${baseUrl}/demo/index.html?db=demo-e2e&noproxy`);
+  await s.page.evaluate(() => window.engineReady);
+});
+afterAll(() => s?.close());
+
+describe('demo page', () => {
+  it('comes with the built-in images, offline', async () => {
+    const r = await docker('docker images --format "{{.Repository}}:{{.Tag}}"');
+    expect(r).toEqual({ code: 0, stdout: 'busybox:latest\nhello:latest\n', stderr: '' });
+  });
+
+  it('pulls from a registry with Docker-style output and lists the image', async () => {
+    const r = await docker(`docker pull ${registry}/fixtures/sibling:latest`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Already exists/);
+    expect(r.stdout).toMatch(/Pull complete/);
+    expect(r.stdout).toMatch(/Status: Downloaded newer image for .*fixtures\/sibling:latest/);
+    const ls = await docker('docker images');
+    expect(ls.stdout.split('\n')[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+    expect(ls.stdout).toContain(`${registry}/fixtures/sibling`);
+  });
+
+  it('answers errors with Docker’s messages and exit codes', async () => {
+    expect(await docker('docker rmi nope')).toMatchObject({ code: 1, stderr: 'Error response from daemon: No such image: nope:latest\n' });
+    expect((await docker('docker frobnicate')).code).toBe(1);
+    expect((await docker('docker pull --bogus x')).code).toBe(125);
+  });
+
+  it('types a command into the terminal and shows its output', async () => {
+    await s.page.locator('.xterm').click();
+    await s.page.keyboard.type('docker image inspect -f "{{.Os}}/{{.Architecture}}" busybox');
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => s.page.locator('.xterm-rows').innerText(), { timeout: 10_000 }).toContain('linux/386');
+    await s.page.screenshot({ path: '.cache/demo.png' });
+  });
+
+  it('keeps images across a reload', async () => {
+    await s.page.reload();
+    await s.page.evaluate(() => window.engineReady);
+    const r = await docker('docker images -q --no-trunc');
+    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+  });
+});

@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../runtime/engine.ts';
+import { dockerCommand, freshEngine } from './cli-helpers.ts';
+
+let engine: Engine;
+beforeAll(async () => {
+  ({ engine } = await freshEngine());
+});
+const docker = (line: string) => dockerCommand(engine, line);
+
+describe('help', () => {
+  it('prints command usage like docker', async () => {
+    const r = await docker('docker pull --help');
+    expect(r).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        '',
+        'Usage:  docker pull [OPTIONS] NAME[:TAG|@DIGEST]',
+        '',
+        'Download an image from a registry',
+        '',
+        'Aliases:',
+        '  docker image pull, docker pull',
+        '',
+        'Options:',
+        '      --platform string   Set platform if server is multi-platform capable',
+        '  -q, --quiet             Suppress verbose output',
+        '',
+      ].join('\n'),
+    });
+    expect((await docker('docker help pull')).stdout).toBe(r.stdout);
+    expect((await docker('pull -h')).stdout).toBe(r.stdout);
+    expect((await docker('docker image pull --help')).stdout).toContain('Usage:  docker image pull [OPTIONS] NAME[:TAG|@DIGEST]');
+  });
+
+  it('lists commands in docker --help and a group in docker image --help', async () => {
+    const root = await docker('docker --help');
+    expect(root.code).toBe(0);
+    expect(root.stdout).toMatch(/^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  image       Manage images\n  system      Manage Docker\n\nCommands:\n/);
+    expect(root.stdout).toContain('  rmi         Remove one or more images\n');
+    expect(root.stdout).toContain("Run 'docker COMMAND --help' for more information on a command.\n");
+    const group = await docker('docker image --help');
+    expect(group.stdout).toContain('Usage:  docker image COMMAND\n\nManage images\n\nCommands:\n  history     Show the history of an image\n');
+    expect(group.stdout).toContain("Run 'docker image COMMAND --help' for more information on a command.\n");
+  });
+
+  it('prints help to stderr for a bare `docker` or `docker image`', async () => {
+    expect(await docker('docker')).toMatchObject({ code: 0, stdout: '' });
+    expect((await docker('docker')).stderr).toContain('Common Commands:');
+    expect(await docker('docker image')).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('prints the version with -v', async () => {
+    expect(await docker('docker --version')).toEqual({ code: 0, stdout: 'Docker version 0.1.0, build browser\n', stderr: '' });
+  });
+});
+
+describe('usage errors', () => {
+  it('rejects unknown commands with exit 1', async () => {
+    expect(await docker('docker foo')).toEqual({ code: 1, stdout: '', stderr: "docker: 'foo' is not a docker command.\nSee 'docker --help'\n" });
+    const sub = await docker('docker image foo');
+    expect(sub.code).toBe(1);
+    expect(sub.stderr).toContain('Usage:  docker image COMMAND');
+  });
+
+  it('rejects unknown flags with exit 125', async () => {
+    expect(await docker('docker pull --x busybox')).toEqual({ code: 125, stdout: '', stderr: "unknown flag: --x\nSee 'docker pull --help'.\n" });
+    expect(await docker('docker image ls -z')).toEqual({ code: 125, stdout: '', stderr: "unknown shorthand flag: 'z' in -z\nSee 'docker image ls --help'.\n" });
+    expect(await docker('docker --nope images')).toEqual({ code: 125, stdout: '', stderr: "unknown flag: --nope\nSee 'docker --help'.\n" });
+    expect((await docker('docker images --filter dangling')).stderr).toBe(
+      'invalid argument "dangling" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'docker images --help\'.\n',
+    );
+  });
+
+  it('checks argument counts with docker messages and exit 1', async () => {
+    expect(await docker('docker tag busybox')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: '"docker tag" requires exactly 2 arguments.\nSee \'docker tag --help\'.\n\nUsage:  docker tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nCreate a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n',
+    });
+    expect((await docker('docker pull')).stderr).toMatch(/^"docker pull" requires exactly 1 argument\.\n/);
+    expect((await docker('docker rmi')).stderr).toMatch(/^"docker rmi" requires at least 1 argument\.\n/);
+    expect((await docker('docker images a b')).stderr).toMatch(/^"docker images" requires at most 1 argument\.\n/);
+    expect((await docker('docker image prune x')).stderr).toMatch(/^"docker image prune" accepts no arguments\.\nSee 'docker image prune --help'\.\n/);
+  });
+
+  it('reports shell quoting errors', async () => {
+    expect(await docker(`docker images --format '{{.ID}}`)).toEqual({ code: 2, stdout: '', stderr: "sh: syntax error: unexpected EOF while looking for matching `''\n" });
+  });
+});
