@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig, type Connect, type Plugin } from 'vite';
+import { registryProxyPlugin } from './proxy/vite-plugin.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const imagesDir = path.join(here, 'demo', 'public', 'images');
@@ -39,7 +40,8 @@ function imageLayouts(): Plugin {
 export default defineConfig({
   root: 'demo',
   publicDir: 'public',
-  plugins: [imageLayouts()],
+  // The registry proxy at /v2/ gives the demo same-origin access to any allowlisted registry.
+  plugins: [registryProxyPlugin(), imageLayouts()],
   optimizeDeps: { include: ['idb', 'hash-wasm', 'fzstd', '@xterm/xterm'] },
   server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true, fs: { allow: [here] } },
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },

@@ -1,0 +1,57 @@
+import { RegistryError } from './errors.ts';
+import { isRegistryHost } from './registry-host.ts';
+
+export type Route =
+  | { readonly kind: 'ping' }
+  | { readonly kind: 'registry-ping'; readonly registry: string }
+  | { readonly kind: 'manifest' | 'blob'; readonly registry: string; readonly repository: string; readonly reference: string }
+  | { readonly kind: 'tags'; readonly registry: string; readonly repository: string; readonly query: string };
+
+// distribution/reference grammar. Checking every path component against it is also what keeps
+// `..`, `%2e%2e`, empty components and backslashes out of upstream URLs.
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+export const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+export const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const MAX_NAME = 255;
+
+/**
+ * Maps the proxy's URL scheme onto registries:
+ *
+ *     /v2/                                         → ping of the proxy itself
+ *     /v2/<registry-host>/                         → ping of that registry
+ *     /v2/<registry-host>/<name>/manifests/<ref>   → <registry>/v2/<name>/manifests/<ref>
+ *     /v2/<registry-host>/<name>/blobs/<digest>    → <registry>/v2/<name>/blobs/<digest>
+ *     /v2/<registry-host>/<name>/tags/list[?n=&last=]
+ *
+ * The raw request target is parsed as is: it is not URL-normalised, so `a/../b` arrives as
+ * written and is refused instead of being quietly resolved to another repository.
+ */
+export function parseRoute(rawUrl: string): Route {
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const query = q < 0 ? '' : rawUrl.slice(q + 1);
+  if (path === '/v2' || path === '/v2/') return { kind: 'ping' };
+  const [first = '', ...rest] = path.slice('/v2/'.length).split('/');
+  const registry = first.toLowerCase();
+  if (!isRegistryHost(registry)) throw new RegistryError(400, 'NAME_INVALID', 'invalid registry host in the path');
+  if (rest.length === 0 || (rest.length === 1 && rest[0] === '')) return { kind: 'registry-ping', registry };
+
+  const last = rest[rest.length - 1]!;
+  const verb = rest[rest.length - 2];
+  const nameParts = rest.slice(0, -2);
+  const isTags = verb === 'tags' && last === 'list';
+  if (nameParts.length === 0 || !(isTags || verb === 'manifests' || verb === 'blobs')) {
+    throw new RegistryError(404, 'UNSUPPORTED', 'unsupported endpoint: this proxy serves manifests, blobs and tags/list');
+  }
+  const repository = nameParts.join('/');
+  if (!nameParts.every((c) => COMPONENT.test(c)) || registry.length + 1 + repository.length > MAX_NAME) {
+    throw new RegistryError(400, 'NAME_INVALID', 'invalid repository name');
+  }
+  if (isTags) return { kind: 'tags', registry, repository, query };
+  if (verb === 'blobs' || last.includes(':')) {
+    if (!DIGEST.test(last)) throw new RegistryError(400, 'DIGEST_INVALID', 'invalid digest (expected sha256:<64 hex> or sha512:<128 hex>)');
+  } else if (!TAG.test(last)) {
+    throw new RegistryError(400, 'TAG_INVALID', 'invalid tag');
+  }
+  return { kind: verb === 'blobs' ? 'blob' : 'manifest', registry, repository, reference: last };
+}
