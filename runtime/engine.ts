@@ -1,10 +1,15 @@
+import { ContainerService } from './containers/container-service.ts';
+import { LogStore } from './containers/log-store.ts';
 import { EventBus, type EngineEvent, type EventListener } from './events.ts';
+import { collectGarbage } from './images/gc.ts';
 import { ImageService } from './images/image-service.ts';
+import { NodeManager, type NodeFactory } from './nodes/node-manager.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
 import { RwLock } from './rw-lock.ts';
 import { ContentStore } from './store/content-store.ts';
 import { openEngineDb, type Db } from './store/db.ts';
 import { SnapshotStore } from './store/snapshot-store.ts';
+import { VolumeService } from './volumes/volume-service.ts';
 
 export interface EngineOptions {
   /** IndexedDB database name; one engine per name (default `container-engine`). */
@@ -12,6 +17,9 @@ export interface EngineOptions {
   readonly registry?: RegistryClientOptions;
   /** Most bytes one layer may expand to when unpacked (default 8 GiB): the decompression-bomb limit. */
   readonly maxLayerBytes?: number;
+  /** Node Workers started with the engine (default 2; 0 where Workers do not exist, e.g. in Node). */
+  readonly nodes?: number;
+  readonly nodeFactory?: NodeFactory;
 }
 
 export const ENGINE_VERSION = '0.1.0';
@@ -20,10 +28,14 @@ export const API_VERSION = '1.47';
 /** The engine: Docker's object model over IndexedDB, for the CLI, the demo and embedding pages. */
 export class Engine {
   readonly images: ImageService;
+  readonly containers: ContainerService;
+  readonly volumes: VolumeService;
+  readonly nodes: NodeManager;
   private readonly bus = new EventBus();
 
   private constructor(
     readonly db: Db,
+    readonly dbName: string,
     readonly registry: RegistryClient,
     readonly content: ContentStore,
     readonly snapshots: SnapshotStore,
@@ -36,12 +48,22 @@ export class Engine {
       content,
       this.bus,
       lock,
+      async (id) => this.containers.usingImage(id),
     );
+    const collect = () => lock.withExclusive(() => collectGarbage(db));
+    this.nodes = new NodeManager(this.bus, options.nodeFactory);
+    this.volumes = new VolumeService(db, dbName, this.bus, async (name) => this.containers.usingVolume(name), collect);
+    this.containers = new ContainerService(db, dbName, this.images, snapshots, this.volumes, this.nodes, this.bus, new LogStore(db), collect);
   }
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
-    const db = await openEngineDb(options.dbName ?? 'container-engine');
-    return new Engine(db, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options);
+    const dbName = options.dbName ?? 'container-engine';
+    const db = await openEngineDb(dbName);
+    const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options);
+    const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);
+    for (let i = 0; i < nodes; i++) engine.nodes.add();
+    await engine.containers.recover();
+    return engine;
   }
 
   /** Engine events as a stream (`docker events`), until `signal` aborts. */
@@ -54,11 +76,29 @@ export class Engine {
     return this.bus.subscribe(listener);
   }
 
-  async info(): Promise<{ Images: number; Driver: string; Name: string; ServerVersion: string; StorageUsage?: number; StorageQuota?: number }> {
+  async info(): Promise<{
+    Containers: number;
+    ContainersRunning: number;
+    ContainersPaused: number;
+    ContainersStopped: number;
+    Images: number;
+    Nodes: number;
+    Driver: string;
+    Name: string;
+    ServerVersion: string;
+    StorageUsage?: number;
+    StorageQuota?: number;
+  }> {
     const images = await this.db.count('images');
     const est = typeof navigator !== 'undefined' && navigator.storage?.estimate ? await navigator.storage.estimate() : undefined;
+    const c = this.containers.counts();
     return {
+      Containers: c.total,
+      ContainersRunning: c.running,
+      ContainersPaused: c.paused,
+      ContainersStopped: c.stopped,
       Images: images,
+      Nodes: this.nodes.list().length,
       Driver: 'indexeddb-snapshots',
       Name: 'browser',
       ServerVersion: ENGINE_VERSION,
@@ -68,6 +108,7 @@ export class Engine {
   }
 
   close(): void {
+    this.nodes.close();
     this.db.close();
   }
 }

@@ -9,8 +9,8 @@ export interface GcResult {
 }
 
 /**
- * Mark and sweep: images keep their manifests, configs, layer blobs and snapshots; snapshots
- * keep file contents. Everything else goes, including file data left behind by a pull that
+ * Mark and sweep: images keep their manifests, configs, layer blobs and snapshots; snapshots,
+ * containers' writable layers and volumes keep file contents. Everything else goes, including file data left behind by a pull that
  * failed. Ingests (interrupted downloads) are kept for resuming unless `ingests` is set.
  * Callers must make sure no pull is running (it would own unreferenced data).
  */
@@ -46,6 +46,8 @@ export async function collectGarbage(db: Db, opts: { ingests?: boolean } = {}): 
   }
 
   const liveFiles = new Set<string>();
+  // Containers' writable layers and volumes keep their file contents too.
+  for (const e of await db.getAll('fsEntries')) if (e.sha) liveFiles.add(e.sha);
   for (const key of await db.getAllKeys('snapshots')) {
     if (!liveSnaps.has(key)) {
       await db.delete('snapshots', key);

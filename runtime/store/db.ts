@@ -1,7 +1,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Digest } from '../oci/digest.ts';
-import type { SnapshotRecord } from './snapshot-types.ts';
+import type { LayerEntry, SnapshotRecord } from './snapshot-types.ts';
 import type { ImageRecord } from './image-types.ts';
+import type { ContainerRecord, LogRecord, VolumeRecord } from './container-types.ts';
 
 /** A verified, complete blob in the content store; its bytes live in `blobChunks`. */
 export interface BlobRecord {
@@ -41,6 +42,15 @@ export interface TagRecord {
   readonly image: Digest;
 }
 
+/**
+ * A container's writable layer or a volume, as entries over the same file store as images:
+ * key [scope, path] where scope is `c:<container id>` or `v:<volume name>`. In a writable layer,
+ * `whiteout` and `opaque` entries hide image content, exactly as in an image layer.
+ */
+export interface FsEntryRecord extends LayerEntry {
+  readonly scope: string;
+}
+
 export interface EngineDB extends DBSchema {
   blobs: { key: string; value: BlobRecord };
   blobChunks: { key: [string, number]; value: Uint8Array };
@@ -50,6 +60,10 @@ export interface EngineDB extends DBSchema {
   snapshots: { key: string; value: SnapshotRecord };
   images: { key: string; value: ImageRecord };
   tags: { key: string; value: TagRecord; indexes: { image: string } };
+  containers: { key: string; value: ContainerRecord };
+  fsEntries: { key: [string, string]; value: FsEntryRecord };
+  volumes: { key: string; value: VolumeRecord };
+  logs: { key: [string, number]; value: LogRecord };
 }
 
 export type Db = IDBPDatabase<EngineDB>;
@@ -69,6 +83,10 @@ export function openEngineDb(name: string): Promise<Db> {
       db.createObjectStore('images', { keyPath: 'id' });
       const tags = db.createObjectStore('tags', { keyPath: 'name' });
       tags.createIndex('image', 'image');
+      db.createObjectStore('containers', { keyPath: 'Id' });
+      db.createObjectStore('fsEntries', { keyPath: ['scope', 'path'] });
+      db.createObjectStore('volumes', { keyPath: 'Name' });
+      db.createObjectStore('logs');
     },
   });
 }

@@ -1,0 +1,92 @@
+import type { Digest } from '../oci/digest.ts';
+import type { Platform } from '../oci/platform.ts';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface RestartPolicy {
+  readonly Name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  readonly MaximumRetryCount: number;
+}
+
+/** A mount as Docker's `Mounts` reports it. */
+export interface MountPoint {
+  readonly Type: 'volume' | 'tmpfs';
+  /** Volume name; empty for tmpfs. */
+  readonly Name: string;
+  readonly Destination: string;
+  readonly RW: boolean;
+}
+
+export interface ContainerState {
+  readonly Status: ContainerStatus;
+  readonly Running: boolean;
+  readonly Paused: boolean;
+  readonly Restarting: boolean;
+  readonly OOMKilled: boolean;
+  readonly Dead: boolean;
+  readonly Pid: number;
+  readonly ExitCode: number;
+  readonly Error: string;
+  readonly StartedAt: string;
+  readonly FinishedAt: string;
+}
+
+/** A container, shaped like Docker's `docker inspect` output (the parts that apply here). */
+export interface ContainerRecord {
+  readonly Id: string;
+  /** With Docker's leading slash: `/name`. */
+  readonly Name: string;
+  readonly Created: string;
+  /** Image ID (config digest). */
+  readonly Image: Digest;
+  readonly Platform: Platform;
+  readonly Path: string;
+  readonly Args: readonly string[];
+  readonly Config: {
+    readonly Hostname: string;
+    readonly User: string;
+    readonly Env: readonly string[];
+    readonly Cmd: readonly string[] | null;
+    readonly Entrypoint: readonly string[] | null;
+    readonly WorkingDir: string;
+    readonly Labels: Readonly<Record<string, string>>;
+    readonly Tty: boolean;
+    readonly OpenStdin: boolean;
+    readonly StopSignal: string;
+    readonly StopTimeout: number;
+    /** The image as the user named it. */
+    readonly Image: string;
+    readonly Volumes: Readonly<Record<string, object>> | null;
+  };
+  readonly HostConfig: {
+    readonly RestartPolicy: RestartPolicy;
+    readonly AutoRemove: boolean;
+    /** Bytes; 0 = no limit. */
+    readonly Memory: number;
+    /** `node.name==x`, `node.labels.k==v` (Swarm's constraint syntax). */
+    readonly PlacementConstraints: readonly string[];
+  };
+  readonly Mounts: readonly MountPoint[];
+  readonly State: ContainerState;
+  readonly RestartCount: number;
+  /** The node it last ran on. */
+  readonly Node: string;
+}
+
+export interface VolumeRecord {
+  readonly Name: string;
+  readonly Driver: 'local';
+  readonly Mountpoint: string;
+  readonly CreatedAt: string;
+  readonly Labels: Readonly<Record<string, string>>;
+  readonly Scope: 'local';
+  /** True for anonymous volumes made for an image's VOLUME. */
+  readonly Anonymous: boolean;
+}
+
+export interface LogRecord {
+  readonly stream: 'stdout' | 'stderr';
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+  readonly data: Uint8Array;
+}
