@@ -114,14 +114,15 @@ export class ImageService {
   async pull(name: string, req: PullRequest = {}): Promise<PullOutcome> {
     const ref = parseReference(name);
     const platform = typeof req.platform === 'string' ? parsePlatform(req.platform) : req.platform;
+    const ingesting = new Set<Digest>();
     const result = await this.lock.withShared(async () => {
       try {
-        return await pullImage(this.deps, ref, { ...(platform ? { platform } : {}), ...pick(req) });
+        return await pullImage(this.deps, ref, { ...(platform ? { platform } : {}), ...pick(req), ingesting });
       } catch (e) {
         throw asEngineError(e);
       }
     }).catch(async (e: unknown) => {
-      if (BAD_CONTENT.some((k) => e instanceof k)) await this.discardPartial();
+      if (BAD_CONTENT.some((k) => e instanceof k)) await this.discardPartial(ingesting);
       throw e;
     });
     const before = await this.db.get('images', result.image.id);
@@ -132,9 +133,14 @@ export class ImageService {
     return { image: await this.summaryOf(result.image.id), digest: result.digest, status, stats: result.stats };
   }
 
-  /** Drops partial downloads and data of a failed pull, so the store is as it was. */
-  private async discardPartial(): Promise<void> {
-    await this.lock.withExclusive(() => collectGarbage(this.db, { ingests: true }));
+  /**
+   * After bad content: drops that pull's partial downloads (resuming them would fetch the same
+   * bad bytes) and the file data it wrote, so the store is as it was. Other pulls' partial
+   * downloads stay resumable.
+   */
+  private async discardPartial(ingesting: ReadonlySet<Digest>): Promise<void> {
+    for (const d of ingesting) await this.content.discardIngest(d);
+    await this.gc();
   }
 
   /** Writes an image record and moves tags to it, in one transaction; returns how many tags changed. */
@@ -396,11 +402,12 @@ export class ImageService {
     const platform = typeof req.platform === 'string' ? parsePlatform(req.platform) : req.platform;
     const stats: PullStats = { fetchedBytes: 0, resumedBytes: 0, layersAlreadyPresent: 0 };
     let imported: ImportedImage[];
+    const ingesting = new Set<Digest>();
     try {
-      imported = await this.lock.withShared(() => importImages(this.deps, src, { ...(platform ? { platform } : {}), ...pick(req), stats }));
+      imported = await this.lock.withShared(() => importImages(this.deps, src, { ...(platform ? { platform } : {}), ...pick(req), stats, ingesting }));
     } catch (e) {
       const err = asEngineError(e);
-      if (BAD_CONTENT.some((k) => err instanceof k)) await this.discardPartial();
+      if (BAD_CONTENT.some((k) => err instanceof k)) await this.discardPartial(ingesting);
       throw err;
     }
     const lines: string[] = [];

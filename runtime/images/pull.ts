@@ -30,6 +30,8 @@ export interface PullOptions {
   readonly platform?: Platform;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
+  /** Filled with the blobs this pull started downloading, so a failure can discard exactly those. */
+  readonly ingesting?: Set<Digest>;
 }
 
 export interface PullStats {
@@ -165,6 +167,7 @@ export async function applyLayers(
     const ingest = new IngestWriter(content, writer, desc.digest);
     const id = shortId(desc.digest);
     const stored = await content.has(desc.digest);
+    if (!stored) opts.ingesting?.add(desc.digest);
     const bytes = stored ? content.chunks(desc.digest, 0, (await content.get(desc.digest))!.chunks) : source(desc, ingest, st);
     let lastReport = 0;
     let seen = 0;
