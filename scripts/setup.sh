@@ -34,3 +34,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash test/fixtures/build-images.sh --demo-out demo/public/images/demo
+npx tsx scripts/images/build-ruby-image.ts demo/public/images/ruby
