@@ -31,8 +31,13 @@ export interface ProcessSpec {
   readonly tty: boolean;
   /** Whether stdin stays open for `writeStdin`; otherwise reads see end of file. */
   readonly openStdin: boolean;
-  /** Most bytes the module's memory may grow to; 0 = no limit. */
+  /** Most bytes the process may use (module memory for WASI, guest RAM for x86); 0 = default. */
   readonly memoryLimit: number;
+  /** How the process runs: a WASI module, or a linux/386 program in a v86 guest (default 'wasi'). */
+  readonly platform?: 'wasi' | 'linux/386';
+  /** Initial terminal size when `tty` is set (80×24 when absent). */
+  readonly columns?: number;
+  readonly rows?: number;
 }
 
 export type ProcessEvent =
@@ -61,7 +66,10 @@ export interface NodeAgentApi {
   /** Data for the process's stdin; `null` closes it (end of file). */
   writeStdin(processId: string, data: Uint8Array | null): Promise<void>;
   resize(processId: string, columns: number, rows: number): Promise<void>;
-  /** Delivers a signal. A WASI module cannot catch signals, so every signal ends it (exit 128+signal). */
+  /**
+   * Delivers a signal. A WASI module cannot catch signals: one whose default action terminates
+   * ends it (exit 128+signal). An x86 guest process gets the real signal.
+   */
   kill(processId: string, signal: number): Promise<void>;
   list(): Promise<ProcessInfo[]>;
   /** For liveness checks by the manager. */

@@ -1,0 +1,145 @@
+// The container filesystem: the image's layers plus the writable layer plus mounts, lazily
+// read, written back to IndexedDB on close and at exit, so the next process of the container,
+// another node, and a reloaded page see the changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWasiSession, type WasiSession } from './wasi-session.ts';
+
+let s: WasiSession;
+beforeAll(async () => {
+  s = await openWasiSession('wasi-fs', { jspi: true, fallback: false, other: true });
+});
+afterAll(() => s?.close());
+
+const tools = (...args: string[]) => ['/bin/tools.wasm', ...args];
+const scope = (name: string) => s.page.evaluate((n) => N.scope(n), name);
+
+describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
+  const c = `fs-${node}`;
+
+  it('shows the image with its layers stacked (a changed file, a whiteout, symlinks)', async () => {
+    expect((await s.run(node, { argv: tools('cat', '/etc/motd', '/data/motd-link'), containerId: c })).stdout).toBe('motd from layer 2\nmotd from layer 2\n');
+    const ls = await s.run(node, { argv: tools('ls', '/data'), containerId: c });
+    expect(ls.stdout).toBe('big.bin\nmotd-link -> /etc/motd\nsmall/\n');
+    expect((await s.run(node, { argv: tools('ls', '/bin'), containerId: c })).stdout).toBe('tools -> tools.wasm\ntools.wasm\n');
+    expect((await s.run(node, { argv: tools('ls', '/'), containerId: c })).stdout).toBe('bin/\ndata/\nempty/\netc/\ntmp/\n');
+  });
+
+  it('fails with the errno POSIX gives', async () => {
+    const err = async (...args: string[]) => (await s.run(node, { argv: tools(...args), containerId: c })).stderr;
+    expect(await err('rm', '/data/small')).toContain('Directory not empty');
+    expect(await err('mkdir', '/etc')).toContain('File exists');
+    expect(await err('cat', '/data')).toContain('Is a directory');
+    expect(await err('mv', '/data/small', '/data/small/inside')).toContain('Invalid argument');
+    expect(await err('cat', '/data/small/0001.txt/x')).toContain('Not a directory');
+    expect(await err('readlink', '/etc/motd')).toContain('Invalid argument');
+    expect(await err('ln', '-s', 'x', '/bin/tools')).toContain('File exists');
+  });
+
+  it('keeps what a process wrote for the next process of the same container only', async () => {
+    expect((await s.run(node, { argv: tools('write', '/tmp/note.txt', 'first'), containerId: c })).code).toBe(0);
+    expect((await s.run(node, { argv: tools('append', '/tmp/note.txt', 'second'), containerId: c })).code).toBe(0);
+    expect((await s.run(node, { argv: tools('cat', '/tmp/note.txt'), containerId: c })).stdout).toBe('first\nsecond\n');
+    const other = await s.run(node, { argv: tools('cat', '/tmp/note.txt'), containerId: `${c}-other` });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('No such file or directory');
+  });
+
+  it('records mkdir, symlink, rename, set-times and deletions as the writable layer', async () => {
+    const steps = [
+      ['mkdir', '/work'],
+      ['write', '/work/a.txt', 'A'],
+      ['ln', '-s', '../etc/motd', '/work/motd'],
+      ['mv', '/work/a.txt', '/work/b.txt'],
+      ['touch', '/work/b.txt', '1234567890'],
+      ['rm', '/etc/motd'],
+      ['rm', '/data/small/0300.txt'],
+      ['write', '/data/small/0001.txt', 'changed'],
+    ];
+    for (const st of steps) expect((await s.run(node, { argv: tools(...st), containerId: c })).code, st.join(' ')).toBe(0);
+    expect((await s.run(node, { argv: tools('ls', '/work'), containerId: c })).stdout).toBe('b.txt\nmotd -> ../etc/motd\n');
+    expect((await s.run(node, { argv: tools('stat', '/work/b.txt'), containerId: c })).stdout).toBe('file 2 1234567890\n');
+    expect((await s.run(node, { argv: tools('readlink', '/work/motd'), containerId: c })).stdout).toBe('../etc/motd\n');
+    const gone = await s.run(node, { argv: tools('cat', '/work/motd'), containerId: c });
+    expect(gone.stderr).toContain('No such file or directory');
+    expect((await s.run(node, { argv: tools('cat', '/data/small/0001.txt'), containerId: c })).stdout).toBe('changed\n');
+
+    const layer = Object.fromEntries((await scope(`c:${c}`)).map((e) => [e.path, e.type]));
+    expect(layer).toMatchObject({
+      '/work': 'dir',
+      '/work/b.txt': 'file',
+      '/work/motd': 'symlink',
+      '/etc/motd': 'whiteout',
+      '/data/small/0300.txt': 'whiteout',
+      '/data/small/0001.txt': 'file',
+      '/tmp/note.txt': 'file',
+    });
+    expect(layer['/work/a.txt']).toBeUndefined();
+    // Unchanged image files are never copied up.
+    expect(layer['/data/small/0002.txt']).toBeUndefined();
+  });
+
+  it('moves an image directory: a whiteout for the old name, the same contents under the new one', async () => {
+    const m = `${c}-mv`;
+    expect((await s.run(node, { argv: tools('mv', '/data/small', '/data/moved'), containerId: m })).code).toBe(0);
+    expect((await s.run(node, { argv: tools('ls', '/data'), containerId: m })).stdout).toBe('big.bin\nmotd-link -> /etc/motd\nmoved/\n');
+    expect((await s.run(node, { argv: tools('cat', '/data/moved/0005.txt'), containerId: m })).stdout).toBe('small file 0005\n');
+    const layer = await scope(`c:${m}`);
+    expect(layer.find((e) => e.path === '/data/small')?.type).toBe('whiteout');
+    expect(layer.filter((e) => e.path.startsWith('/data/small/'))).toEqual([]);
+    expect(layer.filter((e) => e.path.startsWith('/data/moved/'))).toHaveLength(300);
+  });
+
+  it('refuses writes to a read-only volume with EROFS', async () => {
+    const ro = [{ kind: 'volume', source: `ro-${node}`, target: '/ro', readOnly: true }] as const;
+    const r = await s.run(node, { argv: tools('write', '/ro/x.txt', 'no'), containerId: c, mounts: ro });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('tools: write: /ro/x.txt: Read-only file system\n');
+    expect((await s.run(node, { argv: tools('mkdir', '/ro/d'), containerId: c, mounts: ro })).stderr).toContain('Read-only file system');
+  });
+
+  it('keeps tmpfs contents in memory only', async () => {
+    const tmpfs = [{ kind: 'tmpfs', source: '', target: '/scratch', readOnly: false }] as const;
+    expect((await s.run(node, { argv: tools('write', '/scratch/x', 'gone soon'), containerId: c, mounts: tmpfs })).code).toBe(0);
+    expect((await s.run(node, { argv: tools('ls', '/scratch'), containerId: c, mounts: tmpfs })).stdout).toBe('');
+    expect((await scope(`c:${c}`)).some((e) => e.path.startsWith('/scratch/'))).toBe(false);
+  });
+});
+
+it('shares a volume between containers on different nodes, across both paths', async () => {
+  const vol = [{ kind: 'volume', source: 'shared', target: '/vol', readOnly: false }] as const;
+  expect((await s.run('jspi', { argv: tools('write', '/vol/from-jspi.txt', 'hello from node jspi'), containerId: 'v1', mounts: vol })).code).toBe(0);
+  expect((await s.run('fallback', { argv: tools('write', '/vol/from-fallback.txt', 'hello from node fallback'), containerId: 'v2', mounts: vol })).code).toBe(0);
+  const r = await s.run('other', { argv: tools('cat', '/vol/from-jspi.txt', '/vol/from-fallback.txt'), containerId: 'v3', mounts: vol });
+  expect(r.stdout).toBe('hello from node jspi\nhello from node fallback\n');
+  expect((await scope('v:shared')).map((e) => e.path)).toEqual(['/from-fallback.txt', '/from-jspi.txt']);
+});
+
+it('reads a file when it is opened: one pack for a small file, nothing for a stat, chunks for a big one', async () => {
+  // Warm the node's module cache, so the counts are the program's own reads.
+  await s.run('jspi', { argv: tools('exit', '0'), containerId: 'lazy' });
+  const none = await s.run('jspi', { argv: tools('stat', '/data/big.bin'), containerId: 'lazy' });
+  expect(none.stdout).toBe('file 2097152 946684800\n');
+  expect(none.stats).toMatchObject({ cachedModule: true, reads: { files: 0, fileData: 0, fileDataBytes: 0 } });
+
+  const small = await s.run('jspi', { argv: tools('cat', '/data/small/0007.txt'), containerId: 'lazy' });
+  expect(small.stdout).toBe('small file 0007\n');
+  // The file's record, its pack (small files are stored together), and the pack's records.
+  expect(small.stats?.reads.fileData).toBe(1);
+  expect(small.stats?.reads.fileDataBytes).toBeLessThan(256 << 10);
+
+  const big = await s.run('jspi', { argv: tools('cat', '/data/big.bin'), containerId: 'lazy' });
+  expect(big.stdout.length).toBe(2 << 20);
+  expect(big.stats?.reads).toMatchObject({ files: 1, fileData: 2, fileDataBytes: 2 << 20 });
+
+  const total = await s.page.evaluate(async () => ({ fileData: await E.db.count('fileData'), files: await E.db.count('files') }));
+  expect(total.files).toBeGreaterThan(300);
+});
+
+it('keeps the writable layer and volumes across a page reload', async () => {
+  const vol = [{ kind: 'volume', source: 'kept', target: '/vol', readOnly: false }] as const;
+  expect((await s.run('jspi', { argv: tools('write', '/home.txt', 'survives'), containerId: 'reload' })).code).toBe(0);
+  expect((await s.run('jspi', { argv: tools('write', '/vol/v.txt', 'me too'), containerId: 'reload', mounts: vol })).code).toBe(0);
+  await s.reload({ jspi: true });
+  const r = await s.run('jspi', { argv: tools('cat', '/home.txt', '/vol/v.txt'), containerId: 'reload', mounts: vol });
+  expect(r.stdout).toBe('survives\nme too\n');
+});

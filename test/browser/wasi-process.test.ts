@@ -1,0 +1,81 @@
+// Running WASI processes on node Workers in Chromium: output, exit statuses, args/env/cwd,
+// piped stdin, failures to start, traps and the memory cap, on the JSPI path and on the
+// fallback (preloaded contents, no JSPI) alike.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BAD, openWasiSession, type WasiSession } from './wasi-session.ts';
+
+let s: WasiSession;
+beforeAll(async () => {
+  s = await openWasiSession('wasi-process', { jspi: true, fallback: false });
+});
+afterAll(() => s?.close());
+
+const tools = (...args: string[]) => ['/bin/tools.wasm', ...args];
+
+describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
+  it('prints arguments, exits with the module status, reports the path in stats', async () => {
+    const r = await s.run(node, { argv: tools('echo', 'hello', 'wasi world') });
+    expect(r).toMatchObject({ stdout: 'hello wasi world\n', stderr: '', code: 0, started: true });
+    expect(r.stats?.jspi).toBe(node === 'jspi');
+    expect((await s.run(node, { argv: tools('exit', '42') })).code).toBe(42);
+  });
+
+  it('passes argv, env and the working directory (as PWD)', async () => {
+    const args = await s.run(node, { argv: tools('args', 'a b', '', 'ü') });
+    expect(args.stdout).toBe('argv[0]=/bin/tools.wasm\nargv[1]=args\nargv[2]=a b\nargv[3]=\nargv[4]=ü\n');
+    const env = await s.run(node, { argv: tools('env'), env: ['PATH=/bin', 'GREETING=hi there'] });
+    expect(env.stdout.split('\n')).toEqual(expect.arrayContaining(['PATH=/bin', 'GREETING=hi there', 'PWD=/']));
+    const pwd = await s.run(node, { argv: tools('pwd'), cwd: '/data/small' });
+    expect(pwd.stdout).toBe('/data/small\n');
+    // A relative path resolves against the working directory.
+    const cat = await s.run(node, { argv: tools('cat', '0002.txt'), cwd: '/data/small' });
+    expect(cat.stdout).toBe('small file 0002\n');
+  });
+
+  it('finds a command name through PATH and follows the symlink to it', async () => {
+    const r = await s.run(node, { argv: ['tools', 'echo', 'via PATH'], env: ['PATH=/usr/bin:/bin'] });
+    expect(r).toMatchObject({ stdout: 'via PATH\n', code: 0 });
+  });
+
+  it('reads piped stdin to its end', async () => {
+    const r = await s.run(node, { argv: tools('stdin'), stdin: 'line one\nline two\n' });
+    expect(r).toMatchObject({ stdout: 'line one\nline two\n', code: 0 });
+    // Without openStdin, stdin is at its end at once.
+    expect(await s.run(node, { argv: tools('cat') })).toMatchObject({ stdout: '', code: 0 });
+  });
+
+  it('sleeps on a clock without spinning the process to death', async () => {
+    const r = await s.run(node, { argv: tools('sleep', '60') });
+    expect(r).toMatchObject({ stdout: 'slept\n', code: 0 });
+    expect(r.exitMs - (r.startedMs ?? 0)).toBeGreaterThanOrEqual(55);
+  });
+
+  it('reports a trap as 134 with its message', async () => {
+    const r = await s.run(node, { argv: tools('trap') });
+    expect(r.code).toBe(134);
+    expect(r.error).toMatch(/unreachable/);
+  });
+
+  it('fails to start with 126 (unknown import, not wasm) and 127 (no such file)', async () => {
+    const link = await s.run(node, { argv: ['/bin/unknown-import.wasm'] }, BAD);
+    expect(link).toMatchObject({ code: 126, started: false });
+    expect(link.error).toContain('unknown import: env.foo');
+    const notWasm = await s.run(node, { argv: ['/bin/not-wasm.wasm'] }, BAD);
+    expect(notWasm).toMatchObject({ code: 126, started: false });
+    expect(notWasm.error).toContain('exec format error');
+    const missing = await s.run(node, { argv: ['/bin/nope.wasm'] });
+    expect(missing).toMatchObject({ code: 127, started: false });
+    expect(missing.error).toContain('/bin/nope.wasm: no such file or directory');
+    expect((await s.run(node, { argv: ['nope'] })).error).toContain('executable file not found in $PATH');
+    expect((await s.run(node, { argv: ['/data'] })).code).toBe(126);
+  });
+
+  it('caps memory: within the limit it runs, beyond it the process is OOM-killed', async () => {
+    const ok = await s.run(node, { argv: tools('alloc', '8'), memoryLimit: 32 << 20 });
+    expect(ok).toMatchObject({ stdout: 'allocated 8 MiB\n', code: 0 });
+    const oom = await s.run(node, { argv: tools('alloc', '64'), memoryLimit: 16 << 20 });
+    expect(oom).toMatchObject({ code: 137, oomKilled: true });
+    expect(oom.error).toMatch(/memory limit of 16777216 bytes/);
+    expect(oom.stderr).toMatch(/out of memory after 1[45] MiB/);
+  });
+});

@@ -1,0 +1,151 @@
+// Builds a process's filesystem from metadata only: the image's snapshots stacked with the OCI
+// rules, the container's writable layer on top, then the mounts. One read-only transaction; no
+// file contents are read here. The image's own merged tree (MergedTree), which persisting needs
+// to tell changes from the image, is computed only if the process writes.
+import type { Db, FsEntryRecord } from '../../runtime/store/db.ts';
+import type { LayerEntry, SnapshotRecord } from '../../runtime/store/snapshot-types.ts';
+import { MergedTree } from '../../runtime/unpack/merged-tree.ts';
+import type { ProcessSpec } from '../protocol.ts';
+import { ContainerFs } from './container-fs.ts';
+import { Mount } from './mount.ts';
+import { Content, DirNode, FileNode, metaOf, nowNs, SpecialNode, SymlinkNode, type FsNode } from './nodes.ts';
+
+function scopeRange(scope: string): IDBKeyRange {
+  return IDBKeyRange.bound([scope, ''], [scope, '\uffff']);
+}
+
+function nodeOf(mount: Mount, e: LayerEntry): FsNode | undefined {
+  const meta = metaOf(e);
+  switch (e.type) {
+    case 'dir':
+    case 'opaque':
+      return new DirNode(mount, meta);
+    case 'file':
+      return new FileNode(mount, meta, new Content(e.sha, e.size ?? 0));
+    case 'symlink':
+      return new SymlinkNode(mount, meta, e.linkTarget ?? '');
+    case 'char':
+    case 'block':
+    case 'fifo':
+      return new SpecialNode(mount, meta, e.type);
+    default:
+      return undefined;
+  }
+}
+
+function split(path: string): [dir: string, name: string] {
+  const i = path.lastIndexOf('/');
+  return [path.slice(0, i) || '/', path.slice(i + 1)];
+}
+
+/**
+ * Applies one layer's entries onto a tree as stacking does (see MergedTree): its whiteouts and
+ * opaque markers first, then its entries parents-first; a directory over a directory keeps what
+ * is below; a hard link shares its target's content. An entry below something that is not a
+ * directory is left out, as stacking refuses it.
+ */
+function applyLayer(root: DirNode, entries: readonly LayerEntry[]): void {
+  const dirs = new Map<string, DirNode>([['/', root]]);
+  const dirAt = (path: string, create: boolean): DirNode | undefined => {
+    const known = dirs.get(path);
+    if (known) return known;
+    const [up, name] = split(path);
+    const parent = dirAt(up, create);
+    let node = parent?.children.get(name);
+    if (!node && parent && create) {
+      node = new DirNode(root.mount, metaOf({ mode: 0o755, uid: 0, gid: 0, mtime: 0 }));
+      parent.add(name, node);
+    }
+    if (node?.kind !== 'dir') return undefined;
+    dirs.set(path, node);
+    return node;
+  };
+  const rest: LayerEntry[] = [];
+  const links: LayerEntry[] = [];
+  for (const e of entries) {
+    if (e.type === 'whiteout') {
+      const [dir, name] = split(e.path);
+      dirAt(dir, false)?.children.delete(name);
+    } else if (e.type === 'opaque') {
+      dirAt(e.path, false)?.children.clear();
+    }
+    // An opaque marker only hides what is below; the directory's own entry carries its metadata.
+    if (e.type === 'whiteout' || e.type === 'opaque' || e.path === '/') continue;
+    (e.type === 'hardlink' ? links : rest).push(e);
+  }
+  // Deletions may have taken directories the lookups remembered.
+  dirs.clear();
+  dirs.set('/', root);
+  rest.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const e of rest) {
+    const [dir, name] = split(e.path);
+    const parent = dirAt(dir, true);
+    const node = nodeOf(root.mount, e);
+    if (!parent || !node) continue;
+    const old = parent.children.get(name);
+    if (old?.kind === 'dir' && node.kind === 'dir') {
+      old.meta = node.meta;
+      continue;
+    }
+    if (old?.kind === 'dir') for (const k of [...dirs.keys()]) if (k === e.path || k.startsWith(`${e.path}/`)) dirs.delete(k);
+    parent.add(name, node);
+  }
+  for (const e of links) {
+    const [dir, name] = split(e.path);
+    const [tdir, tname] = split(e.linkTarget ?? '');
+    const parent = dirAt(dir, true);
+    const target = dirAt(tdir, false)?.children.get(tname);
+    if (!parent || target?.kind !== 'file') continue;
+    const node = new FileNode(root.mount, target.meta, target.content);
+    target.content.links.add(target).add(node);
+    parent.add(name, node);
+  }
+}
+
+function newRoot(mount: Mount, mode: number): DirNode {
+  const t = nowNs();
+  const root = new DirNode(mount, { mode, uid: 0, gid: 0, atime: t, mtime: t, ctime: t });
+  mount.root = root;
+  return root;
+}
+
+export async function loadFs(db: Db, spec: ProcessSpec): Promise<ContainerFs> {
+  const tx = db.transaction(['snapshots', 'fsEntries']);
+  const store = tx.objectStore('fsEntries');
+  const volumes = spec.mounts.filter((m) => m.kind === 'volume');
+  const [snaps, layer, ...vols] = await Promise.all([
+    Promise.all(spec.chainIds.map((id) => tx.objectStore('snapshots').get(id))),
+    store.getAll(scopeRange(`c:${spec.containerId}`)),
+    ...volumes.map((m) => store.getAll(scopeRange(`v:${m.source}`))),
+  ]);
+  const image = snaps.map((s, i) => s ?? missing(spec.chainIds[i]!));
+  const lower = () => {
+    const tree = new MergedTree();
+    for (const s of image) tree.apply(s.entries);
+    return tree.entries;
+  };
+
+  const rootMount = new Mount(`c:${spec.containerId}`, false, lower, 1n);
+  const root = newRoot(rootMount, 0o755);
+  for (const s of image) applyLayer(root, s.entries);
+  applyLayer(root, layer);
+  const fs = new ContainerFs(root, [rootMount], { uid: spec.uid, gid: spec.gid });
+
+  // Parents before children, so a mount inside another mount lands in it.
+  const mounts = [...spec.mounts].sort((a, b) => a.target.length - b.target.length);
+  let dev = 2n;
+  for (const m of mounts) {
+    const mount = new Mount(m.kind === 'volume' ? `v:${m.source}` : undefined, m.readOnly, undefined, dev++);
+    const mroot = newRoot(mount, m.kind === 'tmpfs' ? 0o1777 : 0o755);
+    if (m.kind === 'volume') applyLayer(mroot, vols[volumes.indexOf(m)] ?? ([] as FsEntryRecord[]));
+    const [dir, name] = split(m.target.replace(/\/+$/, ''));
+    if (!name) throw new Error(`cannot mount over the root directory (${m.target})`);
+    fs.ensureDir(dir, rootMount).add(name, mroot);
+    fs.mounts.push(mount);
+  }
+  return fs;
+}
+
+function missing(chainId: string): SnapshotRecord {
+  throw new Error(`snapshot ${chainId} is missing: the image was removed`);
+}
