@@ -1,0 +1,75 @@
+// Fetches the guest kit (built by scripts/guest-kit/build.sh, served from demo/public/guest/)
+// and v86's wasm, once per node: every container of the node restores from the same bytes.
+import v86Package from 'v86/package.json';
+import v86WasmUrl from 'v86/build/v86.wasm?url';
+import { pickMemory, stateFile, type GuestKitManifest } from './guest-options.ts';
+
+export const DEFAULT_KIT_URL = '/guest/';
+const HOW_TO_BUILD = 'build it with `bash scripts/guest-kit/build.sh` (`npm run setup` runs it)';
+
+export class GuestKitError extends Error {}
+
+export class GuestKit {
+  private manifestP: Promise<GuestKitManifest> | undefined;
+  private moduleP: Promise<WebAssembly.Module> | undefined;
+  private readonly states = new Map<number, Promise<ArrayBuffer>>();
+
+  constructor(private readonly baseUrl: string = DEFAULT_KIT_URL) {}
+
+  private url(file: string): string {
+    return new URL(file, new URL(this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`, self.location.href)).href;
+  }
+
+  manifest(): Promise<GuestKitManifest> {
+    this.manifestP ??= (async () => {
+      const url = this.url('kit.json');
+      const r = await fetch(url).catch(() => undefined);
+      if (!r?.ok) throw new GuestKitError(`the x86 guest kit is missing (${url}: ${r ? r.status : 'unreachable'}); ${HOW_TO_BUILD}`);
+      const kit = (await r.json()) as GuestKitManifest;
+      if (kit.v86 !== v86Package.version) {
+        throw new GuestKitError(`the x86 guest kit was saved with v86 ${kit.v86}, this build has ${v86Package.version}; rebuild it: ${HOW_TO_BUILD}`);
+      }
+      return kit;
+    })();
+    this.manifestP.catch(() => (this.manifestP = undefined));
+    return this.manifestP;
+  }
+
+  /** The guest RAM (MiB) of the smallest saved machine that holds `memoryLimit` bytes. */
+  async memoryFor(memoryLimit: number): Promise<number> {
+    const kit = await this.manifest();
+    const mib = pickMemory(kit, memoryLimit);
+    if (mib === undefined) {
+      throw new GuestKitError(
+        `no saved x86 machine has ${Math.ceil(memoryLimit / (1 << 20))} MiB of memory (the kit has ${kit.memoryMiB.join(', ')} MiB); ` +
+          `build one with GUEST_KIT_MEMORY_MIB="${kit.memoryMiB.join(' ')} <MiB>" bash scripts/guest-kit/build.sh`,
+      );
+    }
+    return mib;
+  }
+
+  module(): Promise<WebAssembly.Module> {
+    this.moduleP ??= WebAssembly.compileStreaming(fetch(v86WasmUrl));
+    this.moduleP.catch(() => (this.moduleP = undefined));
+    return this.moduleP;
+  }
+
+  state(memoryMiB: number): Promise<ArrayBuffer> {
+    let p = this.states.get(memoryMiB);
+    if (!p) {
+      p = (async () => {
+        const url = this.url(stateFile(memoryMiB));
+        const r = await fetch(url);
+        if (!r.ok) throw new GuestKitError(`the x86 guest kit's state ${url} is missing (${r.status}); ${HOW_TO_BUILD}`);
+        const bytes = await r.arrayBuffer();
+        // A server may have inflated it already (Content-Encoding); otherwise it starts with gzip's magic.
+        const gzip = new Uint8Array(bytes, 0, 2);
+        if (gzip[0] !== 0x1f || gzip[1] !== 0x8b) return bytes;
+        return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+      })();
+      p.catch(() => this.states.delete(memoryMiB));
+      this.states.set(memoryMiB, p);
+    }
+    return p;
+  }
+}
