@@ -4,7 +4,7 @@
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { Terminal } from '@xterm/xterm';
-import { dockerCommand, VirtualFiles } from '../runtime/cli/docker.ts';
+import { dockerCommand, VirtualFiles, type DockerCommandOptions } from '../runtime/cli/docker.ts';
 import { Engine } from '../runtime/engine.ts';
 import { Panels } from './panels.ts';
 import { Shell } from './shell.ts';
@@ -12,8 +12,8 @@ import { Shell } from './shell.ts';
 declare global {
   interface Window {
     engine: Engine;
-    /** Runs one non-interactive docker command (no TTY), sharing the terminal's files. */
-    docker(cmdline: string): Promise<{ code: number; stdout: string; stderr: string }>;
+    /** Runs one non-interactive docker command (no TTY), sharing the terminal's files; `stdin` is piped in. */
+    docker(cmdline: string, opts?: DockerCommandOptions): Promise<{ code: number; stdout: string; stderr: string }>;
     /** Resolves once the built-in images are loaded (or found missing). */
     engineReady: Promise<void>;
     dockerFiles: VirtualFiles;
@@ -22,7 +22,8 @@ declare global {
 
 const FONT_FAMILY = '"JetBrains Mono", "Fira Code", Menlo, Consolas, "DejaVu Sans Mono", monospace';
 const FONT_SIZE = 13;
-const BUILTIN_LAYOUT = new URL('/images/demo/', location.href).href;
+/** OCI layouts of the built-in images, made by set-up: hello and busybox; ruby. */
+const BUILTIN_LAYOUTS = ['/images/demo/', '/images/ruby/'].map((p) => new URL(p, location.href).href);
 
 const params = new URLSearchParams(location.search);
 const dbName = params.get('db') || undefined;
@@ -71,13 +72,18 @@ function fitTerminal(): void {
 }
 
 const WELCOME = [
-  '\x1b[1mDocker in a browser tab\x1b[0m: an engine running in this page, images kept in IndexedDB.',
+  '\x1b[1mDocker in a browser tab\x1b[0m: an engine running in this page, images kept in IndexedDB,',
+  'containers running on nodes that are Web Workers.',
   '',
   'Try:',
+  '  \x1b[36mdocker run hello\x1b[0m                   run a WebAssembly (WASI) container',
+  "  \x1b[36mdocker run --rm ruby -e 'puts 1+1'\x1b[0m  Ruby 3.4, as a WASI container",
+  '  \x1b[36mdocker run -it --rm busybox sh\x1b[0m     a linux/386 shell under x86 emulation',
+  '  \x1b[36mdocker ps -a\x1b[0m                       the containers, running and exited',
+  '  \x1b[36mdocker node ls\x1b[0m                     the nodes (crash one in the Nodes panel)',
   '  \x1b[36mdocker images\x1b[0m                      list images',
-  '  \x1b[36mdocker pull alpine\x1b[0m                 pull from Docker Hub (through the registry proxy)',
+  '  \x1b[36mdocker pull --platform linux/386 alpine\x1b[0m  pull from Docker Hub (through the registry proxy)',
   '  \x1b[36mdocker image inspect busybox\x1b[0m       the image config as JSON',
-  "  \x1b[36mdocker history busybox\x1b[0m             its layers",
   "  \x1b[36mdocker save -o b.tar busybox\x1b[0m       an archive in the Files panel (then docker load -i b.tar)",
   '  \x1b[36mdocker --help\x1b[0m                      everything else',
   '',
@@ -86,23 +92,29 @@ const WELCOME = [
 const files = new VirtualFiles();
 window.dockerFiles = files;
 
+/** Whether a layout is there (a dev server answers unknown paths with the page itself). */
+async function isLayout(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('index.json', url));
+    return res.ok && Array.isArray(((await res.json()) as { manifests?: unknown }).manifests);
+  } catch {
+    return false;
+  }
+}
+
 /** Loads the offline images the demo ships with, unless the engine already has images. */
 async function loadBuiltinImages(engine: Engine, shell: Shell): Promise<void> {
   if ((await engine.images.list()).length > 0) return;
-  let layout = false;
-  try {
-    const res = await fetch(new URL('index.json', BUILTIN_LAYOUT));
-    // A dev server answers unknown paths with the page itself: check that this is a layout index.
-    layout = res.ok && Array.isArray(((await res.json()) as { manifests?: unknown }).manifests);
-  } catch {
-    layout = false;
-  }
-  if (!layout) {
+  const present = await Promise.all(BUILTIN_LAYOUTS.map(isLayout));
+  if (!present.some(Boolean)) {
     shell.write('\x1b[33mThe built-in images are missing (no /images/demo/index.json). Run `npm start`, which builds them.\x1b[0m\n\n');
     return;
   }
   shell.write('Loading built-in images…\n');
-  for (const line of await engine.images.loadLayout(BUILTIN_LAYOUT)) shell.write(`${line}\n`);
+  for (const [i, url] of BUILTIN_LAYOUTS.entries()) {
+    if (!present[i]) continue;
+    for (const line of await engine.images.loadLayout(url)) shell.write(`${line}\n`);
+  }
   shell.write('\n');
 }
 
@@ -113,7 +125,7 @@ const opened = Engine.open({
   ...(useProxy ? { registry: { proxy: `${location.origin}/` } } : {}),
 });
 // Defined at once so scripts can use them before the engine is open; they wait for it.
-window.docker = async (cmdline) => dockerCommand(await opened, cmdline, files);
+window.docker = async (cmdline: string, opts?: DockerCommandOptions) => dockerCommand(await opened, cmdline, files, opts);
 window.engineReady = (async () => {
   const engine = await opened;
   window.engine = engine;

@@ -1,5 +1,6 @@
-// Side panels: what the engine holds (images now; containers, volumes and nodes as those
-// arrive), kept current from engine events, and the virtual files `docker save/load` use.
+// Side panels: what the engine holds (containers with start/stop/rm buttons, images, volumes,
+// nodes with a "crash" button for the failover demo), kept current from engine events, and the
+// virtual files `docker save/load/cp` use.
 import { humanSize } from '../runtime/cli/humanize.ts';
 import type { VirtualFiles } from '../runtime/cli/virtual-files.ts';
 import type { Engine } from '../runtime/engine.ts';
@@ -28,10 +29,26 @@ function empty(list: HTMLElement, text: string): void {
   list.replaceChildren(el('div', 'panel-empty', text));
 }
 
+function button(label: string, title: string, action: () => Promise<unknown>, onError: (e: unknown) => void): HTMLButtonElement {
+  const b = el('button', 'item-button', label);
+  b.title = title;
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    action()
+      .catch(onError)
+      .finally(() => (b.disabled = false));
+  });
+  return b;
+}
+
 export class Panels {
+  private readonly containers;
   private readonly images;
+  private readonly volumes;
+  private readonly nodes;
   private readonly files;
   private scheduled: ReturnType<typeof setTimeout> | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     root: HTMLElement,
@@ -39,19 +56,18 @@ export class Panels {
     private readonly vfiles: VirtualFiles,
     private readonly status: HTMLElement,
   ) {
+    this.containers = section(root, 'Containers');
     this.images = section(root, 'Images');
-    for (const [title, hint] of [
-      ['Containers', 'No containers yet.'],
-      ['Volumes', 'No volumes yet.'],
-      ['Nodes', 'No nodes yet.'],
-    ] as const) {
-      empty(section(root, title).list, hint);
-    }
+    this.volumes = section(root, 'Volumes');
+    this.nodes = section(root, 'Nodes');
     this.files = section(root, 'Files');
     this.addUpload();
-    engine.onEvent((e) => {
-      if (e.Type === 'image') this.schedule();
-    });
+    this.addNodeButton();
+    engine.onEvent(() => this.schedule());
+  }
+
+  private error(e: unknown): void {
+    this.status.textContent = `error: ${e instanceof Error ? e.message : String(e)}`;
   }
 
   /** Coalesces bursts of events (a pull emits several) into one refresh. */
@@ -61,8 +77,41 @@ export class Panels {
   }
 
   async refresh(): Promise<void> {
-    await Promise.all([this.refreshImages(), this.refreshStatus()]);
+    await Promise.all([this.refreshContainers(), this.refreshImages(), this.refreshVolumes(), this.refreshStatus()]);
+    this.refreshNodes();
     this.refreshFiles();
+  }
+
+  private refreshContainers(): void {
+    const all = this.engine.containers.list({ all: true });
+    this.containers.count.textContent = String(all.length);
+    // "Up 5 seconds" ages: while something runs, redraw now and then.
+    const running = all.some((c) => c.State === 'running' || c.State === 'restarting');
+    if (running && this.ticker === undefined) this.ticker = setInterval(() => this.refreshContainers(), 5000);
+    if (!running && this.ticker !== undefined) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+    if (all.length === 0) return empty(this.containers.list, 'No containers. Try docker run -d hello.');
+    const c = this.engine.containers;
+    const onError = (e: unknown) => this.error(e);
+    this.containers.list.replaceChildren(
+      ...all.map((ctr) => {
+        const row = el('div', 'item');
+        row.title = ctr.Id;
+        row.dataset['name'] = ctr.Names[0]!.slice(1);
+        const name = el('span', 'item-name');
+        name.append(el('span', `state-dot state-${ctr.State}`), document.createTextNode(ctr.Names[0]!.slice(1)));
+        const meta = el('span', 'item-meta', `${ctr.Image} · ${ctr.Status}${ctr.Node ? ` · ${ctr.Node}` : ''}`);
+        const actions = el('span', 'item-actions');
+        const live = ctr.State === 'running' || ctr.State === 'restarting';
+        if (live) actions.append(button('stop', 'docker stop', () => c.stop(ctr.Id), onError));
+        else actions.append(button('start', 'docker start', () => c.start(ctr.Id), onError));
+        actions.append(button('rm', 'docker rm -f', () => c.remove(ctr.Id, { force: true }), onError));
+        row.append(name, meta, actions);
+        return row;
+      }),
+    );
   }
 
   private async refreshImages(): Promise<void> {
@@ -84,16 +133,74 @@ export class Panels {
     );
   }
 
+  private async refreshVolumes(): Promise<void> {
+    const volumes = await this.engine.volumes.list();
+    this.volumes.count.textContent = String(volumes.length);
+    if (volumes.length === 0) return empty(this.volumes.list, 'No volumes. Try docker volume create data.');
+    volumes.sort((a, b) => a.Name.localeCompare(b.Name));
+    this.volumes.list.replaceChildren(
+      ...volumes.map((v) => {
+        const row = el('div', 'item');
+        row.title = v.Mountpoint;
+        const users = this.engine.containers.usingVolume(v.Name).length;
+        const name = v.Anonymous ? `${v.Name.slice(0, 12)}…` : v.Name;
+        row.append(el('span', 'item-name', name), el('span', 'item-meta', `${v.Driver}${v.Anonymous ? ' · anonymous' : ''} · ${users ? `used by ${users}` : 'unused'}`));
+        return row;
+      }),
+    );
+  }
+
+  private refreshNodes(): void {
+    const nodes = this.engine.nodes.list();
+    this.nodes.count.textContent = String(nodes.length);
+    if (nodes.length === 0) return empty(this.nodes.list, 'No nodes: containers cannot run. Add one with docker node create.');
+    const perNode = new Map<string, number>();
+    for (const c of this.engine.containers.list()) perNode.set(c.Node, (perNode.get(c.Node) ?? 0) + 1);
+    this.nodes.list.replaceChildren(
+      ...nodes.map((n) => {
+        const row = el('div', 'item');
+        row.title = n.ID;
+        row.dataset['name'] = n.Name;
+        const name = el('span', 'item-name');
+        name.append(el('span', `state-dot state-${n.State === 'ready' ? 'running' : 'dead'}`), document.createTextNode(n.Name));
+        const count = perNode.get(n.Name) ?? 0;
+        row.append(name, el('span', 'item-meta', `${n.State} · ${count} container${count === 1 ? '' : 's'}`));
+        const actions = el('span', 'item-actions');
+        if (n.State === 'ready') {
+          actions.append(button('crash', 'End this node as a crash would: its containers stop and restart policies take over', async () => this.engine.nodes.crash(n.Name), (e) => this.error(e)));
+        } else {
+          actions.append(button('rm', 'docker node rm', async () => this.engine.nodes.remove(n.Name, { force: true }), (e) => this.error(e)));
+        }
+        row.append(actions);
+        return row;
+      }),
+    );
+  }
+
+  private addNodeButton(): void {
+    const b = el('button', 'panel-action', 'Add');
+    b.title = 'docker node create';
+    b.addEventListener('click', () => {
+      try {
+        this.engine.nodes.add();
+      } catch (e) {
+        this.error(e);
+      }
+    });
+    this.nodes.head.append(b);
+  }
+
   private async refreshStatus(): Promise<void> {
     const info = await this.engine.info();
     const usage = info.StorageUsage !== undefined ? ` · storage ${humanSize(info.StorageUsage, 3)}${info.StorageQuota ? ` of ${humanSize(info.StorageQuota, 3)}` : ''}` : '';
-    this.status.textContent = `engine ${info.ServerVersion} · ${info.Images} image${info.Images === 1 ? '' : 's'}${usage}`;
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    this.status.textContent = `engine ${info.ServerVersion} · ${plural(info.ContainersRunning, 'running container')} · ${plural(info.Images, 'image')} · ${plural(info.Nodes, 'node')}${usage}`;
   }
 
   refreshFiles(): void {
     const paths = this.vfiles.list();
     this.files.count.textContent = String(paths.length);
-    if (paths.length === 0) return empty(this.files.list, 'docker save -o NAME.tar writes here; upload a tar for docker load -i.');
+    if (paths.length === 0) return empty(this.files.list, 'docker save -o NAME.tar and docker cp write here; upload a tar for docker load -i.');
     this.files.list.replaceChildren(
       ...paths.map((p) => {
         const bytes = this.vfiles.get(p)!;

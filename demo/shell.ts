@@ -1,5 +1,8 @@
 // A small shell in the xterm.js terminal: a line editor (cursor keys, history, Ctrl-C/L/U/K/W),
-// and the commands `docker …`, `clear` and `ls`. Everything docker goes through the CLI.
+// and the commands `docker …`, `clear` and `ls`. Everything docker goes through the CLI. While an
+// interactive container reads the terminal (`docker run -it`, `exec -it`, `start -ai`, `attach`),
+// keystrokes pass through raw to the CLI, which does the line discipline; the prompt comes back
+// when the process ends.
 import type { Terminal } from '@xterm/xterm';
 import { runDocker, type CliIO } from '../runtime/cli/docker.ts';
 import { humanSize } from '../runtime/cli/humanize.ts';
@@ -24,6 +27,8 @@ interface Edit {
 export class Shell {
   private edit: Edit | undefined;
   private running: AbortController | undefined;
+  /** Where keystrokes go while a command reads the terminal raw. */
+  private raw: ((data: string) => void) | undefined;
   private readonly history: string[] = [];
   private historyPos = 0;
   private draft = '';
@@ -90,9 +95,22 @@ export class Shell {
       stderr: (s) => this.write(s),
       isTTY: true,
       columns: this.term.cols,
+      rows: this.term.rows,
       files: this.files,
       signal: ac.signal,
       readLine: () => this.readLine(false),
+      stdin: {
+        read: (onData) => {
+          this.raw = onData;
+          return () => {
+            if (this.raw === onData) this.raw = undefined;
+          };
+        },
+      },
+      onResize: (listener) => {
+        const d = this.term.onResize(({ cols, rows }) => listener(cols, rows));
+        return () => d.dispose();
+      },
     };
     try {
       await runDocker(this.engine, words, io);
@@ -102,6 +120,7 @@ export class Shell {
       this.write(`\x1b[31m${e instanceof Error ? e.stack ?? e.message : String(e)}\x1b[0m\n`);
     } finally {
       this.running = undefined;
+      this.raw = undefined;
     }
   }
 
@@ -117,6 +136,10 @@ export class Shell {
   }
 
   private input(data: string): void {
+    if (this.raw) {
+      this.raw(data);
+      return;
+    }
     const e = this.edit;
     if (!e) {
       if (data.includes('\x03') && this.running && !this.running.signal.aborted) {

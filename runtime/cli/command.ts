@@ -5,6 +5,17 @@ import type { Engine } from '../engine.ts';
 import type { FlagSpec, Flags } from './flags.ts';
 import type { VirtualFiles } from './virtual-files.ts';
 
+/** Input for interactive commands (`run -i`, `exec -i`, `start -i`, `attach`). */
+export interface CliInput {
+  /**
+   * Starts reading. On a terminal (`isTTY`) `onData` gets the keystrokes raw, as typed (Enter is
+   * `\r`, Ctrl-C `\x03`, Ctrl-D `\x04`): the terminal stops its own line editing and Ctrl-C
+   * handling until the returned function is called, and the command does the line discipline.
+   * Otherwise `onData` gets the data piped in, then `onEnd` is called.
+   */
+  read(onData: (data: string) => void, onEnd: () => void): () => void;
+}
+
 /** Where a command's output goes, and what it knows about the terminal. */
 export interface CliIO {
   stdout(s: string): void;
@@ -16,6 +27,12 @@ export interface CliIO {
   readonly signal?: AbortSignal;
   /** Reads one line of input (for confirmation prompts); absent or null means end of input. */
   readLine?(): Promise<string | null>;
+  /** Standard input for interactive commands; absent means none (as `< /dev/null`). */
+  readonly stdin?: CliInput;
+  /** Terminal height, for a container's TTY size. */
+  readonly rows?: number;
+  /** Calls `listener` when the terminal is resized; returns the function that stops that. */
+  onResize?(listener: (columns: number, rows: number) => void): () => void;
 }
 
 /** A failure the CLI reports itself: `message` is printed to stderr as is. */

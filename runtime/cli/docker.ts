@@ -1,10 +1,18 @@
 // The `docker` command line over the Engine API: finds the command, parses its flags, runs it
 // and turns failures into docker's messages and exit statuses (1 for errors, 125 for bad flags).
 import type { Engine } from '../engine.ts';
-import { CliError, CommandRegistry, type CliIO, type Command, type CommandContext } from './command.ts';
+import { CliError, CommandRegistry, type CliInput, type CliIO, type Command, type CommandContext } from './command.ts';
+import { containerCommands, containerGroup } from './commands/container.ts';
+import { containerCpCommands } from './commands/container-cp.ts';
+import { containerExecCommands } from './commands/container-exec.ts';
+import { containerLogsCommands } from './commands/container-logs.ts';
+import { containerLsCommands } from './commands/container-ls.ts';
+import { containerRunCommands } from './commands/container-run.ts';
 import { imageCommands, imageGroup } from './commands/image.ts';
 import { inspectCommands } from './commands/inspect.ts';
+import { nodeCommands, nodeGroup } from './commands/node.ts';
 import { systemCommands, systemGroup } from './commands/system.ts';
+import { volumeCommands, volumeGroup } from './commands/volume.ts';
 import { FlagError, Flags, parseFlags } from './flags.ts';
 import { TemplateError } from './format-template.ts';
 import { argCountError, commandHelp, GLOBAL_FLAGS, groupHelp, rootHelp } from './help.ts';
@@ -12,16 +20,27 @@ import { ShellSyntaxError, splitCommandLine } from './shell-words.ts';
 import { CLI_VERSION } from './version.ts';
 import { VirtualFiles } from './virtual-files.ts';
 
-export type { CliIO } from './command.ts';
+export type { CliInput, CliIO } from './command.ts';
 export { VirtualFiles } from './virtual-files.ts';
 
 /** Every command the CLI knows; a new command group is one more `addGroup`/`add` here. */
 const registry = new CommandRegistry()
+  .addGroup(containerGroup)
   .addGroup(imageGroup)
+  .addGroup(nodeGroup)
   .addGroup(systemGroup)
+  .addGroup(volumeGroup)
+  .add(containerRunCommands)
+  .add(containerExecCommands)
+  .add(containerLsCommands)
+  .add(containerLogsCommands)
+  .add(containerCpCommands)
+  .add(containerCommands)
   .add(imageCommands)
   .add(inspectCommands)
-  .add(systemCommands);
+  .add(nodeCommands)
+  .add(systemCommands)
+  .add(volumeCommands);
 
 /** Exit status of a command interrupted by Ctrl-C, as a shell reports it (128 + SIGINT). */
 const INTERRUPTED = 130;
@@ -146,12 +165,36 @@ async function runCommand(engine: Engine, cmd: Command, path: string, argv: read
   }
 }
 
-/** One non-interactive command (no TTY, no input), its output collected. */
+/** Input piped in (`echo hi | docker run -i …`): all of `data`, then the end. */
+export function pipedInput(data: string): CliInput {
+  return {
+    read(onData, onEnd) {
+      let stopped = false;
+      queueMicrotask(() => {
+        if (stopped) return;
+        if (data) onData(data);
+        onEnd();
+      });
+      return () => {
+        stopped = true;
+      };
+    },
+  };
+}
+
+export interface DockerCommandOptions {
+  readonly signal?: AbortSignal;
+  readonly columns?: number;
+  /** Standard input, as if piped in; without it, stdin is empty. */
+  readonly stdin?: string;
+}
+
+/** One non-interactive command (no TTY), its output collected. */
 export async function dockerCommand(
   engine: Engine,
   cmdline: string,
   files: VirtualFiles = new VirtualFiles(),
-  opts: { signal?: AbortSignal; columns?: number } = {},
+  opts: DockerCommandOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -162,6 +205,7 @@ export async function dockerCommand(
     columns: opts.columns ?? 80,
     files,
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.stdin !== undefined ? { stdin: pipedInput(opts.stdin) } : {}),
   });
   return { code, stdout, stderr };
 }

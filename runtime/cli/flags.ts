@@ -11,6 +11,8 @@ export interface FlagSpec {
   /** Shown after the flag name in help (pflag's "varname"); defaults to the type name. */
   readonly valueName?: string;
   readonly default?: string | boolean | number;
+  /** Accepted but left out of help (docker's deprecated spellings). */
+  readonly hidden?: boolean;
   /** Rejects a value at parse time (an error of the flag, exit 125), returning why. */
   readonly check?: (raw: string) => string | undefined;
 }
@@ -134,6 +136,12 @@ export class Flags {
     return s;
   }
 
+  /** Whether the flag was given (as opposed to left at its default). */
+  has(name: string): boolean {
+    this.spec(name);
+    return this.values.has(name);
+  }
+
   bool(name: string): boolean {
     return (this.values.get(name) ?? this.spec(name).default ?? false) as boolean;
   }
@@ -154,7 +162,8 @@ export class Flags {
 
 /** pflag's `FlagUsages`: sorted by name, descriptions aligned, continuation lines indented. */
 export function flagUsages(specs: readonly FlagSpec[]): string {
-  const rows = [...specs]
+  const rows = specs
+    .filter((f) => !f.hidden)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((f) => {
       let left = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;

@@ -1,5 +1,6 @@
 // Sizes and durations in the words the docker CLI uses (github.com/docker/go-units), so output
 // matches byte for byte: `4.26MB`, `1e+03kB`, `2 years ago`, `About an hour`.
+import { humanDuration } from '../human-duration.ts';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
@@ -40,23 +41,7 @@ export function humanSize(bytes: number, precision = 4): string {
   return formatG(size, precision) + DECIMAL_UNITS[i];
 }
 
-/** go-units `HumanDuration`. */
-export function humanDuration(seconds: number): string {
-  const s = Math.trunc(seconds);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(seconds / 3600 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(seconds / 3600) / 24 / 365)} years`;
-}
+export { humanDuration } from '../human-duration.ts';
 
 /** `2 years ago`, for a time in seconds since the epoch. */
 export function timeAgo(unixSeconds: number, nowMs = Date.now()): string {
@@ -84,4 +69,24 @@ export function rfc3339NanoFixed(timeNano: number): string {
   // Nanoseconds since the epoch exceed a double's precision: milliseconds are what is exact.
   const ms = Math.floor(timeNano / 1e6);
   return `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1e6).padStart(9, '0')}Z`;
+}
+
+/** docker's `Ellipsis`: at most `max` characters, the last one `…` when cut. */
+export function ellipsis(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Go's `strconv.Quote`: a double-quoted string with Go's escapes (`docker ps` quotes commands). */
+export function goQuote(s: string): string {
+  const named: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (named[ch]) out += named[ch];
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp >= 0x80 && cp < 0xa0) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }

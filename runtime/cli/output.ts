@@ -96,3 +96,28 @@ export async function inspectEach(
   else for (const v of found) out(`${template.execute(v)}\n`);
   if (errors.length) throw new CliError(errors.join('\n'));
 }
+
+/**
+ * Runs `act` on each named object as docker's multi-object commands (stop, rm, kill…) do: the
+ * name on stdout when it worked, the errors together at the end (exit status 1), then `summary`.
+ */
+export async function eachTarget(
+  ctx: { readonly signal: AbortSignal | undefined; out(s: string): void },
+  names: readonly string[],
+  act: (name: string) => Promise<unknown>,
+  opts: { summary?: (failed: string[]) => string; quiet?: boolean } = {},
+): Promise<void> {
+  const errors: string[] = [];
+  const failed: string[] = [];
+  for (const name of names) {
+    try {
+      await act(name);
+      if (!opts.quiet) ctx.out(name);
+    } catch (e) {
+      if (ctx.signal?.aborted) throw e;
+      errors.push(e instanceof CliError ? e.message : `Error response from daemon: ${(e as Error).message}`);
+      failed.push(name);
+    }
+  }
+  if (errors.length) throw new CliError([...errors, ...(opts.summary ? [opts.summary(failed)] : [])].join('\n'));
+}

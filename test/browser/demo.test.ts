@@ -27,7 +27,7 @@ afterAll(() => s?.close());
 describe('demo page', () => {
   it('comes with the built-in images, offline', async () => {
     const r = await docker('docker images --format "{{.Repository}}:{{.Tag}}"');
-    expect(r).toEqual({ code: 0, stdout: 'busybox:latest\nhello:latest\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'busybox:latest\nhello:latest\nruby:latest\n', stderr: '' });
   });
 
   it('pulls from a registry with Docker-style output and lists the image', async () => {
@@ -59,6 +59,19 @@ describe('demo page', () => {
     await s.page.reload();
     await s.page.evaluate(() => window.engineReady);
     const r = await docker('docker images -q --no-trunc');
-    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    expect(r.stdout.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('runs the built-in images: WASI hello, Ruby, and busybox under x86 emulation', async () => {
+    expect(await docker('docker run --rm hello')).toMatchObject({ code: 0, stdout: expect.stringContaining('hello from wasm32-wasi') });
+    const ruby = await docker(`docker run --rm ruby -e 'puts 1+1; puts RUBY_VERSION; exit 3'`);
+    expect(ruby.stderr).toBe('');
+    expect(ruby).toMatchObject({ code: 3, stdout: expect.stringMatching(/^2\n3\.4\.\d+\n$/) });
+    const bad = await docker(`docker run --rm ruby -e 'raise "boom"'`);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('boom (RuntimeError)');
+    // The demo busybox's entrypoint is `sh -c`, as the fixture's: the command is one shell string.
+    const x86 = await docker("docker run --rm busybox 'uname -m; id -un'");
+    expect(x86).toMatchObject({ code: 0, stdout: 'i686\napp\n' });
   });
 });

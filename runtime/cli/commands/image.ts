@@ -8,7 +8,7 @@ import { shortId, type Digest } from '../../oci/digest.ts';
 import { familiarName, familiarTagged, formatReference, parseReference } from '../../oci/reference.ts';
 import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
-import { goTimeString, humanSize, rfc3339, timeAgo } from '../humanize.ts';
+import { ellipsis, goTimeString, humanSize, rfc3339, timeAgo } from '../humanize.ts';
 import { filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
 import { ProgressRenderer } from '../progress-renderer.ts';
 
@@ -23,6 +23,29 @@ function isNameOnly(name: string): boolean {
 
 function pullRequest(ctx: CommandContext, onProgress?: (p: PullProgress) => void): PullRequest {
   return { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(onProgress ? { onProgress } : {}) };
+}
+
+/**
+ * Pulls with docker's progress output on `write`: `TAG: Pulling from REPO`, the layers, the digest
+ * and the status line (`docker pull` prints it on stdout, `docker run` on stderr).
+ */
+export async function pullImage(ctx: CommandContext, name: string, write: (s: string) => void, opts: { platform?: string; quiet?: boolean } = {}): Promise<void> {
+  let ref;
+  try {
+    ref = parseReference(name);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const progress = new ProgressRenderer(write, { tty: ctx.io.isTTY, columns: ctx.io.columns });
+  if (!opts.quiet) progress.message({ id: ref.digest ?? ref.tag ?? 'latest', status: `Pulling from ${ref.repository}` });
+  const outcome = await ctx.engine.images.pull(name, {
+    ...pullRequest(ctx, opts.quiet ? undefined : (p) => progress.pull(p)),
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  });
+  if (!opts.quiet) {
+    const what = outcome.status === 'downloaded' ? 'Downloaded newer image for' : 'Image is up to date for';
+    progress.message({ status: `Status: ${what} ${familiarTagged(ref)}` });
+  }
 }
 
 const pull: Command = {
@@ -44,20 +67,8 @@ const pull: Command = {
       throw new CliError((e as Error).message);
     }
     const quiet = ctx.flags.bool('quiet');
-    const progress = new ProgressRenderer(ctx.io.stdout, { tty: ctx.io.isTTY, columns: ctx.io.columns });
-    if (!quiet) {
-      if (isNameOnly(name)) ctx.out('Using default tag: latest');
-      progress.message({ id: ref.digest ?? ref.tag ?? 'latest', status: `Pulling from ${ref.repository}` });
-    }
-    const platform = ctx.flags.string('platform');
-    const outcome = await ctx.engine.images.pull(name, {
-      ...pullRequest(ctx, quiet ? undefined : (p) => progress.pull(p)),
-      ...(platform ? { platform } : {}),
-    });
-    if (!quiet) {
-      const what = outcome.status === 'downloaded' ? 'Downloaded newer image for' : 'Image is up to date for';
-      progress.message({ status: `Status: ${what} ${familiarTagged(ref)}` });
-    }
+    if (!quiet && isNameOnly(name)) ctx.out('Using default tag: latest');
+    await pullImage(ctx, name, ctx.io.stdout, { platform: ctx.flags.string('platform'), quiet });
     ctx.out(formatReference(ref));
   },
 };
@@ -216,12 +227,6 @@ const inspect: Command = {
 };
 
 const HISTORY_HEADERS = { Comment: 'COMMENT', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', CreatedSince: 'CREATED', ID: 'IMAGE', Size: 'SIZE' };
-
-/** docker's `Ellipsis`: at most `max` characters, the last one `…` when cut. */
-function ellipsis(s: string, max: number): string {
-  const chars = [...s];
-  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
-}
 
 function historyRows(items: readonly HistoryItem[], opts: { human: boolean; trunc: boolean }): object[] {
   return items.map((h) => {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { dockerCommand, runDocker, VirtualFiles, type CliIO } from '../../../runtime/cli/docker.ts';
 import { Engine } from '../../../runtime/engine.ts';
 import { fixturesDir } from '../../fixtures/registry.ts';
+import { fakeNodes, type FakeCluster } from './fake-node.ts';
+import { loadToolsImage } from './tools-image.ts';
 
 let dbCount = 0;
 
@@ -49,4 +51,73 @@ export async function ttyCommand(
   };
   const code = await runDocker(engine, cmdline, io);
   return { code, stdout, stderr };
+}
+
+/** A fresh engine with two fake nodes (processes "run": see fake-node.ts) and test/tools loaded. */
+export async function containerEngine(): Promise<{ engine: Engine; files: VirtualFiles; cluster: FakeCluster }> {
+  const { factory, cluster } = fakeNodes();
+  const engine = await Engine.open({ dbName: `cli-test-${process.pid}-${++dbCount}`, nodes: 2, nodeFactory: factory });
+  await loadToolsImage(engine);
+  return { engine, files: new VirtualFiles(), cluster };
+}
+
+/**
+ * A terminal for interactive commands: `type` delivers keystrokes to whoever reads stdin (as the
+ * demo's terminal does in raw mode), `resize` reports a new size; output is collected.
+ */
+export class FakeTerminal {
+  stdout = '';
+  stderr = '';
+  private reader: ((data: string) => void) | undefined;
+  private readonly resizeListeners = new Set<(c: number, r: number) => void>();
+  readonly controller = new AbortController();
+  readonly io: CliIO;
+
+  constructor(files = new VirtualFiles()) {
+    this.io = {
+      stdout: (s) => (this.stdout += s),
+      stderr: (s) => (this.stderr += s),
+      isTTY: true,
+      columns: 100,
+      rows: 30,
+      files,
+      signal: this.controller.signal,
+      stdin: {
+        read: (onData) => {
+          this.reader = onData;
+          return () => {
+            if (this.reader === onData) this.reader = undefined;
+          };
+        },
+      },
+      onResize: (l) => {
+        this.resizeListeners.add(l);
+        return () => this.resizeListeners.delete(l);
+      },
+      readLine: async () => null,
+    };
+  }
+
+  get reading(): boolean {
+    return this.reader !== undefined;
+  }
+
+  /** Waits until a command reads the keyboard, then types `keys`. */
+  async type(keys: string): Promise<void> {
+    await until(() => this.reading);
+    this.reader!(keys);
+  }
+
+  resize(columns: number, rows: number): void {
+    for (const l of this.resizeListeners) l(columns, rows);
+  }
+}
+
+/** Polls `cond` every few milliseconds until it holds (or fails after `ms`). */
+export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -36,7 +36,9 @@ describe('docker version / info', () => {
   it('prints info, or a template of it', async () => {
     const r = await docker('docker info');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Client:\n Version:    0.1.0\n Context:    browser\n Debug Mode: false\n\nServer:\n Images: 1\n Server Version: 0.1.0\n Storage Driver: indexeddb-snapshots\n');
+    expect(r.stdout).toContain(
+      'Client:\n Version:    0.1.0\n Context:    browser\n Debug Mode: false\n\nServer:\n Containers: 0\n  Running: 0\n  Paused: 0\n  Stopped: 0\n Images: 1\n Nodes: 0\n Server Version: 0.1.0\n Storage Driver: indexeddb-snapshots\n',
+    );
     expect((await docker('docker system info -f "{{.Images}} {{.Driver}} {{.ClientInfo.Context}}"')).stdout).toBe('1 indexeddb-snapshots browser\n');
     expect(JSON.parse((await docker('docker info --format json')).stdout)).toMatchObject({ Images: 1, Name: 'browser' });
   });

@@ -1,0 +1,193 @@
+// A stand-in for the node Worker in Node tests: the node agent's API over a MessageChannel, with
+// "programs" instead of WASI modules, so the CLI's container commands can run end to end.
+// argv[1] picks the program (argv[0] is the module path), as fixtures/wasi-tools' tools.c has
+// them: echo, exit N, env, pwd, cat (stdin to stdout), prompt ("> ", "you said: LINE" until end of
+// input, then "bye"), spin ("spinning", then until killed), sleep MS ("slept"); and for these tests
+// err (to stderr), seq N, both (a line to each stream), id, hostname, tty.
+import * as Comlink from 'comlink';
+import type { NodeFactory } from '../../../runtime/nodes/node-manager.ts';
+import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../../../worker/protocol.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+interface Proc {
+  readonly spec: ProcessSpec;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly emit: (e: ProcessEvent) => void;
+  stdin: string;
+  stdinClosed: boolean;
+  wake?: () => void;
+  done: boolean;
+  readonly resizes: [number, number][];
+}
+
+/** Everything the fake nodes saw, for assertions. */
+export interface FakeCluster {
+  readonly spawned: ProcessSpec[];
+  readonly signals: { processId: string; signal: number }[];
+  readonly resizes: { processId: string; columns: number; rows: number }[];
+  readonly stdin: { processId: string; data: string | null }[];
+}
+
+class FakeAgent implements NodeAgentApi {
+  private readonly procs = new Map<string, Proc>();
+  private nextPid = 1;
+  constructor(private readonly log: FakeCluster) {}
+
+  async spawn(spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {
+    this.log.spawned.push(spec);
+    const proc: Proc = { spec, pid: this.nextPid++, startedAt: Date.now(), emit: (e) => void onEvent(e), stdin: '', stdinClosed: !spec.openStdin, done: false, resizes: [] };
+    this.procs.set(spec.processId, proc);
+    proc.emit({ type: 'started', pid: proc.pid });
+    void this.program(proc).then((code) => this.exit(proc, code));
+  }
+
+  private exit(p: Proc, code: number, error?: string): void {
+    if (p.done) return;
+    p.done = true;
+    this.procs.delete(p.spec.processId);
+    p.emit({ type: 'exit', code, ...(error ? { error } : {}) });
+  }
+
+  private out(p: Proc, s: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    if (!p.done) p.emit({ type: stream, data: enc.encode(s) });
+  }
+
+  /** The next line of stdin (without its newline), or what is left at end of file, or null. */
+  private async readLine(p: Proc): Promise<string | null> {
+    for (;;) {
+      const nl = p.stdin.indexOf('\n');
+      if (nl >= 0) {
+        const line = p.stdin.slice(0, nl);
+        p.stdin = p.stdin.slice(nl + 1);
+        return line;
+      }
+      if (p.stdinClosed) {
+        const rest = p.stdin;
+        p.stdin = '';
+        return rest === '' ? null : rest;
+      }
+      await new Promise<void>((r) => (p.wake = r));
+    }
+  }
+
+  private forever(p: Proc): Promise<number> {
+    return new Promise<number>((r) => {
+      const t = setInterval(() => {
+        if (p.done) {
+          clearInterval(t);
+          r(-1);
+        }
+      }, 5);
+    });
+  }
+
+  private async program(p: Proc): Promise<number> {
+    const [, cmd, ...args] = p.spec.argv;
+    switch (cmd) {
+      case 'echo':
+        this.out(p, `${args.join(' ')}\n`);
+        return 0;
+      case 'err':
+        this.out(p, `${args.join(' ')}\n`, 'stderr');
+        return 0;
+      case 'exit':
+        return Number(args[0] ?? 0);
+      case 'seq':
+        this.out(p, Array.from({ length: Number(args[0] ?? 0) }, (_x, i) => `${i + 1}\n`).join(''));
+        return 0;
+      case 'both':
+        this.out(p, 'to stdout\n');
+        // Apart in time: the engine's log store numbers a container's first records racily.
+        await new Promise((r) => setTimeout(r, 5));
+        this.out(p, 'to stderr\n', 'stderr');
+        return 0;
+      case 'env':
+        this.out(p, p.spec.env.map((e) => `${e}\n`).join(''));
+        return 0;
+      case 'pwd':
+        this.out(p, `${p.spec.cwd}\n`);
+        return 0;
+      case 'id':
+        this.out(p, `${p.spec.uid}:${p.spec.gid}\n`);
+        return 0;
+      case 'hostname':
+        this.out(p, `${p.spec.hostname}\n`);
+        return 0;
+      case 'tty':
+        this.out(p, `${p.spec.tty}\n`);
+        return 0;
+      case 'sleep':
+        await new Promise((r) => setTimeout(r, Number(args[0] ?? 0)));
+        this.out(p, 'slept\n');
+        return 0;
+      case 'cat':
+        for (;;) {
+          if (p.stdin) this.out(p, p.stdin);
+          p.stdin = '';
+          if (p.stdinClosed) return 0;
+          await new Promise<void>((r) => (p.wake = r));
+        }
+      case 'prompt':
+        for (;;) {
+          this.out(p, '> ');
+          const line = await this.readLine(p);
+          if (line === null) break;
+          this.out(p, `you said: ${line}\n`);
+        }
+        this.out(p, 'bye\n');
+        return 0;
+      case 'spin':
+        this.out(p, 'spinning\n');
+        return this.forever(p);
+      default:
+        this.out(p, 'usage: tools echo|…\n', 'stderr');
+        return 2;
+    }
+  }
+
+  async writeStdin(processId: string, data: Uint8Array | null): Promise<void> {
+    this.log.stdin.push({ processId, data: data === null ? null : dec.decode(data) });
+    const p = this.procs.get(processId);
+    if (!p) return;
+    if (data === null) p.stdinClosed = true;
+    else p.stdin += dec.decode(data);
+    p.wake?.();
+  }
+
+  async resize(processId: string, columns: number, rows: number): Promise<void> {
+    this.log.resizes.push({ processId, columns, rows });
+  }
+
+  async kill(processId: string, signal: number): Promise<void> {
+    this.log.signals.push({ processId, signal });
+    const p = this.procs.get(processId);
+    if (p) this.exit(p, 128 + signal);
+  }
+
+  async list(): Promise<ProcessInfo[]> {
+    return [...this.procs.values()].map((p) => ({ processId: p.spec.processId, containerId: p.spec.containerId, pid: p.pid, argv: p.spec.argv, startedAt: p.startedAt }));
+  }
+
+  async ping(): Promise<number> {
+    return Date.now();
+  }
+}
+
+/** A node factory whose Workers are fake agents; `cluster` records what they were asked to do. */
+export function fakeNodes(): { factory: NodeFactory; cluster: FakeCluster } {
+  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [] };
+  const factory: NodeFactory = () => {
+    const { port1, port2 } = new MessageChannel();
+    Comlink.expose(new FakeAgent(cluster), port2 as unknown as Comlink.Endpoint);
+    return Object.assign(port1, {
+      terminate() {
+        port1.close();
+        port2.close();
+      },
+    }) as unknown as Worker;
+  };
+  return { factory, cluster };
+}
