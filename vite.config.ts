@@ -42,7 +42,7 @@ export default defineConfig({
   publicDir: 'public',
   // The registry proxy at /v2/ gives the demo same-origin access to any allowlisted registry.
   plugins: [registryProxyPlugin(), imageLayouts()],
-  optimizeDeps: { include: ['idb', 'hash-wasm', 'fzstd', '@xterm/xterm'] },
+  optimizeDeps: { include: ['idb', 'hash-wasm', 'fzstd', '@xterm/xterm', 'comlink', '@bjorn3/browser_wasi_shim', 'v86'] },
   server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true, fs: { allow: [here] } },
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
 });

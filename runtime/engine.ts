@@ -107,8 +107,9 @@ export class Engine {
     };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.nodes.close();
+    await this.containers.close();
     this.db.close();
   }
 }

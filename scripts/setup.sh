@@ -35,3 +35,7 @@ fi
 
 bash test/fixtures/build-images.sh --demo-out demo/public/images/demo
 npx tsx scripts/images/build-ruby-image.ts demo/public/images/ruby
+# The x86 guest: kernel, BIOS and busybox from Debian, booted once under v86 and saved.
+bash scripts/guest-kit/build.sh
+[ "$mode" = --test ] && bash test/fixtures/build-x86-images.sh
+exit 0

@@ -22,6 +22,7 @@ import type { LogQuery, LogStore } from './log-store.ts';
 import { CONTAINER_NAME_RE, randomName } from './names.ts';
 import { nextDelay, shouldRestart } from './restart-policy.ts';
 import { parseSignal } from './signals.ts';
+import { humanDuration } from '../human-duration.ts';
 
 /** A container the engine cannot run as asked (Docker's exit 126 class). */
 export class CannotRunError extends EngineError {
@@ -69,6 +70,19 @@ export interface ExecHandle {
   readonly exit: Promise<{ code: number; error?: string }>;
   write(data: Uint8Array | null): Promise<void>;
   resize(columns: number, rows: number): Promise<void>;
+  /** Signals the exec'd process (Ctrl-C in `docker exec -it`). */
+  kill(signal?: string | number): Promise<void>;
+}
+
+/** What `docker cp` needs to know about a path before copying (the Engine API's archive HEAD). */
+export interface PathStat {
+  readonly name: string;
+  readonly size: number;
+  /** Permission and type bits, as Go's os.FileMode reports them to the docker CLI. */
+  readonly mode: number;
+  readonly mtime: string;
+  readonly linkTarget: string;
+  readonly type: 'file' | 'dir' | 'symlink' | 'other';
 }
 
 /** Diff kinds as the Engine API numbers them. */
@@ -289,9 +303,7 @@ export class ContainerService {
     tty: boolean,
     openStdin: boolean,
   ): Promise<{ spec: ProcessSpec; node: string }> {
-    if (!isWasiPlatform(rec.Platform)) {
-      throw new CannotRunError(`image platform ${formatPlatform(rec.Platform)} cannot run here yet: only WASI (wasi/wasm) containers are supported`);
-    }
+    const platform = runnablePlatform(rec.Platform);
     const image = await this.db.get('images', rec.Image);
     if (!image) throw new NotFoundError(`No such image: ${rec.Config.Image}`);
     const tree = await containerTree(this.db, this.snapshots, rec.Id, image.chainIds);
@@ -301,7 +313,8 @@ export class ContainerService {
     const who = await resolveUser(this.db, tree, user);
     if (typeof who === 'string') throw new CannotRunError(who);
     const mounts: MountSpec[] = rec.Mounts.map((m) => ({ kind: m.Type, source: m.Name, target: m.Destination, readOnly: !m.RW }));
-    const node = this.nodes.place(rec.HostConfig.PlacementConstraints);
+    // An exec runs beside the container's main process, on its node.
+    const node = processId === rec.Id ? this.nodes.place(rec.HostConfig.PlacementConstraints) : this.live.get(rec.Id)!.node;
     const spec: ProcessSpec = {
       processId,
       containerId: rec.Id,
@@ -317,17 +330,20 @@ export class ContainerService {
       tty,
       openStdin,
       memoryLimit: rec.HostConfig.Memory,
+      platform,
     };
     return { spec, node };
   }
 
   private async onExit(id: string, live: Live, code: number, error: string | undefined, oom: boolean): Promise<void> {
     if (this.live.get(id) !== live) return;
-    this.live.delete(id);
     await this.logs.flush();
     this.logs.end(id);
     const r = this.records.get(id);
-    if (!r) return;
+    if (!r) {
+      this.live.delete(id);
+      return;
+    }
     const manual = this.manuallyStopped.has(id) || live.stopping;
     const restart = shouldRestart(r.HostConfig.RestartPolicy, code, r.RestartCount, manual);
     const state: ContainerState = {
@@ -342,6 +358,8 @@ export class ContainerService {
       FinishedAt: new Date().toISOString(),
     };
     await this.save({ ...r, State: state });
+    // Not live only now: a `wait` in between would read the exit code of the run before.
+    this.live.delete(id);
     this.events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
     for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(error ? { Error: error } : {}) });
     this.waiters.delete(id);
@@ -554,6 +572,7 @@ export class ContainerService {
       exit,
       write: (data) => this.nodes.writeStdin(execId, data),
       resize: (c, r) => this.nodes.resize(execId, c, r),
+      kill: async (signal = 'SIGKILL') => void (await this.nodes.kill(execId, parseSignal(signal))),
     };
   }
 
@@ -602,11 +621,29 @@ export class ContainerService {
     const entries: TarWriteEntry[] = [];
     for (const e of subtree(tree, root)) {
       if (e.type !== 'file' && e.type !== 'dir' && e.type !== 'symlink') continue;
-      const name = e.path === root ? prefix : `${prefix}${e.path.slice(root.length)}`;
+      const name = e.path === root ? prefix : `${prefix}${root === '/' ? e.path : e.path.slice(root.length)}`;
       const data = e.type === 'file' && e.sha ? await readFile(this.db, e.sha) : undefined;
       entries.push({ name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, ...(data ? { data } : {}), ...(e.linkTarget ? { linkTarget: e.linkTarget } : {}) });
     }
     return writeTarEntries(entries);
+  }
+
+  /** A path in the container, symlinks followed for the last component too (as `docker cp` stats). */
+  async statPath(idOrName: string, path: string): Promise<PathStat> {
+    const rec = this.resolve(idOrName);
+    const tree = await this.treeOf(rec);
+    const abs = normalizeEntryPath(path);
+    const e = resolvePath(tree, abs);
+    if (!e) throw new NotFoundError(`Could not find the file ${path} in container ${idOrName}`);
+    const type = e.type === 'file' || e.type === 'dir' || e.type === 'symlink' ? e.type : 'other';
+    return {
+      name: baseName(abs) || '/',
+      size: e.size ?? 0,
+      mode: e.mode,
+      mtime: new Date(e.mtime * 1000).toISOString(),
+      linkTarget: tree.entries.get(abs)?.type === 'symlink' ? tree.entries.get(abs)!.linkTarget! : '',
+      type,
+    };
   }
 
   /** `docker cp - CONTAINER:DIR`: extracts a tar into a directory of the writable layer. */
@@ -664,12 +701,28 @@ export class ContainerService {
     return n;
   }
 
+  /** Writes out buffered logs and stops timers (engine shutdown). */
+  close(): Promise<void> {
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+    return this.logs.close();
+  }
+
   /** Containers counted by state, for `docker info`. */
   counts(): { total: number; running: number; paused: number; stopped: number } {
     const all = [...this.records.values()];
     const running = all.filter((r) => r.State.Running).length;
     return { total: all.length, running, paused: 0, stopped: all.length - running };
   }
+}
+
+/** How a platform runs here: WASI natively, linux/386 under x86 emulation; nothing else. */
+function runnablePlatform(p: ContainerRecord['Platform']): 'wasi' | 'linux/386' {
+  if (isWasiPlatform(p)) return 'wasi';
+  if (p.os === 'linux' && p.architecture === '386') return 'linux/386';
+  throw new CannotRunError(
+    `image platform ${formatPlatform(p)} cannot run here: containers run as WASI (wasi/wasm) or under x86 emulation (linux/386)`,
+  );
 }
 
 /** Image env, then the caller's: a later KEY replaces an earlier one, as Docker merges them. */
@@ -717,7 +770,7 @@ function filterMatches(r: ContainerRecord, key: string, v: string): boolean {
 
 /** Docker's "Up 5 seconds" / "Exited (0) 3 minutes ago" wording. */
 export function statusText(r: ContainerRecord, now = Date.now()): string {
-  const since = (iso: string) => humanDuration(now - Date.parse(iso));
+  const since = (iso: string) => humanDuration((now - Date.parse(iso)) / 1000);
   switch (r.State.Status) {
     case 'running':
       return `Up ${since(r.State.StartedAt)}`;
@@ -730,24 +783,6 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
     default:
       return r.State.Status;
   }
-}
-
-/** Go's units.HumanDuration, as the docker CLI prints it. */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.round(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
 }
 
 function formatCpuTime(ms: number): string {

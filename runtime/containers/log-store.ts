@@ -17,7 +17,6 @@ const FLUSH_MS = 50;
  * driver keeps it on disk), written in small batches; followers get records as they arrive.
  */
 export class LogStore {
-  private readonly seq = new Map<string, number>();
   private pending: { key: [string, number]; rec: LogRecord }[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -25,14 +24,19 @@ export class LogStore {
 
   constructor(private readonly db: Db) {}
 
-  private async nextSeq(id: string): Promise<number> {
-    let n = this.seq.get(id);
-    if (n === undefined) {
-      const last = await this.db.transaction('logs').store.openKeyCursor(IDBKeyRange.bound([id, 0], [id, Infinity]), 'prev');
-      n = last ? (last.key[1] as number) + 1 : 0;
-    }
-    this.seq.set(id, n + 1);
-    return n;
+  /** Next sequence number per container; a promise, so appends racing the first lookup agree. */
+  private readonly next = new Map<string, Promise<number>>();
+
+  private nextSeq(id: string): Promise<number> {
+    const prev =
+      this.next.get(id) ??
+      this.db
+        .transaction('logs')
+        .store.openKeyCursor(IDBKeyRange.bound([id, 0], [id, Infinity]), 'prev')
+        .then((last) => (last ? (last.key[1] as number) + 1 : 0));
+    const mine = prev.then((n) => n);
+    this.next.set(id, mine.then((n) => n + 1));
+    return mine;
   }
 
   async append(id: string, stream: 'stdout' | 'stderr', data: Uint8Array): Promise<void> {
@@ -56,6 +60,11 @@ export class LogStore {
       });
     }
     return this.flushing;
+  }
+
+  /** Writes what is pending; nothing is scheduled after this. */
+  async close(): Promise<void> {
+    await this.flush();
   }
 
   /** Tells followers the container stopped (follow ends, as `docker logs -f` does). */
@@ -109,6 +118,6 @@ export class LogStore {
   async remove(id: string): Promise<void> {
     await this.flush();
     await this.db.delete('logs', IDBKeyRange.bound([id, 0], [id, Infinity]));
-    this.seq.delete(id);
+    this.next.delete(id);
   }
 }

@@ -45,43 +45,38 @@ export async function collectGarbage(db: Db, opts: { ingests?: boolean } = {}): 
     }
   }
 
+  // One transaction from reading what is live to deleting what is not: a container's flush
+  // (fsEntries record + file data, one transaction of its own) cannot fall in between.
+  const tx = db.transaction(['snapshots', 'fsEntries', 'files', 'fileData'], 'readwrite');
   const liveFiles = new Set<string>();
-  // Containers' writable layers and volumes keep their file contents too.
-  for (const e of await db.getAll('fsEntries')) if (e.sha) liveFiles.add(e.sha);
-  for (const key of await db.getAllKeys('snapshots')) {
+  for (const e of await tx.objectStore('fsEntries').getAll()) if (e.sha) liveFiles.add(e.sha);
+  const snapshots = tx.objectStore('snapshots');
+  for (const key of await snapshots.getAllKeys()) {
     if (!liveSnaps.has(key)) {
-      await db.delete('snapshots', key);
+      void snapshots.delete(key);
       result.snapshots++;
       continue;
     }
-    const s = await db.get('snapshots', key);
+    const s = await snapshots.get(key);
     for (const e of s?.entries ?? []) if (e.sha) liveFiles.add(e.sha);
   }
-
   const liveData = new Set<string>();
-  const deadFiles: string[] = [];
-  for (const f of await db.getAll('files')) {
+  const files = tx.objectStore('files');
+  for (const f of await files.getAll()) {
     if (liveFiles.has(f.sha)) {
       liveData.add('pack' in f.loc ? f.loc.pack : f.loc.chunks);
     } else {
-      deadFiles.push(f.sha);
+      void files.delete(f.sha);
+      result.files++;
       result.bytes += f.size;
     }
   }
-  if (deadFiles.length) {
-    const tx = db.transaction('files', 'readwrite');
-    for (const sha of deadFiles) void tx.store.delete(sha);
-    await tx.done;
-    result.files = deadFiles.length;
-  }
   // Data records: packs are keyed `p:<id>`, large-file chunks `c:<id>:<n>`.
-  const dataKeys = await db.getAllKeys('fileData');
-  const dead = dataKeys.filter((k) => !liveData.has(k.startsWith('c:') ? k.slice(0, k.lastIndexOf(':')) : k));
-  if (dead.length) {
-    const tx = db.transaction('fileData', 'readwrite');
-    for (const k of dead) void tx.store.delete(k);
-    await tx.done;
+  const fileData = tx.objectStore('fileData');
+  for (const k of await fileData.getAllKeys()) {
+    if (!liveData.has(k.startsWith('c:') ? k.slice(0, k.lastIndexOf(':')) : k)) void fileData.delete(k);
   }
+  await tx.done;
   return result;
 }
 

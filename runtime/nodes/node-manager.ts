@@ -98,9 +98,8 @@ export class NodeManager {
     clearInterval(node.heartbeat);
     node.worker.terminate();
     this.events.emit('node', 'update', node.id, { name: node.name, state: 'down' });
-    const listeners = [...node.processes.values()];
-    node.processes.clear();
-    for (const l of listeners) l({ type: 'exit', code: 137, error: reason });
+    // Each relay removes its own process and forwards the exit.
+    for (const relay of [...node.processes.values()]) relay({ type: 'exit', code: 137, error: reason });
   }
 
   /** Ends a node as a crash would (for `docker node rm --force` and failover tests). */

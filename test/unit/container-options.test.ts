@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanDuration, mergeEnv } from '../../runtime/containers/container-service.ts';
+import { mergeEnv, statusText } from '../../runtime/containers/container-service.ts';
 import { parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from '../../runtime/containers/create-options.ts';
 import { nextDelay, shouldRestart } from '../../runtime/containers/restart-policy.ts';
 import { parseSignal } from '../../runtime/containers/signals.ts';
@@ -66,10 +66,12 @@ describe('restart policies', () => {
     expect(nextDelay(3200, 10_000)).toBe(100);
   });
 
-  it('words durations as the docker CLI does', () => {
-    expect(humanDuration(400)).toBe('Less than a second');
-    expect(humanDuration(5_000)).toBe('5 seconds');
-    expect(humanDuration(65_000)).toBe('About a minute');
-    expect(humanDuration(3 * 3600_000)).toBe('3 hours');
+  it('words a container’s status as docker ps does (durations truncated, as go-units)', () => {
+    const at = (ms: number) => new Date(1_000_000 + ms).toISOString();
+    const rec = (Status: 'running' | 'exited', extra: object) =>
+      ({ State: { Status, StartedAt: at(0), FinishedAt: at(0), ExitCode: 3, ...extra } }) as Parameters<typeof statusText>[0];
+    expect(statusText(rec('running', {}), 1_000_000 + 1_900)).toBe('Up 1 second');
+    expect(statusText(rec('exited', {}), 1_000_000 + 119_000)).toBe('Exited (3) About a minute ago');
+    expect(statusText(rec('exited', { FinishedAt: '0001-01-01T00:00:00Z' }))).toBe('Created');
   });
 });
