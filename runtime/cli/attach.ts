@@ -4,6 +4,7 @@
 // process (docker's sig-proxy, and what a TTY's ^C does) or, where docker would just end the
 // client, detaching from a process that keeps running.
 import type { Engine } from '../engine.ts';
+import type { ContainerRecord } from '../store/container-types.ts';
 import type { CliIO } from './command.ts';
 import { LineDiscipline } from './line-discipline.ts';
 
@@ -22,6 +23,16 @@ export interface SessionOptions {
   readonly stdin: boolean;
   /** Ctrl-C without a TTY interrupts the process rather than detaching (`--sig-proxy`). */
   readonly sigProxy: boolean;
+  /**
+   * The process has a real terminal (an x86 guest's pty): keystrokes go to it as they are, and
+   * the guest echoes, edits lines and turns ^C into SIGINT. Otherwise the CLI does that itself.
+   */
+  readonly rawInput?: boolean;
+}
+
+/** Whether a container's processes get a kernel terminal: x86 guests do, WASI modules do not. */
+export function hasKernelTerminal(rec: ContainerRecord): boolean {
+  return rec.Platform.os === 'linux';
 }
 
 const enc = new TextEncoder();
@@ -61,7 +72,9 @@ export class AttachSession {
     if (this.opts.stdin) {
       const input = this.io.stdin;
       if (!input) send(null);
-      else if (this.io.isTTY) {
+      else if (this.io.isTTY && this.opts.tty && this.opts.rawInput) {
+        this.cleanups.push(input.read((d) => send(enc.encode(d)), () => send(null)));
+      } else if (this.io.isTTY) {
         const ld = new LineDiscipline({
           echo: (s) => this.io.stdout(s),
           send: (d) => send(enc.encode(d)),

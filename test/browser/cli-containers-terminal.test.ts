@@ -58,6 +58,19 @@ describe('the demo terminal', () => {
     expect((await docker('docker inspect -f "{{.State.ExitCode}}" chat')).stdout).toBe('0\n');
   });
 
+  it('docker run -it on an x86 image: the guest’s terminal echoes each line once, ^C and exit work', async () => {
+    await typeLine('docker run -it --name x86sh busybox sh');
+    await expect.poll(() => since('docker run -it --name x86sh'), POLL).toMatch(/\$ $|\$$/);
+    await typeLine('echo hi-$((40+2))');
+    await expect.poll(() => since('docker run -it --name x86sh'), POLL).toContain('\nhi-42');
+    expect((await since('docker run -it --name x86sh')).split('echo hi-$((40+2))').length).toBe(2);
+    // ^C at the shell's prompt is the shell's: a fresh prompt, the container goes on.
+    await s.page.keyboard.press('Control+C');
+    await typeLine('exit 5');
+    await expect.poll(() => since('docker run -it --name x86sh'), POLL).toMatch(/\n\$$/);
+    expect((await docker('docker inspect -f "{{.State.ExitCode}}" x86sh')).stdout).toBe('5\n');
+  });
+
   it('Ctrl-C interrupts an interactive container (exit 130) and one started without -i', async () => {
     await typeLine('docker run -it --name spin1 tools spin');
     await expect.poll(() => since('docker run -it --name spin1'), POLL).toContain('spinning');

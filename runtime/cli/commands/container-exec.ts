@@ -1,7 +1,7 @@
 // `docker exec`: another process in a running container, its exit status the command's.
 import { CannotRunError, CommandNotFoundError, type ExecHandle } from '../../containers/container-service.ts';
 import { parseSignal } from '../../containers/signals.ts';
-import { AttachSession } from '../attach.ts';
+import { AttachSession, hasKernelTerminal } from '../attach.ts';
 import { CliError, type Command } from '../command.ts';
 import { parseEnvFile } from './container-run.ts';
 
@@ -44,7 +44,7 @@ const exec: Command = {
       }
     }
     env.push(...f.strings('env').filter((e) => e.includes('=')));
-    const session = new AttachSession(ctx.io, { tty, stdin, sigProxy: true });
+    const session = new AttachSession(ctx.io, { tty, stdin, sigProxy: true, rawInput: hasKernelTerminal(ctx.engine.containers.inspect(container)) });
     let handle: KillableExec;
     try {
       handle = await ctx.engine.containers.exec(container, {

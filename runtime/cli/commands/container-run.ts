@@ -6,7 +6,7 @@ import { CannotRunError, CommandNotFoundError } from '../../containers/container
 import type { CreateOptions } from '../../containers/create-options.ts';
 import { NotFoundError } from '../../errors.ts';
 import { familiarTagged, parseReference } from '../../oci/reference.ts';
-import { AttachSession, watchExit } from '../attach.ts';
+import { AttachSession, hasKernelTerminal, watchExit } from '../attach.ts';
 import { CliError, type Command, type CommandContext } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { eachTarget } from '../output.ts';
@@ -213,7 +213,7 @@ const run: Command = {
       ctx.out(id);
       return 0;
     }
-    const session = new AttachSession(ctx.io, { tty, stdin, sigProxy: f.bool('sig-proxy') });
+    const session = new AttachSession(ctx.io, { tty, stdin, sigProxy: f.bool('sig-proxy'), rawInput: hasKernelTerminal(containers.inspect(id)) });
     const watch = watchExit(ctx.engine, id, { removed: options.autoRemove ?? false });
     try {
       await containers.start(id, session.listeners);
@@ -254,7 +254,7 @@ async function attachTo(ctx: CommandContext, name: string, opts: { start: boolea
   const tty = rec.Config.Tty;
   const stdin = opts.stdin && rec.Config.OpenStdin;
   if (stdin && tty && !ctx.io.isTTY) throw new CliError('the input device is not a TTY');
-  const session = new AttachSession(ctx.io, { tty, stdin, sigProxy: opts.sigProxy });
+  const session = new AttachSession(ctx.io, { tty, stdin, sigProxy: opts.sigProxy, rawInput: hasKernelTerminal(rec) });
   const watch = watchExit(ctx.engine, rec.Id, { removed: rec.HostConfig.AutoRemove });
   let detachOutput: (() => void) | undefined;
   try {
