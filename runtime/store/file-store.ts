@@ -1,12 +1,10 @@
 import { digestHex, Sha256 } from '../oci/digest.ts';
 import { Sha256Stream } from '../oci/sha256-stream.ts';
 import type { BatchWriter } from './batch-writer.ts';
-import type { Db, FileRecord } from './db.ts';
+import type { Db } from './db.ts';
+import { FILE_CHUNK, PACK_FILE_MAX, packFiles } from './file-layout.ts';
 
-/** Files up to this size are packed together; larger ones get chunk records of their own. */
-export const PACK_FILE_MAX = 256 << 10;
 const PACK_TARGET = 4 << 20;
-export const FILE_CHUNK = 1 << 20;
 
 interface PendingFile {
   readonly sha: string;
@@ -93,19 +91,10 @@ export class FileSink {
     const exists = await Promise.all(files.map((f) => tx.store.getKey(f.sha)));
     const fresh = files.filter((_, i) => exists[i] === undefined);
     if (fresh.length === 0) return;
-    const total = fresh.reduce((n, f) => n + f.size, 0);
-    const data = new Uint8Array(total);
-    const id = `p:${crypto.randomUUID()}`;
-    const records: FileRecord[] = [];
-    let at = 0;
-    for (const f of fresh) {
-      data.set(packBytes.subarray(f.offset, f.offset + f.size), at);
-      records.push({ sha: f.sha, size: f.size, loc: { pack: id, offset: at }, pack: id });
-      at += f.size;
-    }
+    const layout = packFiles(fresh.map((f) => ({ sha: f.sha, bytes: packBytes.subarray(f.offset, f.offset + f.size) })));
     // Data before records: a record must never point at bytes that are not there yet.
-    await this.writer.put('fileData', data, id, total);
-    for (const rec of records) await this.writer.put('files', rec);
+    for (const [key, bytes] of layout.data) await this.writer.put('fileData', bytes, key, bytes.byteLength);
+    for (const rec of layout.records) await this.writer.put('files', rec);
   }
 
   /** Queues everything still buffered; the caller drains the writer. */

@@ -8,15 +8,12 @@
 // later (another process of the container, another container using the volume, on any node,
 // or after a reload) sees them. Processes running at the same time do not see each other's
 // changes; for one path the last flush wins.
-import type { Db, FileRecord, FsEntryRecord } from '../../runtime/store/db.ts';
+import type { Db, FsEntryRecord } from '../../runtime/store/db.ts';
+import { chunkFile, packFiles, PACK_FILE_MAX } from '../../runtime/store/file-layout.ts';
 import type { TreeEntry } from '../../runtime/store/snapshot-types.ts';
 import type { Mount } from './mount.ts';
 import type { Content, FsNode } from './nodes.ts';
 
-// The file store's layout, as runtime/store/file-store.ts writes it (that module brings a hashing
-// library a process Worker does not need: WebCrypto hashes whole files here).
-const PACK_FILE_MAX = 256 << 10;
-const FILE_CHUNK = 1 << 20;
 
 type Found = FsNode | 'absent' | 'foreign';
 
@@ -120,23 +117,14 @@ export async function flushMount(db: Db, mount: Mount, durability: Durability = 
         small.push(f);
         return;
       }
-      const id = `c:${crypto.randomUUID()}`;
-      const count = Math.ceil(f.bytes.length / FILE_CHUNK);
-      for (let i = 0; i < count; i++) reqs.push(data.put(f.bytes.slice(i * FILE_CHUNK, (i + 1) * FILE_CHUNK), `${id}:${i}`));
-      reqs.push(files.put({ sha: f.sha, size: f.bytes.length, loc: { chunks: id, count } }));
+      const layout = chunkFile(f.sha, f.bytes);
+      for (const [key, bytes] of layout.data) reqs.push(data.put(bytes, key));
+      for (const r of layout.records) reqs.push(files.put(r));
     });
     if (small.length) {
-      const id = `p:${crypto.randomUUID()}`;
-      const pack = new Uint8Array(small.reduce((n, f) => n + f.bytes.length, 0));
-      const recs: FileRecord[] = [];
-      let at = 0;
-      for (const f of small) {
-        pack.set(f.bytes, at);
-        recs.push({ sha: f.sha, size: f.bytes.length, loc: { pack: id, offset: at }, pack: id });
-        at += f.bytes.length;
-      }
-      reqs.push(data.put(pack, id));
-      for (const r of recs) reqs.push(files.put(r));
+      const layout = packFiles(small);
+      for (const [key, bytes] of layout.data) reqs.push(data.put(bytes, key));
+      for (const r of layout.records) reqs.push(files.put(r));
     }
 
     for (const [path, n] of found) {
