@@ -4,7 +4,6 @@
 // process (docker's sig-proxy, and what a TTY's ^C does) or, where docker would just end the
 // client, detaching from a process that keeps running.
 import type { Engine } from '../engine.ts';
-import type { ContainerRecord } from '../store/container-types.ts';
 import type { CliIO } from './command.ts';
 import { LineDiscipline } from './line-discipline.ts';
 
@@ -30,10 +29,6 @@ export interface SessionOptions {
   readonly rawInput?: boolean;
 }
 
-/** Whether a container's processes get a kernel terminal: x86 guests do, WASI modules do not. */
-export function hasKernelTerminal(rec: ContainerRecord): boolean {
-  return rec.Platform.os === 'linux';
-}
 
 const enc = new TextEncoder();
 

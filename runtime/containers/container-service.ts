@@ -457,6 +457,12 @@ export class ContainerService {
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    await this.removeRecord(idOrName, opts);
+    await this.collect();
+  }
+
+  /** `docker rm` without the garbage collection that frees the writable layer's file contents. */
+  private async removeRecord(idOrName: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.resolve(idOrName);
     if (this.live.has(rec.Id)) {
       if (!opts.force) {
@@ -480,7 +486,6 @@ export class ContainerService {
         if (v?.Anonymous && this.usingVolume(m.Name).length === 0) await this.volumes.remove(m.Name).catch(() => undefined);
       }
     }
-    await this.collect();
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {
@@ -688,9 +693,10 @@ export class ContainerService {
     for (const r of [...this.records.values()]) {
       if (r.State.Running || r.State.Restarting) continue;
       bytes += await this.layerSize(r.Id);
-      await this.remove(r.Id);
+      await this.removeRecord(r.Id, {});
       deleted.push(r.Id);
     }
+    if (deleted.length) await this.collect();
     return { ContainersDeleted: deleted, SpaceReclaimed: bytes };
   }
 
@@ -714,6 +720,11 @@ export class ContainerService {
     const running = all.filter((r) => r.State.Running).length;
     return { total: all.length, running, paused: 0, stopped: all.length - running };
   }
+}
+
+/** Whether a container's processes get a kernel terminal: x86 guests have one, WASI modules do not. */
+export function hasKernelTerminal(rec: ContainerRecord): boolean {
+  return !isWasiPlatform(rec.Platform) && rec.Platform.os === 'linux' && rec.Platform.architecture === '386';
 }
 
 /** How a platform runs here: WASI natively, linux/386 under x86 emulation; nothing else. */

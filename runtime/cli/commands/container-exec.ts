@@ -1,7 +1,8 @@
 // `docker exec`: another process in a running container, its exit status the command's.
 import { CannotRunError, CommandNotFoundError, type ExecHandle } from '../../containers/container-service.ts';
 import { parseSignal } from '../../containers/signals.ts';
-import { AttachSession, hasKernelTerminal } from '../attach.ts';
+import { hasKernelTerminal } from '../../containers/container-service.ts';
+import { AttachSession } from '../attach.ts';
 import { CliError, type Command } from '../command.ts';
 import { parseEnvFile } from './container-run.ts';
 

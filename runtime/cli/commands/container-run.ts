@@ -6,7 +6,8 @@ import { CannotRunError, CommandNotFoundError } from '../../containers/container
 import type { CreateOptions } from '../../containers/create-options.ts';
 import { NotFoundError } from '../../errors.ts';
 import { familiarTagged, parseReference } from '../../oci/reference.ts';
-import { AttachSession, hasKernelTerminal, watchExit } from '../attach.ts';
+import { hasKernelTerminal } from '../../containers/container-service.ts';
+import { AttachSession, watchExit } from '../attach.ts';
 import { CliError, type Command, type CommandContext } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { eachTarget } from '../output.ts';
