@@ -51,6 +51,8 @@ interface PageX86 {
   resize(id: string, columns: number, rows: number): Promise<void>;
   waitFor(id: string, text: string, timeoutMs?: number): Promise<string>;
   result(id: string): Promise<Outcome>;
+  /** What starting a container says when the guest kit at `kitUrl` is missing. */
+  kitError(image: string, kitUrl: string): Promise<string>;
 }
 declare global {
   var X: PageX86;
@@ -63,6 +65,15 @@ const procs = new Map();
 const dec = new TextDecoder();
 let seq = 0;
 window.X = {
+  async kitError(image, kitUrl) {
+    const spec = await window.X.spec(image, { argv: ['/bin/true'] });
+    try {
+      return await new Promise((resolve, reject) =>
+        new X86Node(kitUrl).spawn(spec, (e) => e.type === 'exit' && resolve(e.error ?? '')).catch(reject));
+    } catch (e) {
+      return e.message;
+    }
+  },
   async spec(image, s) {
     const img = await E.images.resolve(image);
     const id = 'x' + (++seq) + Math.random().toString(36).slice(2, 8);
@@ -155,6 +166,11 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toBe('hello-386 from i686 as app in /home/app\nhello from layer 2\nc.txt\nwhiteout-ok\n');
     console.log(`x86 busybox: first output ${r.firstOutputMs?.toFixed(0)} ms, exit ${r.exitMs.toFixed(0)} ms`);
+  });
+
+  it('says how to build the guest kit when it is missing', async () => {
+    const message = await s.page.evaluate((image) => X.kitError(image, '/no-such-guest-kit/'), busybox);
+    expect(message).toMatch(/x86 guest kit is missing .*bash scripts\/guest-kit\/build\.sh/);
   });
 
   it('reports exit codes: 0, 3, 127 for a missing command, 137 after SIGKILL', async () => {
