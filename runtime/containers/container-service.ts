@@ -284,12 +284,14 @@ export class ContainerService {
   private async markRunning(id: string, node: string, pid: number): Promise<void> {
     const r = this.records.get(id);
     if (!r || !this.live.has(id)) return;
-    await this.save({
+    // Announced as the record changes, not after it is stored, so `start` always precedes `die`.
+    const saved = this.save({
       ...r,
       Node: node,
       State: { ...r.State, Status: 'running', Running: true, Restarting: false, Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString() },
     });
     this.events.emit('container', 'start', id, { name: r.Name.slice(1), image: r.Config.Image, node });
+    await saved;
   }
 
   /** Builds what a node needs to run a process of this container. */
@@ -357,12 +359,14 @@ export class ContainerService {
       OOMKilled: oom,
       FinishedAt: new Date().toISOString(),
     };
-    await this.save({ ...r, State: state });
-    // Not live only now: a `wait` in between would read the exit code of the run before.
+    // The record (in memory) and the live set change in one step: whoever sees the exit code also
+    // sees the container not running, so a `wait` followed by `rm` never finds it still live.
+    const saved = this.save({ ...r, State: state });
     this.live.delete(id);
     this.events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
     for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(error ? { Error: error } : {}) });
     this.waiters.delete(id);
+    await saved;
     if (restart) {
       const delay = nextDelay(this.restartDelay.get(id) ?? 0, Date.now() - live.startedAt);
       this.restartDelay.set(id, delay);

@@ -219,6 +219,15 @@ describe('docker start / stop / kill / restart / rm / wait', () => {
     expect(await docker('docker wait w1 w2 nope')).toEqual({ code: 1, stdout: '0\n0\n', stderr: 'Error response from daemon: No such container: nope\n' });
   });
 
+  it('a container seen as exited is no longer running for rm (no window while its state is saved)', async () => {
+    expect((await docker('docker run -d --name killed test/tools spin')).stderr).toBe('');
+    await engine.containers.kill('killed');
+    // Poll at the finest grain the store's writes allow, to land inside any such window.
+    while (engine.containers.inspect('killed').State.Running) await new Promise((r) => setImmediate(r));
+    expect(engine.containers.inspect('killed').State.ExitCode).toBe(137);
+    expect(await docker('docker rm killed')).toEqual({ code: 0, stdout: 'killed\n', stderr: '' });
+  });
+
   it('renames; pause and unpause are refused', async () => {
     await docker('docker run -d --name old test/tools spin');
     expect(await docker('docker rename old new')).toEqual({ code: 0, stdout: '', stderr: '' });
