@@ -219,7 +219,7 @@ try {
 
   // ------------------------------------------------------------ (c) 2,500 small files
   progress(`(c) ${FILES} small files`);
-  // As a JSPI process writes them: each close commits, so each file gets a pack record of its own.
+  // As a JSPI process writes them: each close commits, appending to the process's growing pack.
   const WRITE = ['/bin/tools.wasm', 'writemany', '/tmp', String(FILES)];
   const wroteJspi = (await container('jspi', WRITE, /^wrote/, { containerId: 'many' })).exitMs;
   // The same files committed at once (a fallback process commits at exit): one pack. Equal
@@ -317,12 +317,12 @@ try {
   say();
   say(`(c) open+read ${FILES} small files (18 B each), run → exit`);
   say(`  written first by \`tools writemany\`: JSPI process ${wroteJspi.toFixed(0)} ms (a commit per close), fallback ${wroteFallback.toFixed(0)} ms (one commit at exit)`);
-  row('container, JSPI (read lazily, a pack per file)', files.jspi);
-  row('container, JSPI, files in one pack', files.onePack);
+  row('container, JSPI (read lazily; written by JSPI)', files.jspi);
+  row('container, JSPI (written in one commit)', files.onePack);
   row('container, fallback (preloaded)', files.fallback);
   row('bare shim, memory filesystem', files.bare);
   ratio('JSPI / bare', files.jspi, files.bare, '≤ 2');
-  ratio('JSPI, one pack / bare', files.onePack, files.bare, '≤ 2');
+  ratio('JSPI, written in one commit / bare', files.onePack, files.bare, '≤ 2');
   ratio('fallback / JSPI', files.fallback, files.jspi);
   row('same process reading 0 files: container, JSPI', files.jspi0);
   row('  container, fallback', files.fallback0);

@@ -31,7 +31,7 @@ export async function obtainModule(s: ModuleSource): Promise<{ module: WebAssemb
     checkLinkage(hit, s.path);
     return { module: hit, cached: true };
   }
-  const bytes = s.entry.content.loaded ? s.entry.content.bytes() : await s.loader.load(sha!);
+  const bytes = s.entry.content.loaded ? s.entry.content.bytes() : await s.loader.load(sha!, s.entry.content.hint());
   if (!bytes) throw new CannotRun({ code: 126, error: `exec ${s.path}: cannot read the file` });
   if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new CannotRun({ code: 126, error: `exec ${s.path}: exec format error: not a WebAssembly module` });

@@ -1,6 +1,7 @@
 // One process, start to exit: the filesystem view, the working directory and entrypoint, the
 // module, WASI, and the exit status.
 import type { Db } from '../runtime/store/db.ts';
+import { GrowingPack } from '../runtime/store/file-layout.ts';
 import type { ContainerFs } from './fs/container-fs.ts';
 import { ContentLoader } from './fs/content-loader.ts';
 import { Errno } from './fs/errno.ts';
@@ -108,7 +109,8 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let cachedModule = false;
   let preloadedBytes = 0;
   let fs: ContainerFs | undefined;
-  const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, durable ? 'strict' : 'relaxed') : Promise.resolve()));
+  const pack = new GrowingPack();
+  const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, pack, durable ? 'strict' : 'relaxed') : Promise.resolve()));
   let exit: Exit;
   let memory: WebAssembly.Memory | undefined;
   const maxPages = spec.memoryLimit > 0 ? limitPages(spec.memoryLimit) : 0;

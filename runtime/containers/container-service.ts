@@ -9,7 +9,7 @@ import { BatchWriter } from '../store/batch-writer.ts';
 import type { ContainerRecord, ContainerState, LogRecord, MountPoint } from '../store/container-types.ts';
 import type { Db, FsEntryRecord } from '../store/db.ts';
 import { FileSink, readFile } from '../store/file-store.ts';
-import { containerScope, deleteScope, listScope } from '../store/fs-entries.ts';
+import { containerScope, deleteScope, listScope, staleIndex } from '../store/fs-entries.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
 import { baseName, isUnder, normalizeEntryPath } from '../unpack/paths.ts';
 import { readTar } from '../unpack/tar-reader.ts';
@@ -682,6 +682,8 @@ export class ContainerService {
     await sink.finish();
     for (const e of entries) await writer.put('fsEntries', e);
     await writer.drain();
+    // After the entries: a process starting in between reads the old index or rebuilds a full one.
+    await staleIndex(this.db, scope);
   }
 
   private async treeOf(rec: ContainerRecord) {

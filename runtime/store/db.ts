@@ -49,6 +49,29 @@ export interface TagRecord {
  */
 export interface FsEntryRecord extends LayerEntry {
   readonly scope: string;
+  /**
+   * Where the file's contents were stored when this entry was written: a hint that saves the
+   * `files` lookup. Bytes at an offset of a pack never change, so a hint is either right or
+   * names a pack that is gone (then the `files` record says where the contents are).
+   */
+  readonly at?: PackSlice;
+}
+
+/** A file's contents as a slice of a pack record (see FileLocation). */
+export interface PackSlice {
+  readonly pack: string;
+  readonly offset: number;
+}
+
+/**
+ * Every entry of one `fsEntries` scope in a single record, so a process start reads one record
+ * instead of one per path (IndexedDB's per-record cost: ~19 ms for 2,500 records, ~5 ms as one).
+ * Derived data: whoever changes a scope's entries deletes its index in the same transaction, and
+ * the next reader rebuilds it inside one read-write transaction, so it never lags the entries.
+ */
+export interface FsIndexRecord {
+  readonly scope: string;
+  readonly entries: readonly FsEntryRecord[];
 }
 
 export interface EngineDB extends DBSchema {
@@ -62,31 +85,35 @@ export interface EngineDB extends DBSchema {
   tags: { key: string; value: TagRecord; indexes: { image: string } };
   containers: { key: string; value: ContainerRecord };
   fsEntries: { key: [string, string]; value: FsEntryRecord };
+  fsIndex: { key: string; value: FsIndexRecord };
   volumes: { key: string; value: VolumeRecord };
   logs: { key: [string, number]; value: LogRecord };
 }
 
 export type Db = IDBPDatabase<EngineDB>;
 
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export function openEngineDb(name: string): Promise<Db> {
   return openDB<EngineDB>(name, DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('blobs', { keyPath: 'digest' });
-      db.createObjectStore('blobChunks');
-      db.createObjectStore('ingests', { keyPath: 'digest' });
-      const files = db.createObjectStore('files', { keyPath: 'sha' });
-      files.createIndex('pack', 'pack');
-      db.createObjectStore('fileData');
-      db.createObjectStore('snapshots', { keyPath: 'chainId' });
-      db.createObjectStore('images', { keyPath: 'id' });
-      const tags = db.createObjectStore('tags', { keyPath: 'name' });
-      tags.createIndex('image', 'image');
-      db.createObjectStore('containers', { keyPath: 'Id' });
-      db.createObjectStore('fsEntries', { keyPath: ['scope', 'path'] });
-      db.createObjectStore('volumes', { keyPath: 'Name' });
-      db.createObjectStore('logs');
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('blobs', { keyPath: 'digest' });
+        db.createObjectStore('blobChunks');
+        db.createObjectStore('ingests', { keyPath: 'digest' });
+        const files = db.createObjectStore('files', { keyPath: 'sha' });
+        files.createIndex('pack', 'pack');
+        db.createObjectStore('fileData');
+        db.createObjectStore('snapshots', { keyPath: 'chainId' });
+        db.createObjectStore('images', { keyPath: 'id' });
+        const tags = db.createObjectStore('tags', { keyPath: 'name' });
+        tags.createIndex('image', 'image');
+        db.createObjectStore('containers', { keyPath: 'Id' });
+        db.createObjectStore('fsEntries', { keyPath: ['scope', 'path'] });
+        db.createObjectStore('volumes', { keyPath: 'Name' });
+        db.createObjectStore('logs');
+      }
+      if (oldVersion < 2) db.createObjectStore('fsIndex', { keyPath: 'scope' });
     },
   });
 }

@@ -135,6 +135,30 @@ it('reads a file when it is opened: one pack for a small file, nothing for a sta
   expect(total.files).toBeGreaterThan(300);
 });
 
+it('packs files closed one by one together, and reads them back from the layer index with one request', async () => {
+  const c = 'many-small';
+  const wrote = await s.run('jspi', { argv: tools('writemany', '/tmp', '40'), containerId: c });
+  expect(wrote.stdout).toBe('wrote 40 files\n');
+  const layer = await s.page.evaluate(async (scope) => {
+    const all = await E.db.getAll('fsEntries', IDBKeyRange.bound([scope, ''], [scope, '\uffff']));
+    return { packs: [...new Set(all.filter((e) => e.type === 'file').map((e) => e.at?.pack))], index: await E.db.get('fsIndex', scope) };
+  }, `c:${c}`);
+  // Each close committed on its own (JSPI), yet all forty contents are slices of one pack.
+  expect(layer.packs).toHaveLength(1);
+  expect(layer.packs[0]).toMatch(/^p:/);
+  // A write drops the layer's index; the next process start rebuilds it.
+  expect(layer.index).toBeUndefined();
+  const first = await s.run('jspi', { argv: tools('readmany', '/tmp', '40'), containerId: c });
+  expect(first.stdout).toBe(`read 40 files, ${40 * 18} bytes\n`);
+  // The entries say where the contents are: the pack, and no `files` record, is all it reads.
+  expect(first.stats?.reads).toMatchObject({ files: 0, fileData: 1 });
+  const index = await s.page.evaluate((scope) => E.db.get('fsIndex', scope), `c:${c}`);
+  expect(index?.entries.filter((e) => e.type === 'file')).toHaveLength(40);
+  expect((await s.run('jspi', { argv: tools('write', '/tmp/0041.txt', 'one more'), containerId: c })).code).toBe(0);
+  expect(await s.page.evaluate((scope) => E.db.get('fsIndex', scope), `c:${c}`)).toBeUndefined();
+  expect((await s.run('fallback', { argv: tools('cat', '/tmp/0040.txt', '/tmp/0041.txt'), containerId: c })).stdout).toBe('written file 0040\none more\n');
+});
+
 it('keeps the writable layer and volumes across a page reload', async () => {
   const vol = [{ kind: 'volume', source: 'kept', target: '/vol', readOnly: false }] as const;
   expect((await s.run('jspi', { argv: tools('write', '/home.txt', 'survives'), containerId: 'reload' })).code).toBe(0);

@@ -1,8 +1,15 @@
 // Reads file contents from the file store (runtime/store/file-store.ts format) inside the
 // process Worker, when a file is opened: no byte crosses to the main thread, and a container
 // start reads no file data at all. Small files live in shared pack records: a pack read once
-// serves every file in it, so its records are fetched together and the pack is kept.
-import type { Db, FileRecord } from '../../runtime/store/db.ts';
+// serves every file in it, so its records are fetched together and the pack is kept. Files a
+// container wrote carry the place of their contents (a hint), which saves the record lookups.
+import type { Db, FileRecord, PackSlice } from '../../runtime/store/db.ts';
+
+/** Where stored content of `size` bytes was written, when the entry says (a hint: see PackSlice). */
+export interface StoredHint {
+  readonly size: number;
+  readonly at: PackSlice;
+}
 
 /** IndexedDB records this process fetched, by store (for tests and `stats`). */
 export interface ReadStats {
@@ -25,11 +32,21 @@ export class ContentLoader {
   constructor(private readonly db: Db) {}
 
   /** A private copy of the stored content `sha`; undefined when the store lacks it. */
-  async load(sha: string): Promise<Uint8Array | undefined> {
-    const hit = this.loadCached(sha);
+  async load(sha: string, hint?: StoredHint): Promise<Uint8Array | undefined> {
+    const hit = this.loadCached(sha, hint);
     if (hit) return hit;
     const tx = this.db.transaction(['files', 'fileData']);
     let rec = this.records.get(sha);
+    if (!rec && hint) {
+      // The hinted pack, with no `files` lookup; one that is gone sends us to the record.
+      const pack = await tx.objectStore('fileData').get(hint.at.pack);
+      if (pack) {
+        this.countData(pack);
+        this.keepPack(hint.at.pack, pack);
+        const bytes = this.loadCached(sha, hint);
+        if (bytes) return bytes;
+      }
+    }
     if (!rec) {
       rec = await tx.objectStore('files').get(sha);
       this.stats.files++;
@@ -54,13 +71,15 @@ export class ContentLoader {
   }
 
   /** The content if it is already in memory (a kept pack or a preloaded file), else undefined. */
-  loadCached(sha: string): Uint8Array | undefined {
+  loadCached(sha: string, hint?: StoredHint): Uint8Array | undefined {
     const whole = this.whole.get(sha);
     if (whole) return whole.slice();
     const rec = this.records.get(sha);
-    if (!rec || !('pack' in rec.loc)) return undefined;
-    const pack = this.packs.get(rec.loc.pack);
-    return pack?.slice(rec.loc.offset, rec.loc.offset + rec.size);
+    const slice = rec && 'pack' in rec.loc ? { pack: rec.loc.pack, offset: rec.loc.offset, size: rec.size } : hint && { ...hint.at, size: hint.size };
+    const pack = slice && this.packs.get(slice.pack);
+    // A pack kept before it grew may end before a slice added since.
+    if (!slice || !pack || pack.byteLength < slice.offset + slice.size) return undefined;
+    return pack.slice(slice.offset, slice.offset + slice.size);
   }
 
   /**

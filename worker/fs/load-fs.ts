@@ -1,8 +1,10 @@
 // Builds a process's filesystem from metadata only: the image's snapshots stacked with the OCI
-// rules, the container's writable layer on top, then the mounts. One read-only transaction; no
-// file contents are read here. The image's own merged tree (MergedTree), which persisting needs
-// to tell changes from the image, is computed only if the process writes.
+// rules, the container's writable layer on top, then the mounts: one record per snapshot and one
+// index record per scope (fs-entries.ts), in one read-only transaction. No file contents are
+// read here. The image's own merged tree (MergedTree), which persisting needs to tell changes
+// from the image, is computed only if the process writes.
 import type { Db, FsEntryRecord } from '../../runtime/store/db.ts';
+import { containerScope, rebuildScopeIndex, volumeScope } from '../../runtime/store/fs-entries.ts';
 import type { LayerEntry, SnapshotRecord } from '../../runtime/store/snapshot-types.ts';
 import { MergedTree } from '../../runtime/unpack/merged-tree.ts';
 import type { ProcessSpec } from '../protocol.ts';
@@ -10,18 +12,14 @@ import { ContainerFs } from './container-fs.ts';
 import { Mount } from './mount.ts';
 import { Content, DirNode, FileNode, metaOf, nowNs, SpecialNode, SymlinkNode, type FsNode } from './nodes.ts';
 
-function scopeRange(scope: string): IDBKeyRange {
-  return IDBKeyRange.bound([scope, ''], [scope, '\uffff']);
-}
-
-function nodeOf(mount: Mount, e: LayerEntry): FsNode | undefined {
+function nodeOf(mount: Mount, e: LayerEntry | FsEntryRecord): FsNode | undefined {
   const meta = metaOf(e);
   switch (e.type) {
     case 'dir':
     case 'opaque':
       return new DirNode(mount, meta);
     case 'file':
-      return new FileNode(mount, meta, new Content(e.sha, e.size ?? 0));
+      return new FileNode(mount, meta, new Content(e.sha, e.size ?? 0, 'at' in e ? e.at : undefined));
     case 'symlink':
       return new SymlinkNode(mount, meta, e.linkTarget ?? '');
     case 'char':
@@ -110,14 +108,14 @@ function newRoot(mount: Mount, mode: number): DirNode {
 }
 
 export async function loadFs(db: Db, spec: ProcessSpec): Promise<ContainerFs> {
-  const tx = db.transaction(['snapshots', 'fsEntries']);
-  const store = tx.objectStore('fsEntries');
+  const tx = db.transaction(['snapshots', 'fsIndex']);
   const volumes = spec.mounts.filter((m) => m.kind === 'volume');
-  const [snaps, layer, ...vols] = await Promise.all([
+  const scopes = [containerScope(spec.containerId), ...volumes.map((m) => volumeScope(m.source))];
+  const [snaps, ...indexes] = await Promise.all([
     Promise.all(spec.chainIds.map((id) => tx.objectStore('snapshots').get(id))),
-    store.getAll(scopeRange(`c:${spec.containerId}`)),
-    ...volumes.map((m) => store.getAll(scopeRange(`v:${m.source}`))),
+    ...scopes.map((scope) => tx.objectStore('fsIndex').get(scope)),
   ]);
+  const [layer = [], ...vols] = await Promise.all(scopes.map((scope, i) => indexes[i]?.entries ?? rebuildScopeIndex(db, scope)));
   const image = snaps.map((s, i) => s ?? missing(spec.chainIds[i]!));
   const lower = () => {
     const tree = new MergedTree();
@@ -125,7 +123,7 @@ export async function loadFs(db: Db, spec: ProcessSpec): Promise<ContainerFs> {
     return tree.entries;
   };
 
-  const rootMount = new Mount(`c:${spec.containerId}`, false, lower, 1n);
+  const rootMount = new Mount(scopes[0]!, false, lower, 1n);
   const root = newRoot(rootMount, 0o755);
   for (const s of image) applyLayer(root, s.entries);
   applyLayer(root, layer);
@@ -135,7 +133,7 @@ export async function loadFs(db: Db, spec: ProcessSpec): Promise<ContainerFs> {
   const mounts = [...spec.mounts].sort((a, b) => a.target.length - b.target.length);
   let dev = 2n;
   for (const m of mounts) {
-    const mount = new Mount(m.kind === 'volume' ? `v:${m.source}` : undefined, m.readOnly, undefined, dev++);
+    const mount = new Mount(m.kind === 'volume' ? volumeScope(m.source) : undefined, m.readOnly, undefined, dev++);
     const mroot = newRoot(mount, m.kind === 'tmpfs' ? 0o1777 : 0o755);
     if (m.kind === 'volume') applyLayer(mroot, vols[volumes.indexOf(m)] ?? ([] as FsEntryRecord[]));
     const [dir, name] = split(m.target.replace(/\/+$/, ''));

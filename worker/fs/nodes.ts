@@ -1,5 +1,7 @@
 // The in-memory inodes of a process's filesystem view. Built from layer metadata at start;
 // file bytes stay in IndexedDB until a file is opened (see content-loader.ts).
+import type { PackSlice } from '../../runtime/store/db.ts';
+import type { StoredHint } from './content-loader.ts';
 import type { Mount } from './mount.ts';
 
 let nextIno = 1;
@@ -19,7 +21,14 @@ export class Content {
     /** sha256 (hex) of the stored content; undefined for content never stored. */
     public sha: string | undefined,
     public size: number,
+    /** Where the stored content was written, when known: saves looking it up (see PackSlice). */
+    public at?: PackSlice,
   ) {}
+
+  /** Where the stored content is, for the loader, when the entry said. */
+  hint(): StoredHint | undefined {
+    return this.at && { size: this.size, at: this.at };
+  }
 
   get loaded(): boolean {
     return this.buf !== undefined;

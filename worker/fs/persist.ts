@@ -8,8 +8,8 @@
 // later (another process of the container, another container using the volume, on any node,
 // or after a reload) sees them. Processes running at the same time do not see each other's
 // changes; for one path the last flush wins.
-import type { Db, FsEntryRecord } from '../../runtime/store/db.ts';
-import { chunkFile, packFiles, PACK_FILE_MAX } from '../../runtime/store/file-layout.ts';
+import type { Db, FsEntryRecord, PackSlice } from '../../runtime/store/db.ts';
+import { chunkFile, PACK_FILE_MAX, type GrowingPack } from '../../runtime/store/file-layout.ts';
 import type { TreeEntry } from '../../runtime/store/snapshot-types.ts';
 import type { Mount } from './mount.ts';
 import type { Content, FsNode } from './nodes.ts';
@@ -35,11 +35,11 @@ function parentPath(path: string): string {
   return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
-function recordOf(scope: string, path: string, n: FsNode, sha: string | undefined): FsEntryRecord {
+function recordOf(scope: string, path: string, n: FsNode, sha: string | undefined, at: PackSlice | undefined): FsEntryRecord {
   const common = { scope, path, mode: n.meta.mode, uid: n.meta.uid, gid: n.meta.gid, mtime: Number(n.meta.mtime / 1_000_000_000n) };
   switch (n.kind) {
     case 'file':
-      return { ...common, type: 'file', size: n.content.size, sha: sha! };
+      return { ...common, type: 'file', size: n.content.size, sha: sha!, ...(at ? { at } : {}) };
     case 'dir':
       return { ...common, type: 'dir' };
     case 'symlink':
@@ -79,7 +79,11 @@ interface NewContent {
 /** `strict` (fsync) waits for the disk; `relaxed` (close, exit) for the browser to have it. */
 export type Durability = 'strict' | 'relaxed';
 
-export async function flushMount(db: Db, mount: Mount, durability: Durability = 'relaxed'): Promise<void> {
+/**
+ * Stores a mount's touched paths. New small contents are appended to `pack`, the writer's
+ * growing pack, so files closed one by one still share a record.
+ */
+export async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: Durability = 'relaxed'): Promise<void> {
   const scope = mount.scope;
   if (scope === undefined || mount.touched.size === 0) return;
   const paths = [...mount.touched];
@@ -101,17 +105,21 @@ export async function flushMount(db: Db, mount: Mount, durability: Durability = 
 
     const lower = mount.lower();
 
-    const tx = db.transaction(['files', 'fileData', 'fsEntries'], 'readwrite', { durability });
+    const tx = db.transaction(['files', 'fileData', 'fsEntries', 'fsIndex'], 'readwrite', { durability });
     const files = tx.objectStore('files');
     const data = tx.objectStore('fileData');
     const entries = tx.objectStore('fsEntries');
-    const known = await Promise.all([...fresh.values()].map((f) => files.getKey(f.sha)));
+    const known = await Promise.all([...fresh.values()].map((f) => files.get(f.sha)));
     // Failures surface through tx.done; the requests are collected so none is left unhandled.
-    const reqs: Promise<unknown>[] = [];
+    const reqs: Promise<unknown>[] = [tx.objectStore('fsIndex').delete(scope)];
+    /** Where each content stored by this flush is, when it is a slice of a pack. */
+    const places = new Map<string, PackSlice>();
     const stored = new Set<string>();
     const small: NewContent[] = [];
     [...fresh.values()].forEach((f, i) => {
-      if (known[i] !== undefined || stored.has(f.sha)) return;
+      const loc = known[i]?.loc;
+      if (loc && 'pack' in loc) places.set(f.sha, { pack: loc.pack, offset: loc.offset });
+      if (loc || stored.has(f.sha)) return;
       stored.add(f.sha);
       if (f.bytes.length <= PACK_FILE_MAX) {
         small.push(f);
@@ -121,10 +129,13 @@ export async function flushMount(db: Db, mount: Mount, durability: Durability = 
       for (const [key, bytes] of layout.data) reqs.push(data.put(bytes, key));
       for (const r of layout.records) reqs.push(files.put(r));
     });
-    if (small.length) {
-      const layout = packFiles(small);
-      for (const [key, bytes] of layout.data) reqs.push(data.put(bytes, key));
-      for (const r of layout.records) reqs.push(files.put(r));
+    const packed = small.length ? pack.append(small) : undefined;
+    if (packed) {
+      for (const [key, bytes] of packed.data) reqs.push(data.put(bytes, key));
+      for (const r of packed.records) {
+        reqs.push(files.put(r));
+        if ('pack' in r.loc) places.set(r.sha, r.loc);
+      }
     }
 
     for (const [path, n] of found) {
@@ -139,12 +150,15 @@ export async function flushMount(db: Db, mount: Mount, durability: Durability = 
       }
       if (n.kind !== 'dir') reqs.push(entries.delete(below));
       const sha = n.kind === 'file' ? (fresh.get(n.content)?.sha ?? n.content.sha) : undefined;
-      const rec = recordOf(scope, path, n, sha);
+      const at = n.kind !== 'file' ? undefined : sha !== undefined && places.has(sha) ? places.get(sha) : n.content.at;
+      const rec = recordOf(scope, path, n, sha, at);
       reqs.push(sameAsLower(rec, lower?.get(path)) ? entries.delete([scope, path]) : entries.put(rec));
     }
     await Promise.all([...reqs, tx.done]);
+    packed?.commit();
     for (const f of fresh.values()) {
       f.content.sha = f.sha;
+      f.content.at = places.get(f.sha);
       if (f.content.version === f.version) f.content.dirty = false;
     }
   } catch (e) {
@@ -154,6 +168,6 @@ export async function flushMount(db: Db, mount: Mount, durability: Durability = 
 }
 
 /** Every touched path of every mount, one transaction per mount. */
-export async function flushAll(db: Db, mounts: readonly Mount[], durability: Durability = 'relaxed'): Promise<void> {
-  for (const m of mounts) await flushMount(db, m, durability);
+export async function flushAll(db: Db, mounts: readonly Mount[], pack: GrowingPack, durability: Durability = 'relaxed'): Promise<void> {
+  for (const m of mounts) await flushMount(db, m, pack, durability);
 }

@@ -545,7 +545,7 @@ export class Preview1 {
   private load(node: FileNode): Promise<void> | undefined {
     const c = node.content;
     if (c.loaded) return undefined;
-    const cached = c.sha === undefined ? new Uint8Array(c.size) : this.h.loader.loadCached(c.sha);
+    const cached = c.sha === undefined ? new Uint8Array(c.size) : this.h.loader.loadCached(c.sha, c.hint());
     if (cached) {
       c.buf = cached;
       return undefined;
@@ -558,7 +558,7 @@ export class Preview1 {
       }
       fail(E.IO);
     }
-    return this.h.loader.load(c.sha!).then((bytes) => {
+    return this.h.loader.load(c.sha!, c.hint()).then((bytes) => {
       if (!bytes) fail(E.IO);
       c.buf ??= bytes;
     });

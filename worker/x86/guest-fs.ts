@@ -3,6 +3,7 @@
 // file bytes read lazily from IndexedDB and changes persisted to the writable layer shortly
 // after they happen.
 import type { Db, FileRecord } from '../../runtime/store/db.ts';
+import { FILE_CHUNK, GrowingPack } from '../../runtime/store/file-layout.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import { ContentLoader } from '../fs/content-loader.ts';
 import { loadFs } from '../fs/load-fs.ts';
@@ -15,8 +16,6 @@ import type { P9Backend } from './p9-server.ts';
 const PERSIST_DELAY_MS = 250;
 /** Chunks of large files kept for sequential reads. */
 const CHUNK_CACHE = 16;
-/** runtime/store/file-store.ts's chunk size (not imported: that module brings a hash library). */
-const FILE_CHUNK = 1 << 20;
 /** Most bytes fetched ahead for the entrypoint. */
 const PRELOAD_BUDGET = 32 << 20;
 /** Mount points the shim mounts over; they exist for this guest only and are never persisted. */
@@ -27,6 +26,7 @@ export class GuestFs implements P9Backend {
   private readonly loading = new Map<Content, Promise<void>>();
   private readonly records = new Map<string, FileRecord>();
   private readonly chunks = new Map<string, Promise<Uint8Array | undefined>>();
+  private readonly pack = new GrowingPack();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** The last persistence failure (quota, a closed database); reported once at exit. */
@@ -59,7 +59,7 @@ export class GuestFs implements P9Backend {
     let p = this.loading.get(content);
     if (!p) {
       p = (async () => {
-        const bytes = content.sha === undefined ? new Uint8Array(0) : await this.loader.load(content.sha);
+        const bytes = content.sha === undefined ? new Uint8Array(0) : await this.loader.load(content.sha, content.hint());
         if (!bytes) throw new Error(`file content ${content.sha} is missing from the store`);
         // A write may have loaded it meanwhile; its bytes are newer.
         if (!content.loaded) content.buf = bytes;
@@ -72,8 +72,11 @@ export class GuestFs implements P9Backend {
   async readStored(content: Content, offset: number, count: number): Promise<Uint8Array> {
     const sha = content.sha;
     if (sha === undefined) return new Uint8Array(0);
-    const cached = this.loader.loadCached(sha);
+    const cached = this.loader.loadCached(sha, content.hint());
     if (cached) return cached.subarray(offset, offset + count);
+    // A hint names a pack: the loader goes there without the record.
+    const hinted = content.at ? await this.loader.load(sha, content.hint()) : undefined;
+    if (hinted) return hinted.subarray(offset, offset + count);
     let rec = this.records.get(sha);
     if (!rec) {
       rec = await this.db.get('files', sha);
@@ -82,7 +85,7 @@ export class GuestFs implements P9Backend {
     }
     const loc = rec.loc;
     if ('pack' in loc) {
-      const all = await this.loader.load(sha);
+      const all = await this.loader.load(sha, content.hint());
       if (!all) throw new Error(`file content ${sha} is missing from the store`);
       return all.subarray(offset, offset + count);
     }
@@ -124,7 +127,7 @@ export class GuestFs implements P9Backend {
   /** Writes every pending change to IndexedDB; flushes never overlap. */
   sync(): Promise<void> {
     clearTimeout(this.timer);
-    const run = this.flushing.then(() => flushAll(this.db, this.fs.mounts));
+    const run = this.flushing.then(() => flushAll(this.db, this.fs.mounts, this.pack));
     this.flushing = run.catch((e: unknown) => {
       this.lastError = e;
     });

@@ -1,0 +1,63 @@
+// How contents are laid out in the file store: a writer's growing pack, and the per-scope index
+// of fsEntries (derived data that must never lag the entries it mirrors).
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { openEngineDb, type FsEntryRecord } from '../../runtime/store/db.ts';
+import { GrowingPack, GROWING_PACK_MAX } from '../../runtime/store/file-layout.ts';
+import { deleteScope, rebuildScopeIndex, staleIndex } from '../../runtime/store/fs-entries.ts';
+
+const file = (sha: string, size: number) => ({ sha, bytes: new Uint8Array(size).fill(sha.charCodeAt(0)) });
+
+describe('GrowingPack', () => {
+  it('appends each commit to the same pack, leaving earlier bytes where they were', () => {
+    const pack = new GrowingPack();
+    const a = pack.append([file('a', 10)]);
+    a.commit();
+    const b = pack.append([file('b', 5), file('c', 3)]);
+    b.commit();
+    const [id, bytes] = b.data[0]!;
+    expect(a.data[0]![0]).toBe(id);
+    expect(bytes.byteLength).toBe(18);
+    expect(bytes.subarray(0, 10)).toEqual(a.data[0]![1]);
+    expect(b.records.map((r) => r.loc)).toEqual([{ pack: id, offset: 10 }, { pack: id, offset: 15 }]);
+  });
+
+  it('forgets an append that was not stored, and starts a new pack when one is full', () => {
+    const pack = new GrowingPack();
+    pack.append([file('a', 100)]);
+    const kept = pack.append([file('b', 7)]);
+    expect(kept.records[0]!.loc).toMatchObject({ offset: 0 });
+    kept.commit();
+    const next = pack.append([file('c', GROWING_PACK_MAX - 3)]);
+    next.commit();
+    expect(next.data[0]![0]).not.toBe(kept.data[0]![0]);
+    expect(next.records[0]!.loc).toMatchObject({ offset: 0 });
+    // Alone larger than the cap: a pack of its own, and the growing one carries on.
+    const huge = pack.append([file('d', GROWING_PACK_MAX + 1)]);
+    huge.commit();
+    expect(pack.append([file('e', 1)]).data[0]![0]).toBe(next.data[0]![0]);
+  });
+});
+
+describe('the fsEntries index of a scope', () => {
+  const entry = (scope: string, path: string): FsEntryRecord => ({ scope, path, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 });
+
+  it('is rebuilt from the entries, dropped when they change, and deleted with the scope', async () => {
+    const db = await openEngineDb(`index-${Math.random()}`);
+    await db.put('fsEntries', entry('c:1', '/a'));
+    await db.put('fsEntries', entry('c:2', '/other'));
+    expect((await rebuildScopeIndex(db, 'c:1')).map((e) => e.path)).toEqual(['/a']);
+    // Written as the rebuilding transaction ends.
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await db.get('fsIndex', 'c:1'))?.entries.map((e) => e.path)).toEqual(['/a']);
+    await db.put('fsEntries', entry('c:1', '/b'));
+    await staleIndex(db, 'c:1');
+    expect(await db.get('fsIndex', 'c:1')).toBeUndefined();
+    expect((await rebuildScopeIndex(db, 'c:1')).map((e) => e.path)).toEqual(['/a', '/b']);
+    await new Promise((r) => setTimeout(r, 10));
+    await deleteScope(db, 'c:1');
+    expect(await db.get('fsIndex', 'c:1')).toBeUndefined();
+    expect(await db.count('fsEntries')).toBe(1);
+    db.close();
+  });
+});
