@@ -1,6 +1,7 @@
 // A node: a Worker that runs processes, each in a Worker of its own (a kill terminates it at
 // once; a runaway loop stalls nothing else). Warm starts are fast because the node keeps
-// compiled modules and one process Worker started ahead, with the database already open.
+// compiled modules and one process Worker ready, with the database already open: the Worker of
+// a process that exited by itself, or one started ahead.
 import * as Comlink from 'comlink';
 import { ModuleCache } from './module-cache.ts';
 import { OutputRelay } from './output-relay.ts';
@@ -129,7 +130,7 @@ export class NodeAgent implements NodeAgentApi {
         break;
       case 'exit':
         if (m.stats) this.keepStats(p.spec.processId, m.stats);
-        this.end(p, { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) });
+        this.end(p, { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) }, !m.oomKilled);
         break;
     }
   }
@@ -141,13 +142,19 @@ export class NodeAgent implements NodeAgentApi {
     this.send(p.worker, { t: 'credit' });
   }
 
-  /** Ends a process: output first, then its exit, then the Worker goes. */
-  private end(p: Process, exit: ProcessEvent): void {
+  /**
+   * Ends a process: output first, then its exit. A Worker whose process exited by itself runs
+   * the next one (`reuse`); a killed or failed one goes.
+   */
+  private end(p: Process, exit: ProcessEvent, reuse = false): void {
     if (p.done) return;
     p.done = true;
-    p.worker.terminate();
-    // The next process's Worker boots now: booting while a process runs would take CPU from it
-    // (on two cores a compute-bound program lost ~20%).
+    p.worker.onmessage = null;
+    p.worker.onerror = null;
+    if (reuse && !this.idle) this.idle = p.worker;
+    else p.worker.terminate();
+    // Otherwise the next process's Worker boots now: booting while a process runs would take CPU
+    // from it (on two cores a compute-bound program lost ~20%).
     this.idle ??= this.newWorker();
     this.processes.delete(p.spec.processId);
     p.relay.flush();

@@ -7,6 +7,8 @@ export interface ProcessStats {
   readonly jspi: boolean;
   /** The module came compiled from the node's cache. */
   readonly cachedModule: boolean;
+  /** Processes its Worker has run, this one included (a Worker runs the next process after a clean exit). */
+  readonly workerRuns: number;
   readonly reads: ReadStats;
   /** File contents loaded ahead because JSPI is off. */
   readonly preloadedBytes: number;

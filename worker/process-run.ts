@@ -8,6 +8,7 @@ import { Errno } from './fs/errno.ts';
 import { loadFs } from './fs/load-fs.ts';
 import type { DirNode, FileNode, FsNode } from './fs/nodes.ts';
 import { flushAll } from './fs/persist.ts';
+import type { SnapshotCache } from './fs/snapshot-cache.ts';
 import { CannotRun, exitOf, oomExit, type Exit } from './process-exit.ts';
 import { OUTPUT_WINDOW, type FromProcess, type ProcessStats } from './process-messages.ts';
 import { obtainModule, WASI_MODULE } from './process-module.ts';
@@ -94,6 +95,10 @@ export interface RunOptions {
   readonly spec: ProcessSpec;
   readonly jspi: boolean;
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  /** Image snapshots this Worker kept from the processes it ran before. */
+  readonly snapshots: SnapshotCache;
+  /** Processes this Worker has run, this one included. */
+  readonly workerRuns: number;
   readonly stdin: StdinQueue;
   readonly post: (m: FromProcess, transfer?: Transferable[]) => void;
   /** Asks the node for output credit; resolves when granted. */
@@ -115,7 +120,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let memory: WebAssembly.Memory | undefined;
   const maxPages = spec.memoryLimit > 0 ? limitPages(spec.memoryLimit) : 0;
   try {
-    fs = await loadFs(db, spec);
+    fs = await loadFs(db, spec, o.snapshots);
     const cwd = workdir(fs, spec.cwd);
     marks.fsReady = at();
 
@@ -200,7 +205,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
       exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
     }
   }
-  const stats: ProcessStats = { jspi, cachedModule, reads: { ...loader.stats }, preloadedBytes, ...marks, exited: at() };
+  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, ...marks, exited: at() };
   o.post({ t: 'exit', ...exit, stats });
 }
 

@@ -1,7 +1,10 @@
-// A process Worker: runs one WASI process (process-run.ts) for its node agent, which starts it
-// ahead of time and terminates it to kill the process. It opens IndexedDB itself, so file data
-// never crosses to another thread.
+// A process Worker: runs WASI processes (process-run.ts) for its node agent, one at a time. The
+// node starts it ahead of time, terminates it to kill a process, and gives it the next process
+// once one exits by itself: its code is then compiled and hot, its database open, and the image
+// snapshots it read are kept. It opens IndexedDB itself, so file data never crosses to another
+// thread.
 import { openEngineDb, type Db } from '../runtime/store/db.ts';
+import { SnapshotCache } from './fs/snapshot-cache.ts';
 import type { FromProcess, ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';
 import { StdinQueue } from './wasi/stdin-queue.ts';
@@ -9,13 +12,14 @@ import { StdinQueue } from './wasi/stdin-queue.ts';
 let db: { name: string; open: Promise<Db> } | undefined;
 let stdin: StdinQueue | undefined;
 let granted: (() => void) | undefined;
+const snapshots = new SnapshotCache();
+/** Counts runs, so anything a finished process left pending cannot speak for the next one. */
+let runs = 0;
 
 function database(name: string): Promise<Db> {
   if (db?.name !== name) db = { name, open: openEngineDb(name) };
   return db.open;
 }
-
-const post = (m: FromProcess, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
 
 self.onmessage = async (e: MessageEvent<ToProcess>) => {
   const m = e.data;
@@ -23,13 +27,17 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
   else if (m.t === 'stdin') stdin?.push(m.data);
   else if (m.t === 'credit') granted?.();
   else {
+    const run = ++runs;
+    const post = (msg: FromProcess, transfer: Transferable[] = []) => {
+      if (run === runs) self.postMessage(msg, { transfer });
+    };
     stdin = new StdinQueue(m.spec.openStdin);
     const credit = () => {
       post({ t: 'credit' });
       return new Promise<void>((r) => (granted = r));
     };
     try {
-      await runProcess({ db: await database(m.spec.dbName), spec: m.spec, jspi: m.jspi, modules: m.modules, stdin, post, credit });
+      await runProcess({ db: await database(m.spec.dbName), spec: m.spec, jspi: m.jspi, modules: m.modules, snapshots, workerRuns: run, stdin, post, credit });
     } catch (err) {
       post({ t: 'exit', code: 125, error: `cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
     }

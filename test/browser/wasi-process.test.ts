@@ -2,7 +2,7 @@
 // piped stdin, failures to start, traps and the memory cap, on the JSPI path and on the
 // fallback (preloaded contents, no JSPI) alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD, openWasiSession, type WasiSession } from './wasi-session.ts';
+import { BAD, openWasiSession, TOOLS, type WasiSession } from './wasi-session.ts';
 
 let s: WasiSession;
 beforeAll(async () => {
@@ -68,6 +68,19 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
     expect(missing.error).toContain('/bin/nope.wasm: no such file or directory');
     expect((await s.run(node, { argv: ['nope'] })).error).toContain('executable file not found in $PATH');
     expect((await s.run(node, { argv: ['/data'] })).code).toBe(126);
+  });
+
+  it('runs the next process in the Worker of one that exited by itself, never in a killed one', async () => {
+    const first = await s.run(node, { argv: tools('echo', 'one') });
+    const second = await s.run(node, { argv: tools('echo', 'two') });
+    expect(second.stdout).toBe('two\n');
+    expect(second.stats?.workerRuns).toBe(first.stats!.workerRuns + 1);
+    const id = await s.page.evaluate(([n, image]) => N.start(n!, image!, { argv: ['/bin/tools.wasm', 'spin'] }), [node, TOOLS]);
+    await s.page.evaluate((id) => N.waitFor(id, 'spinning'), id);
+    await s.page.evaluate((id) => N.kill(id, 9), id);
+    expect((await s.page.evaluate((id) => N.result(id), id)).code).toBe(137);
+    const after = await s.run(node, { argv: tools('echo', 'three') });
+    expect(after.stats?.workerRuns).toBe(1);
   });
 
   it('caps memory: within the limit it runs, beyond it the process is OOM-killed', async () => {

@@ -10,6 +10,7 @@ import { MergedTree } from '../../runtime/unpack/merged-tree.ts';
 import type { ProcessSpec } from '../protocol.ts';
 import { ContainerFs } from './container-fs.ts';
 import { Mount } from './mount.ts';
+import type { SnapshotCache } from './snapshot-cache.ts';
 import { Content, DirNode, FileNode, metaOf, nowNs, SpecialNode, SymlinkNode, type FsNode } from './nodes.ts';
 
 function nodeOf(mount: Mount, e: LayerEntry | FsEntryRecord): FsNode | undefined {
@@ -107,14 +108,16 @@ function newRoot(mount: Mount, mode: number): DirNode {
   return root;
 }
 
-export async function loadFs(db: Db, spec: ProcessSpec): Promise<ContainerFs> {
+/** The process's filesystem; snapshots in `kept` are not read again, and the ones read are kept. */
+export async function loadFs(db: Db, spec: ProcessSpec, kept?: SnapshotCache): Promise<ContainerFs> {
   const tx = db.transaction(['snapshots', 'fsIndex']);
   const volumes = spec.mounts.filter((m) => m.kind === 'volume');
   const scopes = [containerScope(spec.containerId), ...volumes.map((m) => volumeScope(m.source))];
   const [snaps, ...indexes] = await Promise.all([
-    Promise.all(spec.chainIds.map((id) => tx.objectStore('snapshots').get(id))),
+    Promise.all(spec.chainIds.map((id) => kept?.get(id) ?? tx.objectStore('snapshots').get(id))),
     ...scopes.map((scope) => tx.objectStore('fsIndex').get(scope)),
   ]);
+  for (const s of snaps) if (s) kept?.set(s);
   const [layer = [], ...vols] = await Promise.all(scopes.map((scope, i) => indexes[i]?.entries ?? rebuildScopeIndex(db, scope)));
   const image = snaps.map((s, i) => s ?? missing(spec.chainIds[i]!));
   const lower = () => {
