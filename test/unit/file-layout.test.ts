@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openEngineDb, type FsEntryRecord } from '../../runtime/store/db.ts';
 import { GrowingPack, GROWING_PACK_MAX } from '../../runtime/store/file-layout.ts';
-import { deleteScope, rebuildScopeIndex, staleIndex } from '../../runtime/store/fs-entries.ts';
+import { decodeIndex, deleteScope, encodeIndex, rebuildScopeIndex, staleIndex } from '../../runtime/store/fs-entries.ts';
 
 const file = (sha: string, size: number) => ({ sha, bytes: new Uint8Array(size).fill(sha.charCodeAt(0)) });
 
@@ -49,7 +49,7 @@ describe('the fsEntries index of a scope', () => {
     expect((await rebuildScopeIndex(db, 'c:1')).map((e) => e.path)).toEqual(['/a']);
     // Written as the rebuilding transaction ends.
     await new Promise((r) => setTimeout(r, 10));
-    expect((await db.get('fsIndex', 'c:1'))?.entries.map((e) => e.path)).toEqual(['/a']);
+    expect(decodeIndex((await db.get('fsIndex', 'c:1'))!).map((e) => e.path)).toEqual(['/a']);
     await db.put('fsEntries', entry('c:1', '/b'));
     await staleIndex(db, 'c:1');
     expect(await db.get('fsIndex', 'c:1')).toBeUndefined();
@@ -59,5 +59,18 @@ describe('the fsEntries index of a scope', () => {
     expect(await db.get('fsIndex', 'c:1')).toBeUndefined();
     expect(await db.count('fsEntries')).toBe(1);
     db.close();
+  });
+
+  it('keeps every field through its columns, and leaves out what an entry lacks', () => {
+    const entries: FsEntryRecord[] = [
+      { scope: 'v:x', path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1 },
+      { scope: 'v:x', path: '/f', type: 'file', mode: 0o644, uid: 1000, gid: 50, mtime: 1.5e9, size: 18, sha: 'ab'.repeat(32), at: { pack: 'p:1', offset: 4096 } },
+      { scope: 'v:x', path: '/big', type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: 2, size: 3 << 30, sha: 'cd'.repeat(32) },
+      { scope: 'v:x', path: '/l', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 3, linkTarget: '../ü nicode' },
+      { scope: 'v:x', path: '/gone', type: 'whiteout', mode: 0, uid: 0, gid: 0, mtime: 0 },
+      { scope: 'v:x', path: '/dev/null', type: 'char', mode: 0o666, uid: 0, gid: 0, mtime: 4, devMajor: 1, devMinor: 3 },
+    ];
+    expect(decodeIndex(encodeIndex('v:x', entries))).toEqual(entries);
+    expect(decodeIndex(encodeIndex('v:x', []))).toEqual([]);
   });
 });

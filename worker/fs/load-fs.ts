@@ -4,7 +4,7 @@
 // read here. The image's own merged tree (MergedTree), which persisting needs to tell changes
 // from the image, is computed only if the process writes.
 import type { Db, FsEntryRecord } from '../../runtime/store/db.ts';
-import { containerScope, rebuildScopeIndex, volumeScope } from '../../runtime/store/fs-entries.ts';
+import { containerScope, decodeIndex, rebuildScopeIndex, volumeScope } from '../../runtime/store/fs-entries.ts';
 import type { LayerEntry, SnapshotRecord } from '../../runtime/store/snapshot-types.ts';
 import { MergedTree } from '../../runtime/unpack/merged-tree.ts';
 import type { ProcessSpec } from '../protocol.ts';
@@ -118,7 +118,7 @@ export async function loadFs(db: Db, spec: ProcessSpec, kept?: SnapshotCache): P
     ...scopes.map((scope) => tx.objectStore('fsIndex').get(scope)),
   ]);
   for (const s of snaps) if (s) kept?.set(s);
-  const [layer = [], ...vols] = await Promise.all(scopes.map((scope, i) => indexes[i]?.entries ?? rebuildScopeIndex(db, scope)));
+  const [layer = [], ...vols] = await Promise.all(scopes.map((scope, i) => (indexes[i] ? decodeIndex(indexes[i]) : rebuildScopeIndex(db, scope))));
   const image = snaps.map((s, i) => s ?? missing(spec.chainIds[i]!));
   const lower = () => {
     const tree = new MergedTree();
