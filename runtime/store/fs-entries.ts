@@ -6,7 +6,7 @@ export const containerScope = (id: string): string => `c:${id}`;
 /** The `fsEntries` scope of a volume. */
 export const volumeScope = (name: string): string => `v:${name}`;
 
-export function scopeRange(scope: string): IDBKeyRange {
+function scopeRange(scope: string): IDBKeyRange {
   return IDBKeyRange.bound([scope, ''], [scope, '\uffff']);
 }
 
@@ -41,9 +41,8 @@ export async function rebuildScopeIndex(db: Db, scope: string): Promise<readonly
   return entries;
 }
 
-/** The numeric fields of an index, in the order they are stored per entry. */
-const INDEX_NUMBERS = ['mode', 'uid', 'gid', 'mtime', 'size', 'offset', 'devMajor', 'devMinor'] as const;
-const W = INDEX_NUMBERS.length;
+/** Numbers per entry in an index: mode, uid, gid, mtime, size, pack offset, devMajor, devMinor. */
+const W = 8;
 
 export function encodeIndex(scope: string, entries: readonly FsEntryRecord[]): FsIndexRecord {
   const numbers = new Float64Array(entries.length * W);
