@@ -159,6 +159,19 @@ it('packs files closed one by one together, and reads them back from the layer i
   expect((await s.run('fallback', { argv: tools('cat', '/tmp/0040.txt', '/tmp/0041.txt'), containerId: c })).stdout).toBe('written file 0040\none more\n');
 });
 
+it('reads through the files record when an entry names a pack that is gone', async () => {
+  const c = 'stale-hint';
+  expect((await s.run('jspi', { argv: tools('write', '/tmp/h.txt', 'still here'), containerId: c })).code).toBe(0);
+  await s.page.evaluate(async (scope) => {
+    const e = await E.db.get('fsEntries', [scope, '/tmp/h.txt']);
+    await E.db.put('fsEntries', { ...e!, at: { pack: 'p:gone', offset: 0 } });
+    await E.db.delete('fsIndex', scope);
+  }, `c:${c}`);
+  const r = await s.run('jspi', { argv: tools('cat', '/tmp/h.txt'), containerId: c });
+  expect(r).toMatchObject({ stdout: 'still here\n', code: 0 });
+  expect(r.stats?.reads.files).toBeGreaterThan(0);
+});
+
 it('keeps the writable layer and volumes across a page reload', async () => {
   const vol = [{ kind: 'volume', source: 'kept', target: '/vol', readOnly: false }] as const;
   expect((await s.run('jspi', { argv: tools('write', '/home.txt', 'survives'), containerId: 'reload' })).code).toBe(0);
