@@ -12,6 +12,10 @@ export interface ProcessStats {
   readonly reads: ReadStats;
   /** File contents loaded ahead because JSPI is off. */
   readonly preloadedBytes: number;
+  /** IndexedDB reads made to build the filesystem view (snapshots not kept, scope indexes). */
+  readonly viewReads: number;
+  /** Syscalls that suspended the module to wait (JSPI): for file data, stdin, a commit, a sleep. */
+  readonly waits: number;
   readonly fsReady: number;
   readonly moduleReady: number;
   readonly started: number;

@@ -113,6 +113,8 @@ export async function runProcess(o: RunOptions): Promise<void> {
   const marks = { fsReady: 0, moduleReady: 0, started: 0, firstOutput: undefined as number | undefined };
   let cachedModule = false;
   let preloadedBytes = 0;
+  let wasi: Preview1 | undefined;
+  const view = { reads: 0 };
   let fs: ContainerFs | undefined;
   const pack = new GrowingPack();
   const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, pack, durable ? 'strict' : 'relaxed') : Promise.resolve()));
@@ -120,7 +122,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let memory: WebAssembly.Memory | undefined;
   const maxPages = spec.memoryLimit > 0 ? limitPages(spec.memoryLimit) : 0;
   try {
-    fs = await loadFs(db, spec, o.snapshots);
+    fs = await loadFs(db, spec, o.snapshots, view);
     const cwd = workdir(fs, spec.cwd);
     marks.fsReady = at();
 
@@ -162,7 +164,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
         void host.output(2, new TextEncoder().encode(`${message}\n`));
       },
     };
-    const wasi = new Preview1(host);
+    wasi = new Preview1(host);
     let instance: WebAssembly.Instance;
     try {
       const ruby = isRubyReactor(m.module) ? rubyInteropImports(m.module) : {};
@@ -205,7 +207,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
       exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
     }
   }
-  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, ...marks, exited: at() };
+  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, viewReads: view.reads, waits: wasi?.waits ?? 0, ...marks, exited: at() };
   o.post({ t: 'exit', ...exit, stats });
 }
 

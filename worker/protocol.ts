@@ -35,6 +35,8 @@ export interface ProcessSpec {
   readonly memoryLimit: number;
   /** How the process runs: a WASI module, or a linux/386 program in a v86 guest (default 'wasi'). */
   readonly platform?: 'wasi' | 'linux/386';
+  /** The engine found the writable layer empty as it started the container: the node need not read it. */
+  readonly emptyLayer?: boolean;
   /** Initial terminal size when `tty` is set (80×24 when absent). */
   readonly columns?: number;
   readonly rows?: number;

@@ -9,9 +9,19 @@ import { isUnder } from '../unpack/paths.ts';
 
 /** A container's root filesystem metadata: its image's snapshots with its writable layer on top. */
 export async function containerTree(db: Db, snapshots: SnapshotStore, id: string, chainIds: readonly Digest[]): Promise<MergedTree> {
-  const tree = await snapshots.merged(chainIds);
-  tree.apply(await listScope(db, containerScope(id)));
-  return tree;
+  return (await containerTreeAndLayer(db, snapshots, id, chainIds)).tree;
+}
+
+/** As containerTree, and whether the writable layer has no entries yet. */
+export async function containerTreeAndLayer(
+  db: Db,
+  snapshots: SnapshotStore,
+  id: string,
+  chainIds: readonly Digest[],
+): Promise<{ tree: MergedTree; layerEmpty: boolean }> {
+  const [tree, layer] = await Promise.all([snapshots.merged(chainIds), listScope(db, containerScope(id))]);
+  tree.apply(layer);
+  return { tree, layerEmpty: layer.length === 0 };
 }
 
 /** Follows symlinks (absolute ones from the container's root) to the entry a path names. */

@@ -16,7 +16,7 @@ import { readTar } from '../unpack/tar-reader.ts';
 import type { VolumeService } from '../volumes/volume-service.ts';
 import { randomHex } from '../volumes/volume-service.ts';
 import type { MountSpec, ProcessEvent, ProcessSpec } from '../../worker/protocol.ts';
-import { containerTree, lookPath, resolvePath, resolveUser, subtree } from './container-fs.ts';
+import { containerTree, containerTreeAndLayer, lookPath, resolvePath, resolveUser, subtree } from './container-fs.ts';
 import { parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec, type CreateOptions, type MountRequest } from './create-options.ts';
 import type { LogQuery, LogStore } from './log-store.ts';
 import { CONTAINER_NAME_RE, randomName } from './names.ts';
@@ -308,7 +308,7 @@ export class ContainerService {
     const platform = runnablePlatform(rec.Platform);
     const image = await this.db.get('images', rec.Image);
     if (!image) throw new NotFoundError(`No such image: ${rec.Config.Image}`);
-    const tree = await containerTree(this.db, this.snapshots, rec.Id, image.chainIds);
+    const { tree, layerEmpty } = await containerTreeAndLayer(this.db, this.snapshots, rec.Id, image.chainIds);
     const fullEnv = withDefaults(env, rec.Config.Hostname, tty);
     const exe = lookPath(tree, argv[0]!, fullEnv);
     if (!exe) throw new CommandNotFoundError(`exec: "${argv[0]}": executable file not found in $PATH`);
@@ -316,7 +316,8 @@ export class ContainerService {
     if (typeof who === 'string') throw new CannotRunError(who);
     const mounts: MountSpec[] = rec.Mounts.map((m) => ({ kind: m.Type, source: m.Name, target: m.Destination, readOnly: !m.RW }));
     // An exec runs beside the container's main process, on its node.
-    const node = processId === rec.Id ? this.nodes.place(rec.HostConfig.PlacementConstraints) : this.live.get(rec.Id)!.node;
+    const main = processId === rec.Id;
+    const node = main ? this.nodes.place(rec.HostConfig.PlacementConstraints) : this.live.get(rec.Id)!.node;
     const spec: ProcessSpec = {
       processId,
       containerId: rec.Id,
@@ -333,6 +334,8 @@ export class ContainerService {
       openStdin,
       memoryLimit: rec.HostConfig.Memory,
       platform,
+      // With no process of the container running, nothing writes its layer before the node reads it.
+      ...(main && layerEmpty ? { emptyLayer: true } : {}),
     };
     return { spec, node };
   }

@@ -38,6 +38,14 @@ describe('docker run in the browser', () => {
     expect((await docker('docker rm -f box')).code).toBe(0);
   });
 
+  it('starts a created container with what was copied into it before its first start', async () => {
+    expect((await docker('docker create --name fresh tools cat /tmp/in.txt')).code).toBe(0);
+    await s.page.evaluate(() => window.dockerFiles.set('in.txt', new TextEncoder().encode('before the first start')));
+    expect((await docker('docker cp in.txt fresh:/tmp/')).code).toBe(0);
+    expect(await docker('docker start -a fresh')).toEqual({ code: 0, stdout: 'before the first start', stderr: '' });
+    expect((await docker('docker rm fresh')).code).toBe(0);
+  });
+
   it('runs a WASI container attached: output, exit status, the image’s command', async () => {
     expect(await docker('docker run tools echo hello world')).toEqual({ code: 0, stdout: 'hello world\n', stderr: '' });
     expect(await docker('docker run tools')).toEqual({ code: 0, stdout: 'hello\n', stderr: '' });

@@ -70,6 +70,8 @@ async function spec(image: string, s: SpecInput): Promise<ProcessSpec> {
   return {
     processId: `p${++seq}-${Math.random().toString(36).slice(2, 8)}`,
     containerId: s.containerId ?? `c${seq}-${Math.random().toString(36).slice(2, 8)}`,
+    // As the engine says of a container's first start: a new container's layer is empty.
+    ...(s.containerId === undefined ? { emptyLayer: true } : {}),
     dbName,
     chainIds: img.chainIds,
     mounts: s.mounts ?? [],

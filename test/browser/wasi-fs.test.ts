@@ -152,6 +152,10 @@ it('packs files closed one by one together, and reads them back from the layer i
   expect(first.stdout).toBe(`read 40 files, ${40 * 18} bytes\n`);
   // The entries say where the contents are: the pack, and no `files` record, is all it reads.
   expect(first.stats?.reads).toMatchObject({ files: 0, fileData: 1 });
+  // Under JSPI a syscall suspends the module only when it must wait: 160 file syscalls, one wait
+  // (for the pack); the writer waited at each close, for its commit.
+  expect(first.stats?.waits).toBe(1);
+  expect(wrote.stats?.waits).toBeGreaterThanOrEqual(40);
   const index = await s.page.evaluate((scope) => E.db.get('fsIndex', scope), `c:${c}`);
   expect(index?.types.split('\0').filter((t) => t === 'file')).toHaveLength(40);
   expect((await s.run('jspi', { argv: tools('write', '/tmp/0041.txt', 'one more'), containerId: c })).code).toBe(0);

@@ -83,6 +83,19 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
     expect(after.stats?.workerRuns).toBe(1);
   });
 
+  it('starts a new container with no IndexedDB read once its Worker holds the image', async () => {
+    await s.run(node, { argv: tools('echo', 'one') });
+    const again = await s.run(node, { argv: tools('echo', 'two') });
+    expect(again).toMatchObject({ stdout: 'two\n', code: 0 });
+    expect(again.stats?.viewReads).toBe(0);
+    // A container that has a writable layer reads it (its index, rebuilt when missing).
+    const id = `layered-${node}`;
+    expect((await s.run(node, { argv: tools('write', '/tmp/kept', 'kept'), containerId: id })).code).toBe(0);
+    const kept = await s.run(node, { argv: tools('cat', '/tmp/kept'), containerId: id });
+    expect(kept.stdout).toBe('kept\n');
+    expect(kept.stats?.viewReads).toBeGreaterThan(0);
+  });
+
   it('caps memory: within the limit it runs, beyond it the process is OOM-killed', async () => {
     const ok = await s.run(node, { argv: tools('alloc', '8'), memoryLimit: 32 << 20 });
     expect(ok).toMatchObject({ stdout: 'allocated 8 MiB\n', code: 0 });

@@ -170,7 +170,7 @@ export class ContainerFs {
     src.mount.checkWritable();
     if (src.kind === 'file') {
       const copy = new FileNode(src.mount, src.meta, src.content);
-      src.content.links.add(src).add(copy);
+      src.content.link(src, copy);
       this.attach(to.dir, to.name, copy);
     } else if (src.kind === 'symlink') {
       this.attach(to.dir, to.name, new SymlinkNode(src.mount, { ...src.meta }, src.target));
@@ -207,7 +207,7 @@ export class ContainerFs {
     const dir = node.parent!;
     node.mount.touchTree(node);
     dir.children.delete(node.name);
-    if (node.kind === 'file') node.content.links.delete(node);
+    if (node.kind === 'file') node.content.unlink(node);
     dir.meta.mtime = dir.meta.ctime = nowNs();
     dir.mount.touch(dir);
   }

@@ -96,7 +96,7 @@ function applyLayer(root: DirNode, entries: readonly LayerEntry[]): void {
     const target = dirAt(tdir, false)?.children.get(tname);
     if (!parent || target?.kind !== 'file') continue;
     const node = new FileNode(root.mount, target.meta, target.content);
-    target.content.links.add(target).add(node);
+    target.content.link(target, node);
     parent.add(name, node);
   }
 }
@@ -108,17 +108,26 @@ function newRoot(mount: Mount, mode: number): DirNode {
   return root;
 }
 
-/** The process's filesystem; snapshots in `kept` are not read again, and the ones read are kept. */
-export async function loadFs(db: Db, spec: ProcessSpec, kept?: SnapshotCache): Promise<ContainerFs> {
-  const tx = db.transaction(['snapshots', 'fsIndex']);
+/**
+ * The process's filesystem; snapshots in `kept` are not read again, and the ones read are kept.
+ * `counts.reads` counts the IndexedDB reads made for it.
+ */
+export async function loadFs(db: Db, spec: ProcessSpec, kept?: SnapshotCache, counts = { reads: 0 }): Promise<ContainerFs> {
   const volumes = spec.mounts.filter((m) => m.kind === 'volume');
-  const scopes = [containerScope(spec.containerId), ...volumes.map((m) => volumeScope(m.source))];
+  const layerScope = containerScope(spec.containerId);
+  // A warm start of a new container with no volumes reads nothing at all.
+  const scopes = [...(spec.emptyLayer ? [] : [layerScope]), ...volumes.map((m) => volumeScope(m.source))];
+  const begin = () => db.transaction(['snapshots', 'fsIndex']);
+  let tx: ReturnType<typeof begin> | undefined;
+  counts.reads += scopes.length + spec.chainIds.filter((id) => !kept?.get(id)).length;
   const [snaps, ...indexes] = await Promise.all([
-    Promise.all(spec.chainIds.map((id) => kept?.get(id) ?? tx.objectStore('snapshots').get(id))),
-    ...scopes.map((scope) => tx.objectStore('fsIndex').get(scope)),
+    Promise.all(spec.chainIds.map((id) => kept?.get(id) ?? (tx ??= begin()).objectStore('snapshots').get(id))),
+    ...scopes.map((scope) => (tx ??= begin()).objectStore('fsIndex').get(scope)),
   ]);
   for (const s of snaps) if (s) kept?.set(s);
-  const [layer = [], ...vols] = await Promise.all(scopes.map((scope, i) => (indexes[i] ? decodeIndex(indexes[i]) : rebuildScopeIndex(db, scope))));
+  counts.reads += indexes.filter((i) => !i).length; // a missing index is rebuilt from the entries
+  const entries = await Promise.all(scopes.map((scope, i) => (indexes[i] ? decodeIndex(indexes[i]) : rebuildScopeIndex(db, scope))));
+  const [layer = [], ...vols] = spec.emptyLayer ? [undefined, ...entries] : entries;
   const image = snaps.map((s, i) => s ?? missing(spec.chainIds[i]!));
   const lower = () => {
     const tree = new MergedTree();
@@ -126,7 +135,7 @@ export async function loadFs(db: Db, spec: ProcessSpec, kept?: SnapshotCache): P
     return tree.entries;
   };
 
-  const rootMount = new Mount(scopes[0]!, false, lower, 1n);
+  const rootMount = new Mount(layerScope, false, lower, 1n);
   const root = newRoot(rootMount, 0o755);
   for (const s of image) applyLayer(root, s.entries);
   applyLayer(root, layer);

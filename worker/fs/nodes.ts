@@ -5,6 +5,7 @@ import type { StoredHint } from './content-loader.ts';
 import type { Mount } from './mount.ts';
 
 let nextIno = 1;
+const NO_LINKS: ReadonlySet<never> = new Set();
 
 /** What a file holds: stored content (by sha256) and, once loaded or written, its bytes. */
 export class Content {
@@ -14,8 +15,8 @@ export class Content {
   dirty = false;
   /** Bumped by every change, so a flush knows whether what it stored is still current. */
   version = 0;
-  /** The names sharing this content once it is hard-linked (empty otherwise). */
-  readonly links = new Set<FileNode>();
+  /** Made on the first hard link: most files never have one, and a view holds thousands. */
+  private linkSet: Set<FileNode> | undefined;
 
   constructor(
     /** sha256 (hex) of the stored content; undefined for content never stored. */
@@ -24,6 +25,21 @@ export class Content {
     /** Where the stored content was written, when known: saves looking it up (see PackSlice). */
     public at?: PackSlice,
   ) {}
+
+  /** The names sharing this content once it is hard-linked (empty otherwise). */
+  get links(): ReadonlySet<FileNode> {
+    return this.linkSet ?? NO_LINKS;
+  }
+
+  /** Records that `names` share this content. */
+  link(...names: FileNode[]): void {
+    this.linkSet ??= new Set();
+    for (const n of names) this.linkSet.add(n);
+  }
+
+  unlink(name: FileNode): void {
+    this.linkSet?.delete(name);
+  }
 
   /** Where the stored content is, for the loader, when the entry said. */
   hint(): StoredHint | undefined {

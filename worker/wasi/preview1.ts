@@ -12,6 +12,7 @@ import * as abi from './abi.ts';
 import { blockFor } from './block.ts';
 import { DirFd, FdTable, FileFd, StdioFd, type OpenFd } from './fd-table.ts';
 import type { StdinQueue } from './stdin-queue.ts';
+import { suspendOnlyWhenWaiting, type MayWait, type ParamType } from './suspend-trampoline.ts';
 
 /** The module called proc_exit (or raised a signal): unwinds it with its exit status. */
 export class ProcExit extends Error {
@@ -40,8 +41,16 @@ export interface WasiHost {
   notice(message: string): void;
 }
 
-/** The syscalls that may wait: only these are wrapped with WebAssembly.Suspending. */
-const SUSPENDING: ReadonlySet<string> = new Set(['path_open', 'fd_read', 'fd_write', 'poll_oneoff', 'fd_close', 'fd_sync', 'fd_datasync']);
+/** The syscalls that may wait, with their parameter types: only these may suspend under JSPI. */
+const MAY_WAIT: Readonly<Record<string, readonly ParamType[]>> = {
+  path_open: ['i32', 'i32', 'i32', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32'],
+  fd_read: ['i32', 'i32', 'i32', 'i32'],
+  fd_write: ['i32', 'i32', 'i32', 'i32'],
+  poll_oneoff: ['i32', 'i32', 'i32', 'i32'],
+  fd_close: ['i32'],
+  fd_sync: ['i32'],
+  fd_datasync: ['i32'],
+};
 
 type Ret = number | Promise<number>;
 type Syscall = (...args: (number | bigint)[]) => Ret;
@@ -97,6 +106,8 @@ export class Preview1 {
   private view!: DataView;
   private u8!: Uint8Array;
   private readonly noticed = new Set<string>();
+  /** Syscalls that suspended the module (JSPI). */
+  waits = 0;
 
   constructor(private readonly h: WasiHost) {
     const root = new DirFd(h.fs.root, abi.ALL_RIGHTS, abi.ALL_RIGHTS, '/');
@@ -106,6 +117,7 @@ export class Preview1 {
   /** The import object: errno for every failure, suspension where JSPI is used. */
   imports(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    const mayWait: Record<string, MayWait> = {};
     const table = this as unknown as Record<string, Syscall>;
     for (const name of SYSCALLS) {
       const impl = table[name]!.bind(this);
@@ -116,14 +128,16 @@ export class Preview1 {
           const r = impl(...args);
           if (typeof r === 'number') return r;
           if (!this.h.jspi) throw new Error(`${name} would have to wait, which needs JSPI`);
+          this.waits++;
           return r.catch(errnoOf);
         } catch (e) {
           return errnoOf(e);
         }
       };
-      out[name] = this.h.jspi && SUSPENDING.has(name) ? new WebAssembly.Suspending(call) : call;
+      if (this.h.jspi && name in MAY_WAIT) mayWait[name] = call;
+      else out[name] = call;
     }
-    return out;
+    return this.h.jspi ? { ...out, ...suspendOnlyWhenWaiting(mayWait, MAY_WAIT) } : out;
   }
 
   private mem(): DataView {
