@@ -1,6 +1,7 @@
-// Passes a process's stdout/stderr to the engine in few messages: writes that arrive together
-// are joined (in order, per stream run) and sent after the node's current task, so an
-// interactive prompt still shows at once while a chatty loop does not flood the main thread.
+// Passes a process's stdout/stderr to the engine in few messages: a write after a quiet spell
+// goes at once (a prompt, a program's first line), and the writes that follow it within the
+// node's next task are joined (in order, per stream run), so a chatty loop does not flood the
+// main thread.
 import type { ProcessEvent } from './protocol.ts';
 
 const MAX_BATCH = 64 << 10;
@@ -12,12 +13,16 @@ export class OutputRelay {
   constructor(private readonly emit: (e: ProcessEvent) => void) {}
 
   push(stream: 1 | 2, data: Uint8Array): void {
+    if (this.timer === undefined) {
+      this.emit({ type: stream === 1 ? 'stdout' : 'stderr', data });
+      this.timer = setTimeout(() => this.flush(), 0);
+      return;
+    }
     let last = this.runs[this.runs.length - 1];
     if (last?.stream !== stream) this.runs.push((last = { stream, parts: [], bytes: 0 }));
     last.parts.push(data);
     last.bytes += data.length;
     if (last.bytes >= MAX_BATCH) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), 0);
   }
 
   flush(): void {
