@@ -193,6 +193,30 @@ try {
   const backToBack: number[] = [];
   for (let i = 0; i < ROUNDS; i++) backToBack.push((await container('jspi', ECHO, /^hi\n$/)).firstOutputMs!);
 
+  // As a user types it: the CLI and the engine (a container record, the entrypoint looked up,
+  // placement, the process, its exit stored), on the demo page with its two nodes. Closed after,
+  // so its Workers take no CPU from what follows.
+  const demo = await s.context.newPage();
+  await demo.goto(`${baseUrl}/demo/index.html?db=bench-wasi-engine&noproxy`);
+  await demo.evaluate(() => window.engineReady);
+  const cli = (cmd: string) =>
+    demo.evaluate(async (c) => {
+      const t = performance.now();
+      const r = await window.docker(c);
+      return { ...r, ms: performance.now() - t };
+    }, cmd);
+  if ((await cli(`docker pull -q ${TOOLS}`)).code !== 0) throw new Error('demo page: pull failed');
+  const viaCli = { run: [] as number[], rm: [] as number[] };
+  for (let i = 0; i < warmRounds; i++) {
+    for (const [k, cmd] of [['run', `docker run ${TOOLS} echo hi`], ['rm', `docker run --rm ${TOOLS} echo hi`]] as const) {
+      await sleep(300);
+      const r = await cli(cmd);
+      if (r.code !== 0 || r.stdout !== 'hi\n') throw new Error(`demo page: ${cmd}: ${JSON.stringify(r)}`);
+      viaCli[k].push(r.ms);
+    }
+  }
+  await demo.close();
+
   // ------------------------------------------------------------ (b) CPU-bound
   progress('(b) CPU-bound loop');
   const CPU = ['/bin/tools.wasm', 'cpu', String(CPU_PASSES)];
@@ -301,6 +325,8 @@ try {
   say(`  ${'warm JSPI absolute'.padEnd(46)}${median(warm.jspi).toFixed(1).padStart(8)} ms (target ≤ 20 ms)`);
   ratio('warm fallback / warm JSPI', warm.fallback, warm.jspi);
   row('container, JSPI, runs back to back', backToBack);
+  row('`docker run tools echo hi` in the CLI, to exit', viaCli.run);
+  row('  the same with --rm', viaCli.rm);
   say(`  process Worker marks, last warm JSPI run (ms from its run message): ${JSON.stringify(warm.marks[0], (k, v) => (k === 'reads' ? undefined : typeof v === 'number' ? Math.round(v * 10) / 10 : v))}`);
   say();
   say(`(b) CPU-bound: \`tools cpu ${CPU_PASSES}\` (hash loop over a 64 KiB table)`);
