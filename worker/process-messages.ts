@@ -14,6 +14,8 @@ export interface ProcessStats {
   readonly preloadedBytes: number;
   /** IndexedDB reads made to build the filesystem view (snapshots not kept, scope indexes). */
   readonly viewReads: number;
+  /** Scope indexes taken from what the Worker kept (their stamps still stored), not read again. */
+  readonly viewKept: number;
   /** Syscalls that suspended the module to wait (JSPI): for file data, stdin, a commit, a sleep. */
   readonly waits: number;
   readonly fsReady: number;

@@ -8,7 +8,7 @@ import { Errno } from './fs/errno.ts';
 import { loadFs } from './fs/load-fs.ts';
 import type { DirNode, FileNode, FsNode } from './fs/nodes.ts';
 import { flushAll } from './fs/persist.ts';
-import type { SnapshotCache } from './fs/snapshot-cache.ts';
+import type { KeptViews } from './fs/kept-views.ts';
 import { CannotRun, exitOf, oomExit, type Exit } from './process-exit.ts';
 import { OUTPUT_WINDOW, type FromProcess, type ProcessStats } from './process-messages.ts';
 import { obtainModule, WASI_MODULE } from './process-module.ts';
@@ -95,8 +95,8 @@ export interface RunOptions {
   readonly spec: ProcessSpec;
   readonly jspi: boolean;
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
-  /** Image snapshots this Worker kept from the processes it ran before. */
-  readonly snapshots: SnapshotCache;
+  /** Filesystem metadata this Worker kept from the processes it ran before. */
+  readonly kept: KeptViews;
   /** Processes this Worker has run, this one included. */
   readonly workerRuns: number;
   readonly stdin: StdinQueue;
@@ -114,7 +114,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let cachedModule = false;
   let preloadedBytes = 0;
   let wasi: Preview1 | undefined;
-  const view = { reads: 0 };
+  const view = { reads: 0, keptScopes: 0 };
   let fs: ContainerFs | undefined;
   const pack = new GrowingPack();
   const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, pack, durable ? 'strict' : 'relaxed') : Promise.resolve()));
@@ -122,7 +122,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let memory: WebAssembly.Memory | undefined;
   const maxPages = spec.memoryLimit > 0 ? limitPages(spec.memoryLimit) : 0;
   try {
-    fs = await loadFs(db, spec, o.snapshots, view);
+    fs = await loadFs(db, spec, o.kept, view);
     const cwd = workdir(fs, spec.cwd);
     marks.fsReady = at();
 
@@ -207,7 +207,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
       exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
     }
   }
-  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, viewReads: view.reads, waits: wasi?.waits ?? 0, ...marks, exited: at() };
+  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, viewReads: view.reads, viewKept: view.keptScopes, waits: wasi?.waits ?? 0, ...marks, exited: at() };
   o.post({ t: 'exit', ...exit, stats });
 }
 

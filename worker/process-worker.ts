@@ -1,10 +1,10 @@
 // A process Worker: runs WASI processes (process-run.ts) for its node agent, one at a time. The
 // node starts it ahead of time, terminates it to kill a process, and gives it the next process
 // once one exits by itself: its code is then compiled and hot, its database open, and the image
-// snapshots it read are kept. It opens IndexedDB itself, so file data never crosses to another
+// snapshots and scope indexes it read are kept. It opens IndexedDB itself, so file data never crosses to another
 // thread.
 import { openEngineDb, type Db } from '../runtime/store/db.ts';
-import { SnapshotCache } from './fs/snapshot-cache.ts';
+import { KeptViews } from './fs/kept-views.ts';
 import type { FromProcess, ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';
 import { StdinQueue } from './wasi/stdin-queue.ts';
@@ -12,7 +12,7 @@ import { StdinQueue } from './wasi/stdin-queue.ts';
 let db: { name: string; open: Promise<Db> } | undefined;
 let stdin: StdinQueue | undefined;
 let granted: (() => void) | undefined;
-const snapshots = new SnapshotCache();
+const kept = new KeptViews();
 /** Counts runs, so anything a finished process left pending cannot speak for the next one. */
 let runs = 0;
 
@@ -37,7 +37,7 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
       return new Promise<void>((r) => (granted = r));
     };
     try {
-      await runProcess({ db: await database(m.spec.dbName), spec: m.spec, jspi: m.jspi, modules: m.modules, snapshots, workerRuns: run, stdin, post, credit });
+      await runProcess({ db: await database(m.spec.dbName), spec: m.spec, jspi: m.jspi, modules: m.modules, kept, workerRuns: run, stdin, post, credit });
     } catch (err) {
       post({ t: 'exit', code: 125, error: `cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
     }

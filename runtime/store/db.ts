@@ -73,6 +73,8 @@ export interface PackSlice {
  */
 export interface FsIndexRecord {
   readonly scope: string;
+  /** New with each index written (absent before version 3): a Worker that kept a decoded index knows it is current while this is stored. */
+  readonly stamp?: string;
   readonly count: number;
   /** Text fields, each the entries' values joined by NUL (which no path or link target holds). */
   readonly paths: string;
@@ -95,18 +97,18 @@ export interface EngineDB extends DBSchema {
   tags: { key: string; value: TagRecord; indexes: { image: string } };
   containers: { key: string; value: ContainerRecord };
   fsEntries: { key: [string, string]; value: FsEntryRecord };
-  fsIndex: { key: string; value: FsIndexRecord };
+  fsIndex: { key: string; value: FsIndexRecord; indexes: { stamp: string } };
   volumes: { key: string; value: VolumeRecord };
   logs: { key: [string, number]; value: LogRecord };
 }
 
 export type Db = IDBPDatabase<EngineDB>;
 
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export function openEngineDb(name: string): Promise<Db> {
   return openDB<EngineDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         db.createObjectStore('blobs', { keyPath: 'digest' });
         db.createObjectStore('blobChunks');
@@ -124,6 +126,7 @@ export function openEngineDb(name: string): Promise<Db> {
         db.createObjectStore('logs');
       }
       if (oldVersion < 2) db.createObjectStore('fsIndex', { keyPath: 'scope' });
+      if (oldVersion < 3) tx.objectStore('fsIndex').createIndex('stamp', 'stamp', { unique: true });
     },
   });
 }

@@ -53,6 +53,7 @@ export function encodeIndex(scope: string, entries: readonly FsEntryRecord[]): F
   const column = (f: (e: FsEntryRecord) => string | undefined) => entries.map((e) => f(e) ?? '').join('\0');
   return {
     scope,
+    stamp: crypto.randomUUID(),
     count: entries.length,
     paths: column((e) => e.path),
     types: column((e) => e.type),

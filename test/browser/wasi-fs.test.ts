@@ -114,6 +114,29 @@ it('shares a volume between containers on different nodes, across both paths', a
   expect((await scope('v:shared')).map((e) => e.path)).toEqual(['/from-fallback.txt', '/from-jspi.txt']);
 });
 
+it('keeps a volume’s index in the Worker while it is current; a change from another node is seen at once', async () => {
+  const vol = [{ kind: 'volume', source: 'kept', target: '/vol', readOnly: false }] as const;
+  const cat = () => s.run('jspi', { argv: tools('cat', '/vol/note.txt'), containerId: 'kept-reader', mounts: vol });
+  expect((await s.run('other', { argv: tools('write', '/vol/note.txt', 'first'), containerId: 'kept-writer', mounts: vol })).code).toBe(0);
+  // The first start rebuilds the volume's index, the second reads it, the third keeps it.
+  await cat();
+  expect((await cat()).stats?.viewKept).toBe(0);
+  const kept = await cat();
+  expect(kept).toMatchObject({ stdout: 'first\n', code: 0 });
+  expect(kept.stats?.viewKept).toBe(2); // the reader's own writable layer and the volume
+  // Another node rewrites the file: its save drops the stored index, so the kept one is stale.
+  expect((await s.run('other', { argv: tools('write', '/vol/note.txt', 'second'), containerId: 'kept-writer', mounts: vol })).code).toBe(0);
+  const after = await cat();
+  expect(after.stdout).toBe('second\n');
+  expect(after.stats?.viewKept).toBe(1); // the writable layer only
+  // So does a write outside any process, made as `docker cp` makes it: entries, then the index dropped.
+  await s.page.evaluate(async () => {
+    await E.db.put('fsEntries', { scope: 'v:kept', path: '/added.txt', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: 'note.txt' });
+    await E.db.delete('fsIndex', 'v:kept');
+  });
+  expect((await s.run('jspi', { argv: tools('cat', '/vol/added.txt'), containerId: 'kept-reader', mounts: vol })).stdout).toBe('second\n');
+});
+
 it('reads a file when it is opened: one pack for a small file, nothing for a stat, chunks for a big one', async () => {
   // Warm the node's module cache, so the counts are the program's own reads.
   await s.run('jspi', { argv: tools('exit', '0'), containerId: 'lazy' });

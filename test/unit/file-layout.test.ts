@@ -73,4 +73,33 @@ describe('the fsEntries index of a scope', () => {
     expect(decodeIndex(encodeIndex('v:x', entries))).toEqual(entries);
     expect(decodeIndex(encodeIndex('v:x', []))).toEqual([]);
   });
+
+  it('gets a new stamp each time it is written, and a store from version 2 gains the stamp index', async () => {
+    expect(encodeIndex('v:x', []).stamp).not.toBe(encodeIndex('v:x', []).stamp);
+    // A version-2 database, as the engine made it before stamps: fsIndex without the index.
+    const name = 'upgrade-from-2';
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(name, 2);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore('fsIndex', { keyPath: 'scope' });
+        req.result.createObjectStore('fsEntries', { keyPath: ['scope', 'path'] });
+      };
+      req.onsuccess = () => {
+        const tx = req.result.transaction('fsIndex', 'readwrite');
+        const { stamp: _, ...old } = encodeIndex('c:old', [{ scope: 'c:old', path: '/a', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1 }]);
+        tx.objectStore('fsIndex').put(old);
+        tx.oncomplete = () => (req.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const db = await openEngineDb(name);
+    const old = await db.get('fsIndex', 'c:old');
+    expect(old?.stamp).toBeUndefined();
+    expect(decodeIndex(old!).map((e) => e.path)).toEqual(['/a']);
+    const fresh = encodeIndex('c:new', []);
+    await db.put('fsIndex', fresh);
+    expect(await db.getKeyFromIndex('fsIndex', 'stamp', fresh.stamp!)).toBe('c:new');
+    db.close();
+  });
 });

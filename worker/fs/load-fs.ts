@@ -1,16 +1,16 @@
 // Builds a process's filesystem from metadata only: the image's snapshots stacked with the OCI
 // rules, the container's writable layer on top, then the mounts: one record per snapshot and one
-// index record per scope (fs-entries.ts), in one read-only transaction. No file contents are
-// read here. The image's own merged tree (MergedTree), which persisting needs to tell changes
+// index record per scope (fs-entries.ts), in one read-only transaction, less what the process
+// Worker kept from earlier processes (kept-views.ts). No file contents are read here. The image's own merged tree (MergedTree), which persisting needs to tell changes
 // from the image, is computed only if the process writes.
-import type { Db, FsEntryRecord } from '../../runtime/store/db.ts';
+import type { Db, FsEntryRecord, FsIndexRecord } from '../../runtime/store/db.ts';
 import { containerScope, decodeIndex, rebuildScopeIndex, volumeScope } from '../../runtime/store/fs-entries.ts';
 import type { LayerEntry, SnapshotRecord } from '../../runtime/store/snapshot-types.ts';
 import { MergedTree } from '../../runtime/unpack/merged-tree.ts';
 import type { ProcessSpec } from '../protocol.ts';
 import { ContainerFs } from './container-fs.ts';
 import { Mount } from './mount.ts';
-import type { SnapshotCache } from './snapshot-cache.ts';
+import type { KeptViews } from './kept-views.ts';
 import { Content, DirNode, FileNode, metaOf, nowNs, SpecialNode, SymlinkNode, type FsNode } from './nodes.ts';
 
 function nodeOf(mount: Mount, e: LayerEntry | FsEntryRecord): FsNode | undefined {
@@ -109,24 +109,48 @@ function newRoot(mount: Mount, mode: number): DirNode {
 }
 
 /**
- * The process's filesystem; snapshots in `kept` are not read again, and the ones read are kept.
- * `counts.reads` counts the IndexedDB reads made for it.
+ * The process's filesystem. Snapshots and scope indexes in `kept` are not read again (a kept index
+ * once its stamp is found still stored), and the ones read are kept. `counts` counts the
+ * IndexedDB requests made, and the scope indexes taken from `kept`.
  */
-export async function loadFs(db: Db, spec: ProcessSpec, kept?: SnapshotCache, counts = { reads: 0 }): Promise<ContainerFs> {
+export async function loadFs(db: Db, spec: ProcessSpec, kept?: KeptViews, counts = { reads: 0, keptScopes: 0 }): Promise<ContainerFs> {
   const volumes = spec.mounts.filter((m) => m.kind === 'volume');
   const layerScope = containerScope(spec.containerId);
   // A warm start of a new container with no volumes reads nothing at all.
   const scopes = [...(spec.emptyLayer ? [] : [layerScope]), ...volumes.map((m) => volumeScope(m.source))];
   const begin = () => db.transaction(['snapshots', 'fsIndex']);
   let tx: ReturnType<typeof begin> | undefined;
-  counts.reads += scopes.length + spec.chainIds.filter((id) => !kept?.get(id)).length;
-  const [snaps, ...indexes] = await Promise.all([
-    Promise.all(spec.chainIds.map((id) => kept?.get(id) ?? (tx ??= begin()).objectStore('snapshots').get(id))),
-    ...scopes.map((scope) => (tx ??= begin()).objectStore('fsIndex').get(scope)),
+  const store = <N extends 'snapshots' | 'fsIndex'>(name: N) => (tx ??= begin()).objectStore(name);
+  const read = <T>(request: Promise<T>): Promise<T> => {
+    counts.reads++;
+    return request;
+  };
+  const keptScopes = scopes.map((scope) => kept?.scopes.get(scope));
+  const [snaps, ...found] = await Promise.all([
+    Promise.all(spec.chainIds.map((id) => kept?.snapshots.get(id) ?? read(store('snapshots').get(id)))),
+    // For a kept index, only whether its stamp is still stored: a key, not the record.
+    ...scopes.map((scope, i) => {
+      const k = keptScopes[i];
+      return read<string | FsIndexRecord | undefined>(k ? store('fsIndex').index('stamp').getKey(k.stamp) : store('fsIndex').get(scope));
+    }),
   ]);
-  for (const s of snaps) if (s) kept?.set(s);
-  counts.reads += indexes.filter((i) => !i).length; // a missing index is rebuilt from the entries
-  const entries = await Promise.all(scopes.map((scope, i) => (indexes[i] ? decodeIndex(indexes[i]) : rebuildScopeIndex(db, scope))));
+  for (const s of snaps) if (s) kept?.snapshots.set(s.chainId, s);
+  const entries = await Promise.all(
+    scopes.map(async (scope, i): Promise<readonly FsEntryRecord[]> => {
+      const k = keptScopes[i];
+      if (k && found[i] === scope) {
+        counts.keptScopes++;
+        return k.entries;
+      }
+      // A kept index whose stamp is gone: the scope changed since it was read.
+      if (k) kept?.scopes.delete(scope);
+      const rec = k ? await read(db.get('fsIndex', scope)) : (found[i] as FsIndexRecord | undefined);
+      if (!rec) return read(rebuildScopeIndex(db, scope));
+      const decoded = decodeIndex(rec);
+      if (rec.stamp) kept?.scopes.set(scope, { stamp: rec.stamp, entries: decoded });
+      return decoded;
+    }),
+  );
   const [layer = [], ...vols] = spec.emptyLayer ? [undefined, ...entries] : entries;
   const image = snaps.map((s, i) => s ?? missing(spec.chainIds[i]!));
   const lower = () => {
