@@ -168,7 +168,8 @@ export async function runProcess(o: RunOptions): Promise<void> {
     let instance: WebAssembly.Instance;
     try {
       const ruby = isRubyReactor(m.module) ? rubyInteropImports(m.module) : {};
-      instance = await WebAssembly.instantiate(m.module, { ...ruby, [WASI_MODULE]: wasi.imports() as WebAssembly.ModuleImports });
+      // Synchronous (a Worker may): the module is compiled, and this saves a task on every start.
+      instance = new WebAssembly.Instance(m.module, { ...ruby, [WASI_MODULE]: wasi.imports() as WebAssembly.ModuleImports });
     } catch (e) {
       if (e instanceof WebAssembly.LinkError) throw new CannotRun({ code: 126, error: `exec ${argv0}: ${e.message}` });
       throw e;
