@@ -1,8 +1,8 @@
 // A process Worker: runs WASI processes (process-run.ts) for its node agent, one at a time. The
 // node starts it ahead of time, terminates it to kill a process, and gives it the next process
 // once one exits by itself: its code is then compiled and hot, its database open, and the image
-// snapshots and scope indexes it read are kept. It opens IndexedDB itself, so file data never crosses to another
-// thread.
+// snapshots and scope indexes it read are kept (kept-views.ts). It opens IndexedDB itself, so
+// file data never crosses to another thread.
 import { openEngineDb, type Db } from '../runtime/store/db.ts';
 import { KeptViews } from './fs/kept-views.ts';
 import type { FromProcess, ToProcess } from './process-messages.ts';

@@ -73,7 +73,10 @@ export interface PackSlice {
  */
 export interface FsIndexRecord {
   readonly scope: string;
-  /** New with each index written (absent before version 3): a Worker that kept a decoded index knows it is current while this is stored. */
+  /**
+   * New with each index written (absent before version 3): a Worker that kept a decoded index
+   * knows it is current while this stamp is stored.
+   */
   readonly stamp?: string;
   readonly count: number;
   /** Text fields, each the entries' values joined by NUL (which no path or link target holds). */

@@ -1,8 +1,9 @@
 // Builds a process's filesystem from metadata only: the image's snapshots stacked with the OCI
 // rules, the container's writable layer on top, then the mounts: one record per snapshot and one
 // index record per scope (fs-entries.ts), in one read-only transaction, less what the process
-// Worker kept from earlier processes (kept-views.ts). No file contents are read here. The image's own merged tree (MergedTree), which persisting needs to tell changes
-// from the image, is computed only if the process writes.
+// Worker kept from earlier processes (kept-views.ts). No file contents are read here. The
+// image's own merged tree (MergedTree), which persisting needs to tell changes from the image,
+// is computed only if the process writes.
 import type { Db, FsEntryRecord, FsIndexRecord } from '../../runtime/store/db.ts';
 import { containerScope, decodeIndex, rebuildScopeIndex, volumeScope } from '../../runtime/store/fs-entries.ts';
 import type { LayerEntry, SnapshotRecord } from '../../runtime/store/snapshot-types.ts';

@@ -1,5 +1,6 @@
 // Under JSPI an import may suspend the module only when it is wrapped in WebAssembly.Suspending,
-// and V8 charges that wrapper about 0.9 µs per call even when the call returns at once. Most
+// and V8 charges that wrapper on every call, even one that returns at once (118 ns per call in
+// Chromium 150, against 22.5 ns through this trampoline and 16.5 ns for a plain import). Most
 // calls of the syscalls that may wait do return at once (a read of a file already in memory, the
 // close of a file opened to read), so each of them goes through a tiny generated module instead:
 // it calls the plain function, and only when that answers "would wait" calls the one Suspending
