@@ -1,7 +1,8 @@
 // Running WASI processes on node Workers in Chromium: output, exit statuses, args/env/cwd,
 // piped stdin, failures to start, traps and the memory cap, on the JSPI path and on the
 // fallback (preloaded contents, no JSPI) alike.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gzLayer, pushImage } from './image-builder.ts';
 import { BAD, openWasiSession, TOOLS, type WasiSession } from './wasi-session.ts';
 
 let s: WasiSession;
@@ -105,4 +106,28 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
     expect(oom.error).toMatch(/memory limit of 16777216 bytes/);
     expect(oom.stderr).toMatch(/out of memory after 1[45] MiB/);
   });
+});
+
+// A WASI command whose fd_read import takes one i32, where WASI's takes four: fine for a plain JS
+// import (the fallback), refused at link time by the trampoline JSPI imports it through.
+const name = (t: string) => [t.length, ...Buffer.from(t)];
+const section = (id: number, body: number[]) => [id, body.length, ...body];
+const ODD_SIGNATURE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...section(1, [2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 0, 0]), // (i32) → i32; () → ()
+  ...section(2, [1, ...name('wasi_snapshot_preview1'), ...name('fd_read'), 0x00, 0]),
+  ...section(3, [1, 1]),
+  ...section(5, [1, 0x00, 1]), // one memory of one page
+  ...section(7, [2, ...name('_start'), 0x00, 1, ...name('memory'), 0x02, 0]),
+  ...section(10, [1, 2, 0, 0x0b]),
+]);
+
+it('refuses under JSPI, with 126 and the linker’s message, a module importing a syscall with another signature', async () => {
+  const img = await pushImage(inject('registry'), 'bad/wasi-signature', [gzLayer([{ name: 'bin/', type: 'dir' }, { name: 'bin/odd.wasm', data: ODD_SIGNATURE }])], { os: 'wasi', architecture: 'wasm' });
+  await s.page.evaluate((ref) => E.images.pull(ref).then(() => undefined), img.ref);
+  const r = await s.run('jspi', { argv: ['/bin/odd.wasm'] }, img.ref);
+  expect(r).toMatchObject({ code: 126, started: false });
+  expect(r.error).toMatch(/^exec \/bin\/odd\.wasm: .*"fd_read": imported function does not match the expected type/);
+  // The engine and the other processes carry on.
+  expect((await s.run('jspi', { argv: tools('echo', 'still here') })).stdout).toBe('still here\n');
 });
