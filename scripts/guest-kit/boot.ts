@@ -42,6 +42,11 @@ await new Promise<void>((resolve) => {
   const reader = new FrameReader((f) => {
     if (f.type === 'R') resolve();
     else if (f.type === 'L') process.stderr.write(`[shim] ${new TextDecoder().decode(f.payload)}\n`);
+    else if (f.type === 'B') {
+      // A guest that could not load a module must not be saved: every container would fail.
+      process.stderr.write(`the guest failed to boot cleanly:\n${new TextDecoder().decode(f.payload)}`);
+      process.exit(1);
+    }
   });
   emulator.add_listener('serial1-output-byte', (b) => reader.push(b));
 });

@@ -13,6 +13,7 @@
  *   W resize "cols rows"
  *   Y sync   flush dirty pages to 9p before the host persists the writable layer
  * Guest -> host:
+ *   B boot errors (before the first R, only when something failed: a module that did not load),
  *   R ready (boot done, and again after init), P started (pid), O stdout, E stderr,
  *   X exit ("status oom"), A stdin credit returned (bytes consumed), Y synced, L log line.
  *
@@ -46,10 +47,9 @@
 #define MAX_FIELDS 4096
 #define IOBUF 4096
 
-static const char *const MODULES[] = {
-    "virtio", "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
-    "9pnet", "9pnet_virtio", "netfs", "fscache", "9p",
-};
+/* The modules to load, one name a line, in load order: computed by the kit build from the
+   kernel's own dependency data (scripts/guest-kit/module-order.ts). */
+#define MODULE_ORDER "/lib/modules/load.order"
 
 struct proc {
   uint32_t id;
@@ -110,12 +110,39 @@ static void send_text(char type, uint32_t id, const char *fmt, ...) {
 
 /* ---------------------------------------------------------------- boot */
 
+/* What went wrong while booting, sent to the host (a 'B' frame) once the channel is open: the kit
+   build refuses to save a guest that reports anything here. */
+static char boot_errors[2048];
+
+static void boot_error(const char *fmt, ...) {
+  size_t have = strlen(boot_errors);
+  if (have >= sizeof boot_errors - 1) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(boot_errors + have, sizeof boot_errors - have, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "shim: %s", boot_errors + have);
+}
+
 static void load_modules(void) {
-  for (size_t i = 0; i < sizeof MODULES / sizeof *MODULES; i++) {
+  static char list[4096];
+  int lf = open(MODULE_ORDER, O_RDONLY | O_CLOEXEC);
+  ssize_t n = lf < 0 ? -1 : read(lf, list, sizeof list - 1);
+  if (lf >= 0) close(lf);
+  if (n <= 0) {
+    boot_error("cannot read %s: %s\n", MODULE_ORDER, n < 0 ? strerror(errno) : "empty");
+    return;
+  }
+  list[n] = 0;
+  for (char *name = strtok(list, "\n"); name; name = strtok(NULL, "\n")) {
     char path[128];
-    snprintf(path, sizeof path, "/lib/modules/%s.ko", MODULES[i]);
+    snprintf(path, sizeof path, "/lib/modules/%s.ko", name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0) fprintf(stderr, "shim: cannot load %s: %s\n", path, strerror(errno));
+    if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0) {
+      int e = errno;
+      /* Already there (a module another one pulled in, or a kernel with it built in): fine. */
+      if (e != EEXIST) boot_error("module %s: %s (errno %d)\n", name, strerror(e), e);
+    }
     if (fd >= 0) close(fd);
   }
 }
@@ -569,6 +596,7 @@ int main(void) {
   /* The page cache of the boot is garbage for every container: drop it so the snapshot is small. */
   sync();
   write_file("/proc/sys/vm/drop_caches", "3");
+  if (boot_errors[0]) send_frame('B', 0, boot_errors, (uint32_t)strlen(boot_errors));
   send_frame('R', 0, NULL, 0);
 
   static char in[1 << 20];

@@ -13,6 +13,7 @@ import { listScope } from '../../runtime/store/fs-entries.ts';
 import type { ProcessSpec } from '../../worker/protocol.ts';
 import { ContainerSession, type MachineImage, type SessionEvent } from '../../worker/x86/container-session.ts';
 import { DEFAULT_MEMORY_MIB } from '../../worker/x86/guest-options.ts';
+import { Guest } from '../../worker/x86/guest.ts';
 import { fixturesDir } from '../fixtures/registry.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -122,5 +123,45 @@ describe('x86 container filesystem (9p over the layered store)', () => {
     // busybox sh keeps a growing variable in memory: 64 MiB does not fit in 24 MiB.
     const r = await run(['/bin/sh', '-c', 'x=0123456789abcdef; while :; do x=$x$x; done'], { memoryLimit: 24 << 20 });
     expect(r).toMatchObject({ code: 137, oomKilled: true });
+  });
+});
+
+describe('the guest kit as built', () => {
+  const kit = JSON.parse(readFileSync(path.join(root, '.cache/guest-kit/kit.json'), 'utf8')) as {
+    inputs: { kernel: { release: string } };
+    modules: string[];
+  };
+
+  it('runs the kernel kit.json names, with the modules it lists loaded', async () => {
+    const r = await run(['/bin/sh', '-c', 'uname -r; cut -d" " -f1 /proc/modules']);
+    expect(r.code).toBe(0);
+    const [release, ...loaded] = r.stdout.trim().split('\n');
+    expect(release).toBe(kit.inputs.kernel.release);
+    expect([...loaded].sort()).toEqual([...kit.modules].sort());
+  });
+
+  it('reports the guest’s own reason when it cannot mount the container’s root', async () => {
+    // A 9p server that refuses everything (Rlerror EIO): the guest's mount fails, and says why.
+    const guest = await Guest.start({
+      state: image.state,
+      memoryMiB: image.memoryMiB,
+      wasm: async (imports) => (await WebAssembly.instantiate(image.module, imports)).exports,
+      handle9p: (req, reply) => {
+        const r = new Uint8Array(11);
+        const v = new DataView(r.buffer);
+        v.setUint32(0, 11, true);
+        r[4] = 7; // Rlerror
+        r.set(req.subarray(5, 7), 5); // the request's tag
+        v.setUint32(7, 5, true); // EIO
+        reply(r);
+      },
+    });
+    try {
+      await expect(guest.init({ hostname: 'broken', memoryLimit: 0 })).rejects.toThrow(
+        'the guest could not set up the container: mount 9p: I/O error',
+      );
+    } finally {
+      await guest.destroy();
+    }
   });
 });

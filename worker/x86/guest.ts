@@ -132,7 +132,8 @@ export class Guest {
         ['seed', [...seed].map((b) => b.toString(16).padStart(2, '0')).join('')],
       ]),
     );
-    if (f.type !== 'R') throw new Error(`the guest could not set up the container: ${dec.decode(f.payload)}`);
+    // The shim answers a failed set-up as an exit: "125 mount 9p: <strerror>".
+    if (f.type !== 'R') throw new Error(`the guest could not set up the container: ${dec.decode(f.payload).replace(/^\d+ /, '')}`);
   }
 
   /** Starts a process; returns its channel id (for stdin, signals, resize). */

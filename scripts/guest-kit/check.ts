@@ -1,0 +1,92 @@
+// The kit build's own proof that a saved guest works: restore the state the way every container
+// starts (worker/x86/container-session.ts), serve a root over 9p from an engine store, write and
+// read a file through it, and compare the running kernel and its loaded modules with what the
+// build put in. The demo and the tests must never be the first to find a broken kit.
+//   tsx scripts/guest-kit/check.ts <state file (raw)> <memory MiB> <busybox binary> <kernel release> <module>...
+// Prints one JSON line: {"checkMs", "release", "modules"}; exits 1 with the step that failed.
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { writeTarEntries } from '../../runtime/archive/tar-writer.ts';
+import { Engine } from '../../runtime/engine.ts';
+import { sha256Of } from '../../runtime/oci/digest.ts';
+import type { ProcessSpec } from '../../worker/protocol.ts';
+import { ContainerSession, type SessionEvent } from '../../worker/x86/container-session.ts';
+
+const [stateFile, mib, busyboxFile, release, ...modules] = process.argv.slice(2);
+if (!stateFile || !mib || !busyboxFile || !release) {
+  throw new Error('usage: check.ts <state file> <memory MiB> <busybox binary> <kernel release> <module>...');
+}
+const fail = (step: string, detail: string): never => {
+  process.stderr.write(`kit check failed at ${step}: ${detail}\n`);
+  process.exit(1);
+};
+const t0 = performance.now();
+const timer = setTimeout(() => fail('the run', 'no exit within 120 s'), 120_000);
+
+/** A one-layer linux/386 image of the kit's own busybox, as a `docker load` archive. */
+async function busyboxArchive(): Promise<Uint8Array> {
+  const enc = new TextEncoder();
+  const layer = writeTarEntries([
+    { name: 'bin', type: 'dir' },
+    { name: 'bin/busybox', type: 'file', mode: 0o755, data: new Uint8Array(readFileSync(busyboxFile!)) },
+    { name: 'bin/sh', type: 'symlink', linkTarget: 'busybox' },
+    { name: 'tmp', type: 'dir', mode: 0o1777 },
+  ]);
+  const config = enc.encode(
+    JSON.stringify({
+      architecture: '386',
+      os: 'linux',
+      config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: [await sha256Of(layer)] },
+    }),
+  );
+  const manifest = enc.encode(JSON.stringify([{ Config: 'config.json', RepoTags: ['kit-check:latest'], Layers: ['layer.tar'] }]));
+  return writeTarEntries([
+    { name: 'manifest.json', type: 'file', data: manifest },
+    { name: 'config.json', type: 'file', data: config },
+    { name: 'layer.tar', type: 'file', data: layer },
+  ]);
+}
+
+const engine = await Engine.open({ dbName: `kit-check-${process.pid}` });
+await engine.images.load(await busyboxArchive()).catch((e: Error) => fail('loading the check image', e.message));
+const { chainIds } = await engine.images.resolve('kit-check:latest');
+
+const raw = readFileSync(stateFile);
+const v86wasm = path.join(path.dirname(createRequire(import.meta.url).resolve('v86')), 'v86.wasm');
+const image = {
+  module: await WebAssembly.compile(readFileSync(v86wasm)),
+  state: raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer,
+  memoryMiB: Number(mib),
+};
+
+const out: string[] = [];
+const err: string[] = [];
+let exit: (SessionEvent & { type: 'exit' }) | undefined;
+const ended = new Promise<void>((resolve) => {
+  const session = new ContainerSession((e) => {
+    if (e.type === 'stdout') out.push(new TextDecoder().decode(e.data));
+    else if (e.type === 'stderr') err.push(new TextDecoder().decode(e.data));
+    else if (e.type === 'exit') exit = e;
+    else if (e.type === 'ended') resolve();
+  });
+  const spec: ProcessSpec = {
+    processId: 'kit-check', containerId: 'kit-check', dbName: '', chainIds, mounts: [],
+    // A write and a read back through the 9p root, then what the guest runs.
+    argv: ['/bin/sh', '-c', 'echo ok > /tmp/check && cat /tmp/check && uname -r && cut -d" " -f1 /proc/modules'],
+    env: ['PATH=/bin'], cwd: '/', uid: 0, gid: 0, hostname: 'kit-check', tty: false, openStdin: false, memoryLimit: 0,
+  };
+  session.run(engine.db, spec, image).catch((e: Error) => fail('mounting the 9p root', e.message));
+});
+await ended;
+clearTimeout(timer);
+if (!exit || exit.code !== 0) fail('the run', `exit ${exit?.code}${exit?.error ? ` (${exit.error})` : ''}; stderr: ${err.join('').trim()}`);
+const [ok, running, ...loaded] = out.join('').trim().split('\n');
+if (ok !== 'ok') fail('the 9p write and read back', `read ${JSON.stringify(ok)}`);
+if (running !== release) fail('the kernel release', `the guest runs ${running}, the kit has ${release}`);
+const missing = modules.filter((m) => !loaded.includes(m));
+if (missing.length) fail('the loaded modules', `not loaded: ${missing.join(', ')} (loaded: ${loaded.join(', ')})`);
+process.stdout.write(`${JSON.stringify({ checkMs: Math.round(performance.now() - t0), release: running, modules: loaded })}\n`);
+process.exit(0);
