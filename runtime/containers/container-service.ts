@@ -34,6 +34,16 @@ export class CommandNotFoundError extends EngineError {
   override readonly status = 404;
 }
 
+/** The node could not start the container's process (the guest, its Worker, its filesystem): exit 125. */
+export class ContainerStartError extends EngineError {}
+
+/** Why a process ended before it started, as the error `start` rejects with. */
+function startError(code: number, error: string): EngineError {
+  if (code === 127) return new CommandNotFoundError(error);
+  if (code === 126) return new CannotRunError(error);
+  return new ContainerStartError(`failed to create task for container: ${error}`);
+}
+
 /** One row of `docker ps`. */
 export interface ContainerSummary {
   readonly Id: string;
@@ -258,17 +268,22 @@ export class ContainerService {
     const { spec, node } = await this.prepare(rec, rec.Id, [rec.Path, ...rec.Args], rec.Config.Env, rec.Config.WorkingDir, rec.Config.User, rec.Config.Tty, rec.Config.OpenStdin);
     const live: Live = { processId: rec.Id, node, startedAt: Date.now(), attach: new Set(attach ? [attach] : []), stopping: false };
     this.live.set(rec.Id, live);
-    let started!: () => void;
-    const running = new Promise<void>((r) => (started = r));
+    let started = false;
+    let settle!: (failure?: EngineError) => void;
+    const running = new Promise<void>((resolve, reject) => (settle = (failure) => (failure ? reject(failure) : resolve())));
+    // The exit may come while `spawn` is still awaited: the rejection is taken below, not lost.
+    running.catch(() => undefined);
     const onEvent = (e: ProcessEvent) => {
       if (e.type === 'started') {
-        started();
+        started = true;
+        settle();
         void this.markRunning(rec.Id, node, e.pid);
       } else if (e.type === 'stdout' || e.type === 'stderr') {
         void this.logs.append(rec.Id, e.type, e.data);
         for (const a of live.attach) (e.type === 'stdout' ? a.onStdout : a.onStderr)?.(e.data);
       } else if (e.type === 'exit') {
-        started();
+        // Ended before it started, with the node's reason: the start failed, as Docker's does.
+        settle(!started && e.error ? startError(e.code, e.error) : undefined);
         void this.onExit(rec.Id, live, e.code, e.error, e.oomKilled ?? false);
       }
     };

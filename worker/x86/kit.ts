@@ -65,7 +65,11 @@ export class GuestKit {
         // A server may have inflated it already (Content-Encoding); otherwise it starts with gzip's magic.
         const gzip = new Uint8Array(bytes, 0, 2);
         if (gzip[0] !== 0x1f || gzip[1] !== 0x8b) return bytes;
-        return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+        try {
+          return await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+        } catch (e) {
+          throw new GuestKitError(`the x86 guest kit's state ${url} is damaged (${(e as Error).message}); ${HOW_TO_BUILD}`);
+        }
       })();
       p.catch(() => this.states.delete(memoryMiB));
       this.states.set(memoryMiB, p);

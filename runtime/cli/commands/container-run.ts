@@ -182,12 +182,6 @@ async function createContainer(ctx: CommandContext, cmd: string): Promise<{ id: 
   }
 }
 
-/** What a container's exit says when it could not run at all (126/127 from the node). */
-function reportExit(ctx: CommandContext, cmd: string, r: { code: number; error: string }): number {
-  if ((r.code === 126 || r.code === 127) && r.error) ctx.io.stderr(`${reportError(cmd, daemonError(r.error), false, r.code).message}\n`);
-  return r.code;
-}
-
 const run: Command = {
   names: ['container run', 'run'],
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -232,7 +226,7 @@ const run: Command = {
     const r = await Promise.race([watch.exited, session.detached]);
     watch.cancel();
     session.end();
-    return r === 'detached' ? DETACHED : reportExit(ctx, 'run', r);
+    return r === 'detached' ? DETACHED : r.code;
   },
 };
 

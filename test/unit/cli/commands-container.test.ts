@@ -131,6 +131,25 @@ describe('docker run', () => {
     expect(await docker('docker run')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^"docker run" requires at least 1 argument\./) });
   });
 
+  it('prints the node’s reason when a container cannot start, as Docker’s daemon error', async () => {
+    const reason = 'the guest could not set up the container: mount 9p: Invalid argument';
+    expect(await docker(`docker run --name broken test/tools unstartable ${reason}`)).toEqual({
+      code: 125,
+      stdout: '',
+      stderr: `docker: Error response from daemon: failed to create task for container: ${reason}.\n`,
+    });
+    expect(engine.containers.inspect('broken').State).toMatchObject({ Running: false, ExitCode: 125, Error: reason });
+    expect(await docker('docker start broken')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error response from daemon: failed to create task for container: ${reason}\nError: failed to start containers: broken\n`,
+    });
+    expect((await docker(`docker run -d --rm test/tools unstartable ${reason}`)).stderr).toBe(
+      `docker: Error response from daemon: failed to create task for container: ${reason}.\n`,
+    );
+    await expect(engine.containers.start('broken')).rejects.toMatchObject({ name: 'ContainerStartError', status: 500 });
+  });
+
   it('pulls a missing image first, printing the pull on stderr', async () => {
     const ref = `${inject('registry')}/fixtures/hello-wasm`;
     const r = await docker(`docker run ${ref}`);

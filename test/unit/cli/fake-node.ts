@@ -3,7 +3,8 @@
 // argv[1] picks the program (argv[0] is the module path), as fixtures/wasi-tools' tools.c has
 // them: echo, exit N, env, pwd, cat (stdin to stdout), prompt ("> ", "you said: LINE" until end of
 // input, then "bye"), spin ("spinning", then until killed), sleep MS ("slept"); and for these tests
-// err (to stderr), seq N, both (a line to each stream), id, hostname, tty.
+// err (to stderr), seq N, both (a line to each stream), id, hostname, tty; and unstartable REASON,
+// which never starts: it ends at once with 125 and REASON, as a guest that cannot boot does.
 import * as Comlink from 'comlink';
 import type { NodeFactory } from '../../../runtime/nodes/node-manager.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../../../worker/protocol.ts';
@@ -40,6 +41,7 @@ class FakeAgent implements NodeAgentApi {
     this.log.spawned.push(spec);
     const proc: Proc = { spec, pid: this.nextPid++, startedAt: Date.now(), emit: (e) => void onEvent(e), stdin: '', stdinClosed: !spec.openStdin, done: false, resizes: [] };
     this.procs.set(spec.processId, proc);
+    if (spec.argv[1] === 'unstartable') return this.exit(proc, 125, spec.argv.slice(2).join(' '));
     proc.emit({ type: 'started', pid: proc.pid });
     void this.program(proc).then((code) => this.exit(proc, code));
   }
