@@ -59,7 +59,7 @@ describe('containers through the engine', () => {
 
   it('shows an x86 container exactly the merged tree the host’s umoci unpack gives', async () => {
     const list = await docker(
-      `docker run --rm -u 0 busybox "find / -xdev | xargs stat -c '%n|%F|%a|%u|%g|%s|%N'; find / -xdev -type f | xargs sha256sum"`,
+      `docker run --rm -u 0 busybox sh -c "find / -xdev | xargs stat -c '%n|%F|%a|%u|%g|%s|%N'; find / -xdev -type f | xargs sha256sum"`,
     );
     expect(list.code, list.stderr).toBe(0);
     const seen = new Map<string, { type: string; mode: number; uid: number; gid: number; size: number; link?: string; sha256?: string }>();
@@ -93,9 +93,9 @@ describe('containers through the engine', () => {
 
   it('shares a volume between an x86 and a WASI container, both ways', async () => {
     // A new volume's root belongs to root, and the image runs as `app`: write as root, as under Docker.
-    expect(await docker(`docker run --rm -u 0 -v shared:/data busybox 'echo from-x86 > /data/x86.txt'`)).toMatchObject({ code: 0 });
+    expect(await docker(`docker run --rm -u 0 -v shared:/data busybox sh -c 'echo from-x86 > /data/x86.txt'`)).toMatchObject({ code: 0 });
     expect(await docker(`docker run --rm -v shared:/data ${tools} cat /data/x86.txt`)).toMatchObject({ code: 0, stdout: 'from-x86\n' });
     expect(await docker(`docker run --rm -v shared:/data ${tools} write /data/wasi.txt from-wasi`)).toMatchObject({ code: 0 });
-    expect(await docker(`docker run --rm -v shared:/data busybox 'cat /data/wasi.txt'`)).toMatchObject({ code: 0, stdout: 'from-wasi\n' });
+    expect(await docker(`docker run --rm -v shared:/data busybox sh -c 'cat /data/wasi.txt'`)).toMatchObject({ code: 0, stdout: 'from-wasi\n' });
   });
 });

@@ -70,8 +70,33 @@ describe('demo page', () => {
     const bad = await docker(`docker run --rm ruby -e 'raise "boom"'`);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('boom (RuntimeError)');
-    // The demo busybox's entrypoint is `sh -c`, as the fixture's: the command is one shell string.
-    const x86 = await docker("docker run --rm busybox 'uname -m; id -un'");
+    // Configured as Docker Hub's busybox: the command is the whole argv.
+    expect(await docker("docker run --rm busybox sh -c 'echo ok'")).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
+    const x86 = await docker("docker run --rm busybox sh -c 'uname -m; id -un'");
     expect(x86).toMatchObject({ code: 0, stdout: 'i686\napp\n' });
+  });
+
+  it('says why when an x86 container cannot start: a damaged guest kit', async () => {
+    // The guest's saved state, cut short as a broken download or disk would leave it.
+    const route = '**/guest/state-*.gzip';
+    await s.context.route(route, async (r) => {
+      const whole = await (await r.fetch()).body();
+      await r.fulfill({ body: whole.subarray(0, 4096), contentType: 'application/octet-stream' });
+    });
+    const page = await s.context.newPage();
+    try {
+      await page.goto(`${baseUrl}/demo/index.html?db=demo-broken-kit&noproxy`);
+      await page.evaluate(() => window.engineReady);
+      const r = await page.evaluate((c) => window.docker(c), "docker run --rm busybox sh -c 'echo hi'");
+      expect(r.code).toBe(125);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^docker: Error response from daemon: failed to create task for container: the x86 guest kit's state .*state-128\.gzip is damaged \(.+\); build it with .*\.\n$/);
+      // Nothing is left behind by --rm, and a WASI container on the same page still runs.
+      expect((await page.evaluate((c) => window.docker(c), 'docker ps -aq')).stdout).toBe('');
+      expect((await page.evaluate((c) => window.docker(c), 'docker run --rm hello')).code).toBe(0);
+    } finally {
+      await page.close();
+      await s.context.unroute(route);
+    }
   });
 });
