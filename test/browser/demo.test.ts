@@ -1,5 +1,6 @@
 // The demo page end to end: built-in offline images, the docker CLI through window.docker,
 // the terminal, and persistence across a reload.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, type BrowserSession } from './chromium.ts';
 
@@ -77,26 +78,22 @@ describe('demo page', () => {
   });
 
   it('says why when an x86 container cannot start: a damaged guest kit', async () => {
-    // The guest's saved state, cut short as a broken download or disk would leave it.
-    const route = '**/guest/state-*.gzip';
-    await s.context.route(route, async (r) => {
-      const whole = await (await r.fetch()).body();
-      await r.fulfill({ body: whole.subarray(0, 4096), contentType: 'application/octet-stream' });
-    });
-    const page = await s.context.newPage();
+    // A page of its own whose guest state arrives cut short, as a broken download or disk leaves it.
+    const b = await launchChromium();
     try {
-      await page.goto(`${baseUrl}/demo/index.html?db=demo-broken-kit&noproxy`);
-      await page.evaluate(() => window.engineReady);
-      const r = await page.evaluate((c) => window.docker(c), "docker run --rm busybox sh -c 'echo hi'");
+      await b.context.route('**/guest/state-*.gzip', (r) => r.fulfill({ body: gzipSync(Buffer.alloc(1 << 20, 7)).subarray(0, 512) }));
+      await b.page.goto(`${baseUrl}/demo/index.html?db=demo-damaged-kit&noproxy`);
+      await b.page.evaluate(() => window.engineReady);
+      const run = (cmd: string) => b.page.evaluate((c) => window.docker(c), cmd);
+      const r = await run("docker run --rm busybox sh -c 'echo hi'");
       expect(r.code).toBe(125);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^docker: Error response from daemon: failed to create task for container: the x86 guest kit's state .*state-128\.gzip is damaged \(.+\); build it with .*\.\n$/);
-      // Nothing is left behind by --rm, and a WASI container on the same page still runs.
-      expect((await page.evaluate((c) => window.docker(c), 'docker ps -aq')).stdout).toBe('');
-      expect((await page.evaluate((c) => window.docker(c), 'docker run --rm hello')).code).toBe(0);
+      // --rm leaves nothing behind, and WASI containers still run.
+      expect((await run('docker ps -aq')).stdout).toBe('');
+      expect(await run('docker run --rm hello')).toMatchObject({ code: 0 });
     } finally {
-      await page.close();
-      await s.context.unroute(route);
+      await b.close();
     }
   });
 });
