@@ -92,7 +92,7 @@ const BW = {
    */
   async warmBesideBoot(argv: readonly string[]): Promise<BareRun> {
     const done = BW.warm(argv);
-    const boot = new Worker(new URL('/worker/process-worker.ts', location.origin), { type: 'module', name: 'process' });
+    const boot = new Worker(new URL('/node/wasi/process-worker.ts', location.origin), { type: 'module', name: 'process' });
     try {
       return await done;
     } finally {

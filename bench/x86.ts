@@ -12,8 +12,8 @@ import path from 'node:path';
 import { createServer } from 'vite';
 import { launchChromium, openHarness } from '../test/browser/chromium.ts';
 import { fixturesDir, startRegistry } from '../test/fixtures/registry.ts';
-import type { ProcessSpec } from '../worker/protocol.ts';
-import { CMDLINE } from '../worker/x86/guest-options.ts';
+import type { ProcessSpec } from '../core/protocol.ts';
+import { CMDLINE } from '../node/x86/guest-options.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const LOOP = Number(process.env.LOOP ?? 30000);
@@ -68,7 +68,7 @@ declare global {
 }
 
 const PAGE = `
-import { X86Node } from '/worker/x86/x86-node.ts';
+import { X86Node } from '/node/x86/x86-node.ts';
 const dec = new TextDecoder();
 function runOn(node, spec) {
   const t0 = performance.now();

@@ -4,8 +4,8 @@
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { Terminal } from '@xterm/xterm';
-import { dockerCommand, VirtualFiles, type DockerCommandOptions } from '../runtime/cli/docker.ts';
-import { Engine } from '../runtime/engine.ts';
+import { dockerCommand, VirtualFiles, type DockerCommandOptions } from '../cli/docker.ts';
+import { Engine } from '../engine/engine.ts';
 import { Panels } from './panels.ts';
 import { Shell } from './shell.ts';
 

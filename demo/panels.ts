@@ -1,11 +1,11 @@
 // Side panels: what the engine holds (containers with start/stop/rm buttons, images, volumes,
 // nodes with a "crash" button for the failover demo), kept current from engine events, and the
 // virtual files `docker save/load/cp` use.
-import { humanSize } from '../runtime/cli/humanize.ts';
-import type { VirtualFiles } from '../runtime/cli/virtual-files.ts';
-import type { Engine } from '../runtime/engine.ts';
-import { shortId } from '../runtime/oci/digest.ts';
-import { formatPlatform } from '../runtime/oci/platform.ts';
+import { humanSize } from '../cli/humanize.ts';
+import type { VirtualFiles } from '../cli/virtual-files.ts';
+import type { Engine } from '../engine/engine.ts';
+import { shortId } from '../core/oci/digest.ts';
+import { formatPlatform } from '../core/oci/platform.ts';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

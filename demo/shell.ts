@@ -4,11 +4,11 @@
 // keystrokes pass through raw to the CLI, which does the line discipline; the prompt comes back
 // when the process ends.
 import type { Terminal } from '@xterm/xterm';
-import { runDocker, type CliIO } from '../runtime/cli/docker.ts';
-import { humanSize } from '../runtime/cli/humanize.ts';
-import { ShellSyntaxError, splitCommandLine } from '../runtime/cli/shell-words.ts';
-import type { VirtualFiles } from '../runtime/cli/virtual-files.ts';
-import type { Engine } from '../runtime/engine.ts';
+import { runDocker, type CliIO } from '../cli/docker.ts';
+import { humanSize } from '../cli/humanize.ts';
+import { ShellSyntaxError, splitCommandLine } from '../cli/shell-words.ts';
+import type { VirtualFiles } from '../cli/virtual-files.ts';
+import type { Engine } from '../engine/engine.ts';
 
 const PROMPT = '\x1b[1;32m$\x1b[0m ';
 const PROMPT_WIDTH = 2;

@@ -1,5 +1,5 @@
-import { TokenCache } from '../runtime/registry/token-cache.ts';
-import { parseWwwAuthenticate, type AuthChallenge } from '../runtime/registry/www-authenticate.ts';
+import { TokenCache } from '../engine/registry/token-cache.ts';
+import { parseWwwAuthenticate, type AuthChallenge } from '../engine/registry/www-authenticate.ts';
 import type { RegistryCredentials } from './config.ts';
 import { RegistryError } from './errors.ts';
 import type { HttpClient } from './http-client.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MANIFEST_ACCEPT } from '../runtime/oci/media-types.ts';
+import { MANIFEST_ACCEPT } from '../core/oci/media-types.ts';
 import type { CachedManifest } from './cache.ts';
 import { RegistryError, upstreamError } from './errors.ts';
 import type { RequestLog } from './log.ts';

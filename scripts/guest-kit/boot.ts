@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { V86 } from 'v86';
-import { FrameReader } from '../../worker/x86/channel.ts';
-import { machineOptions } from '../../worker/x86/guest-options.ts';
+import { FrameReader } from '../../node/x86/channel.ts';
+import { machineOptions } from '../../node/x86/guest-options.ts';
 
 const [dir, mib, out] = process.argv.slice(2);
 if (!dir || !mib || !out) throw new Error('usage: boot.ts <kit dir> <memory MiB> <out file>');

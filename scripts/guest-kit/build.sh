@@ -79,7 +79,7 @@ CLANG_VERSION=$(clang --version | sed -n '1s/.*clang version \([0-9.]*\).*/\1/p'
 
 STAMP=$({
   for f in "${BASH_SOURCE[0]}" "$HERE"/shim.c "$HERE"/boot.ts "$HERE"/check.ts "$HERE"/module-order.ts "$HERE"/initramfs.ts \
-    "$ROOT"/worker/x86/guest-options.ts "$ROOT"/worker/x86/channel.ts; do
+    "$ROOT"/node/x86/guest-options.ts "$ROOT"/node/x86/channel.ts; do
     echo "$f"; cat "$f"
   done
   printf '%s\n' "${KPKGS[@]}" "${PKGS[@]}" "v86=$V86_VERSION" "memory=$MEMORY" "$(clang --version | head -1)"
@@ -214,7 +214,7 @@ cat > "$W/kit.json" << JSON
   "version": 1,
   "v86": "$V86_VERSION",
   "kernel": "$KERNEL $KVER",
-  "cmdline": $(cd "$ROOT" && "$TSX" -e "import('./worker/x86/guest-options.ts').then(m => console.log(JSON.stringify(m.CMDLINE)))"),
+  "cmdline": $(cd "$ROOT" && "$TSX" -e "import('./node/x86/guest-options.ts').then(m => console.log(JSON.stringify(m.CMDLINE)))"),
   "memoryMiB": [$mem_json],
   "files": {$(list "${files[@]}")},
   "bootMs": {$(list "${BOOT_MS[@]}")},

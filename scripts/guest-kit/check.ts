@@ -1,5 +1,5 @@
 // The kit build's own proof that a saved guest works: restore the state the way every container
-// starts (worker/x86/container-session.ts), serve a root over 9p from an engine store, write and
+// starts (node/x86/container-session.ts), serve a root over 9p from an engine store, write and
 // read a file through it, and compare the running kernel and its loaded modules with what the
 // build put in. The demo and the tests must never be the first to find a broken kit.
 //   tsx scripts/guest-kit/check.ts <state file (raw)> <memory MiB> <busybox binary> <kernel release> <module>...
@@ -8,11 +8,11 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { writeTarEntries } from '../../runtime/archive/tar-writer.ts';
-import { Engine } from '../../runtime/engine.ts';
-import { sha256Of } from '../../runtime/oci/digest.ts';
-import type { ProcessSpec } from '../../worker/protocol.ts';
-import { ContainerSession, type SessionEvent } from '../../worker/x86/container-session.ts';
+import { writeTarEntries } from '../../core/archive/tar-writer.ts';
+import { Engine } from '../../engine/engine.ts';
+import { sha256Of } from '../../core/oci/digest.ts';
+import type { ProcessSpec } from '../../core/protocol.ts';
+import { ContainerSession, type SessionEvent } from '../../node/x86/container-session.ts';
 
 const [stateFile, mib, busyboxFile, release, ...modules] = process.argv.slice(2);
 if (!stateFile || !mib || !busyboxFile || !release) {

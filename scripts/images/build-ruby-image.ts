@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { writeTarEntries } from '../../runtime/archive/tar-writer.ts';
+import { writeTarEntries } from '../../core/archive/tar-writer.ts';
 
 const layout = process.argv[2];
 if (!layout) {

@@ -1,10 +1,10 @@
-// Runs in Chromium next to harness.ts: starts node Workers (worker/node-agent.ts) and runs
+// Runs in Chromium next to harness.ts: starts node Workers (node/node-agent.ts) and runs
 // processes on them, exposed to Playwright tests as `window.N`. Output and timings come back as
 // plain data; a process's handle is its processId.
 import * as Comlink from 'comlink';
-import type { NodeAgent } from '../../worker/node-agent.ts';
-import type { ProcessStats } from '../../worker/process-messages.ts';
-import type { MountSpec, ProcessEvent, ProcessSpec } from '../../worker/protocol.ts';
+import type { NodeAgent } from '../../node/node-agent.ts';
+import type { ProcessStats } from '../../node/wasi/process-messages.ts';
+import type { MountSpec, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 
 export interface SpecInput {
   readonly argv: readonly string[];
@@ -53,7 +53,7 @@ let seq = 0;
 
 /** Starts a node Worker; `jspi: false` forces the fallback path. */
 async function startNode(name: string, opts: { jspi?: boolean } = {}): Promise<{ jspi: boolean }> {
-  const worker = new Worker(new URL('/worker/node-agent.ts', location.origin), { type: 'module', name });
+  const worker = new Worker(new URL('/node/node-agent.ts', location.origin), { type: 'module', name });
   const api = Comlink.wrap<NodeAgent>(worker);
   nodes.set(name, { worker, api });
   return api.configure(opts);

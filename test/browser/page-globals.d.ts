@@ -1,4 +1,4 @@
-import type { Engine } from '../../runtime/engine.ts';
+import type { Engine } from '../../engine/engine.ts';
 import type { Harness } from './harness.ts';
 
 declare global {

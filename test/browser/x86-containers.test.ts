@@ -1,11 +1,11 @@
 // linux/386 containers in real Chromium: the guest kit's saved machine restored in a guest
 // Worker, the container's root from IndexedDB over 9p, processes run by the guest's shim.
-// Drives worker/x86/x86-node.ts (the x86 half of a node agent) from the harness page.
+// Drives node/x86/x86-node.ts (the x86 half of a node agent) from the harness page.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ProcessSpec } from '../../worker/protocol.ts';
+import type { ProcessSpec } from '../../core/protocol.ts';
 import { startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
 import { launchChromium, openHarness, type BrowserSession } from './chromium.ts';
 
@@ -59,7 +59,7 @@ declare global {
 }
 
 const PAGE_MODULE = `
-import { X86Node } from '/worker/x86/x86-node.ts';
+import { X86Node } from '/node/x86/x86-node.ts';
 const node = new X86Node();
 const procs = new Map();
 const dec = new TextDecoder();

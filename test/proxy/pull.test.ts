@@ -1,7 +1,7 @@
 // Pulling through the proxy from a real, open docker-registry: the URL scheme, headers, CORS,
 // what is (and is not) sent upstream, and the request log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_ACCEPT } from '../../runtime/oci/media-types.ts';
+import { MANIFEST_ACCEPT } from '../../core/oci/media-types.ts';
 import { startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
 import {
   cleanup,

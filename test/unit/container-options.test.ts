@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mergeEnv, statusText } from '../../runtime/containers/container-service.ts';
-import { parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from '../../runtime/containers/create-options.ts';
-import { nextDelay, shouldRestart } from '../../runtime/containers/restart-policy.ts';
-import { parseSignal } from '../../runtime/containers/signals.ts';
+import { mergeEnv, statusText } from '../../engine/containers/container-service.ts';
+import { parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from '../../engine/containers/create-options.ts';
+import { nextDelay, shouldRestart } from '../../engine/containers/restart-policy.ts';
+import { parseSignal } from '../../engine/containers/signals.ts';
 
 const anon = () => 'anon';
 

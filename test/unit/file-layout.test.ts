@@ -2,9 +2,9 @@
 // of fsEntries (derived data that must never lag the entries it mirrors).
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { openEngineDb, type FsEntryRecord } from '../../runtime/store/db.ts';
-import { GrowingPack, GROWING_PACK_MAX } from '../../runtime/store/file-layout.ts';
-import { decodeIndex, deleteScope, encodeIndex, rebuildScopeIndex, staleIndex } from '../../runtime/store/fs-entries.ts';
+import { openEngineDb, type FsEntryRecord } from '../../core/store/db.ts';
+import { GrowingPack, GROWING_PACK_MAX } from '../../core/store/file-layout.ts';
+import { decodeIndex, deleteScope, encodeIndex, rebuildScopeIndex, staleIndex } from '../../core/store/fs-entries.ts';
 
 const file = (sha: string, size: number) => ({ sha, bytes: new Uint8Array(size).fill(sha.charCodeAt(0)) });
 

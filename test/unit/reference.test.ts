@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familiarTagged, formatReference, isLoopbackRegistry, parseReference } from '../../runtime/oci/reference.ts';
+import { familiarTagged, formatReference, isLoopbackRegistry, parseReference } from '../../core/oci/reference.ts';
 
 const D = `sha256:${'a'.repeat(64)}`;
 

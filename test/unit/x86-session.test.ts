@@ -8,12 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../runtime/engine.ts';
-import { listScope } from '../../runtime/store/fs-entries.ts';
-import type { ProcessSpec } from '../../worker/protocol.ts';
-import { ContainerSession, type MachineImage, type SessionEvent } from '../../worker/x86/container-session.ts';
-import { DEFAULT_MEMORY_MIB } from '../../worker/x86/guest-options.ts';
-import { Guest } from '../../worker/x86/guest.ts';
+import { Engine } from '../../engine/engine.ts';
+import { listScope } from '../../core/store/fs-entries.ts';
+import type { ProcessSpec } from '../../core/protocol.ts';
+import { ContainerSession, type MachineImage, type SessionEvent } from '../../node/x86/container-session.ts';
+import { DEFAULT_MEMORY_MIB } from '../../node/x86/guest-options.ts';
+import { Guest } from '../../node/x86/guest.ts';
 import { fixturesDir } from '../fixtures/registry.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,9 +1,9 @@
 // docker run/create/start/stop/kill/restart/rm/wait/rename/pause/exec/logs/inspect over a real
 // Engine whose nodes are fakes that interpret argv (fake-node.ts): flags, output, exit statuses.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { runDocker } from '../../../runtime/cli/docker.ts';
-import type { VirtualFiles } from '../../../runtime/cli/virtual-files.ts';
-import type { Engine } from '../../../runtime/engine.ts';
+import { runDocker } from '../../../cli/docker.ts';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand, until } from './cli-helpers.ts';
 import { loadToolsImage } from './tools-image.ts';
 import type { FakeCluster } from './fake-node.ts';

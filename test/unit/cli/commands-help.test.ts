@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../../runtime/engine.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { dockerCommand, freshEngine } from './cli-helpers.ts';
 
 let engine: Engine;

@@ -2,9 +2,9 @@ import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { VirtualFiles } from '../../../runtime/cli/virtual-files.ts';
-import { humanSize, timeAgo } from '../../../runtime/cli/humanize.ts';
-import type { Engine } from '../../../runtime/engine.ts';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import { humanSize, timeAgo } from '../../../cli/humanize.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { fixturesDir } from '../../fixtures/registry.ts';
 import { BUSYBOX_ID, dockerCommand, FIXTURE_CREATED, fixtureArchive, freshEngine, loadBusybox, ttyCommand } from './cli-helpers.ts';
 

@@ -1,8 +1,8 @@
 // Interactive containers on a terminal: run -it, run -i, exec -it, start -ai, attach; the CLI's
 // line discipline, Ctrl-C as SIGINT, Ctrl-D as end of input, terminal sizes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dockerCommand, runDocker } from '../../../runtime/cli/docker.ts';
-import type { Engine } from '../../../runtime/engine.ts';
+import { dockerCommand, runDocker } from '../../../cli/docker.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, FakeTerminal, until } from './cli-helpers.ts';
 import type { FakeCluster } from './fake-node.ts';
 

@@ -1,9 +1,9 @@
 // docker ps, cp, diff and top: docker's columns, truncation, filters and the virtual files.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { timeAgo } from '../../../runtime/cli/humanize.ts';
-import type { VirtualFiles } from '../../../runtime/cli/virtual-files.ts';
-import type { Engine } from '../../../runtime/engine.ts';
-import { readTar } from '../../../runtime/unpack/tar-reader.ts';
+import { timeAgo } from '../../../cli/humanize.ts';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import type { Engine } from '../../../engine/engine.ts';
+import { readTar } from '../../../core/unpack/tar-reader.ts';
 import { containerEngine, dockerCommand, ttyCommand } from './cli-helpers.ts';
 
 let engine: Engine;

@@ -1,7 +1,7 @@
 // docker pull against a real registry (docker-registry serving the fixture images, read-only).
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../../runtime/engine.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { fixturesDir, loadFixtures, startRegistry, type RunningRegistry } from '../../fixtures/registry.ts';
 import { dockerCommand, freshEngine, ttyCommand } from './cli-helpers.ts';
 

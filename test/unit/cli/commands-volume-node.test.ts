@@ -1,8 +1,8 @@
 // docker volume …, docker node …, system df and system prune.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDocker } from '../../../runtime/cli/docker.ts';
-import type { VirtualFiles } from '../../../runtime/cli/virtual-files.ts';
-import type { Engine } from '../../../runtime/engine.ts';
+import { runDocker } from '../../../cli/docker.ts';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand, until } from './cli-helpers.ts';
 
 let engine: Engine;

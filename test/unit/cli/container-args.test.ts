@@ -1,10 +1,10 @@
 // The container commands' argument parsers: env files, labels, cp's CONTAINER:PATH, log times,
 // Go's quoting of commands.
 import { describe, expect, it } from 'vitest';
-import { splitCpArg } from '../../../runtime/cli/commands/container-cp.ts';
-import { parseGoDuration, parseTimestamp } from '../../../runtime/cli/commands/container-logs.ts';
-import { parseEnvFile, parseLabels } from '../../../runtime/cli/commands/container-run.ts';
-import { goQuote } from '../../../runtime/cli/humanize.ts';
+import { splitCpArg } from '../../../cli/commands/container-cp.ts';
+import { parseGoDuration, parseTimestamp } from '../../../cli/commands/container-logs.ts';
+import { parseEnvFile, parseLabels } from '../../../cli/commands/container-run.ts';
+import { goQuote } from '../../../cli/humanize.ts';
 
 describe('container arguments', () => {
   it('reads env files as docker does', () => {

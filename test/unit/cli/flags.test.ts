@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, Flags, flagUsages, parseFlags, type FlagSpec } from '../../../runtime/cli/flags.ts';
+import { FlagError, Flags, flagUsages, parseFlags, type FlagSpec } from '../../../cli/flags.ts';
 
 const specs: FlagSpec[] = [
   { name: 'all', short: 'a', type: 'bool', description: 'Show all' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatList, goStruct, Template, TemplateError } from '../../../runtime/cli/format-template.ts';
+import { formatList, goStruct, Template, TemplateError } from '../../../cli/format-template.ts';
 
 const image = {
   Id: 'sha256:abc',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatG, goTimeString, humanDuration, humanSize, rfc3339, rfc3339NanoFixed, timeAgo } from '../../../runtime/cli/humanize.ts';
+import { formatG, goTimeString, humanDuration, humanSize, rfc3339, rfc3339NanoFixed, timeAgo } from '../../../cli/humanize.ts';
 
 describe('formatG (Go %g with precision)', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineDiscipline } from '../../../runtime/cli/line-discipline.ts';
+import { LineDiscipline } from '../../../cli/line-discipline.ts';
 
 function terminal() {
   const t = { echoed: '', sent: [] as string[], eof: 0, interrupts: 0 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PullProgress } from '../../../runtime/images/progress.ts';
-import type { Digest } from '../../../runtime/oci/digest.ts';
-import { progressBar, ProgressRenderer } from '../../../runtime/cli/progress-renderer.ts';
+import type { PullProgress } from '../../../engine/images/progress.ts';
+import type { Digest } from '../../../core/oci/digest.ts';
+import { progressBar, ProgressRenderer } from '../../../cli/progress-renderer.ts';
 
 const A = 'sha256:aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000' as Digest;
 const B = 'sha256:bbbbbbbbbbbb0000000000000000000000000000000000000000000000000000' as Digest;

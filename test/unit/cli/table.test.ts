@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignColumns } from '../../../runtime/cli/table.ts';
+import { alignColumns } from '../../../cli/table.ts';
 
 describe('alignColumns (Go tabwriter, minwidth 10, padding 3)', () => {
   it('lays out docker images exactly', () => {

@@ -1,0 +1,115 @@
+import { ContainerService } from './containers/container-service.ts';
+import { LogStore } from './containers/log-store.ts';
+import { EventBus, type EngineEvent, type EventListener } from './events.ts';
+import { collectGarbage } from './images/gc.ts';
+import { ImageService } from './images/image-service.ts';
+import { NodeManager, type NodeFactory } from './nodes/node-manager.ts';
+import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
+import { RwLock } from './rw-lock.ts';
+import { ContentStore } from '../core/store/content-store.ts';
+import { openEngineDb, type Db } from '../core/store/db.ts';
+import { SnapshotStore } from '../core/store/snapshot-store.ts';
+import { VolumeService } from './volumes/volume-service.ts';
+
+export interface EngineOptions {
+  /** IndexedDB database name; one engine per name (default `container-engine`). */
+  readonly dbName?: string;
+  readonly registry?: RegistryClientOptions;
+  /** Most bytes one layer may expand to when unpacked (default 8 GiB): the decompression-bomb limit. */
+  readonly maxLayerBytes?: number;
+  /** Node Workers started with the engine (default 2; 0 where Workers do not exist, e.g. in Node). */
+  readonly nodes?: number;
+  readonly nodeFactory?: NodeFactory;
+}
+
+export const ENGINE_VERSION = '0.1.0';
+export const API_VERSION = '1.47';
+
+/** The engine: Docker's object model over IndexedDB, for the CLI, the demo and embedding pages. */
+export class Engine {
+  readonly images: ImageService;
+  readonly containers: ContainerService;
+  readonly volumes: VolumeService;
+  readonly nodes: NodeManager;
+  private readonly bus = new EventBus();
+
+  private constructor(
+    readonly db: Db,
+    readonly dbName: string,
+    readonly registry: RegistryClient,
+    readonly content: ContentStore,
+    readonly snapshots: SnapshotStore,
+    readonly options: EngineOptions,
+  ) {
+    const lock = new RwLock();
+    this.images = new ImageService(
+      db,
+      { db, client: registry, content, snapshots, limits: { maxLayerBytes: options.maxLayerBytes ?? 8 * 2 ** 30 } },
+      content,
+      this.bus,
+      lock,
+      async (id) => this.containers.usingImage(id),
+    );
+    const collect = () => lock.withExclusive(() => collectGarbage(db));
+    this.nodes = new NodeManager(this.bus, options.nodeFactory);
+    this.volumes = new VolumeService(db, dbName, this.bus, async (name) => this.containers.usingVolume(name), collect);
+    this.containers = new ContainerService(db, dbName, this.images, snapshots, this.volumes, this.nodes, this.bus, new LogStore(db), collect);
+  }
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const dbName = options.dbName ?? 'container-engine';
+    const db = await openEngineDb(dbName);
+    const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options);
+    const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);
+    for (let i = 0; i < nodes; i++) engine.nodes.add();
+    await engine.containers.recover();
+    return engine;
+  }
+
+  /** Engine events as a stream (`docker events`), until `signal` aborts. */
+  events(signal?: AbortSignal): AsyncGenerator<EngineEvent> {
+    return this.bus.stream(signal);
+  }
+
+  /** Calls `listener` for each event; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  async info(): Promise<{
+    Containers: number;
+    ContainersRunning: number;
+    ContainersPaused: number;
+    ContainersStopped: number;
+    Images: number;
+    Nodes: number;
+    Driver: string;
+    Name: string;
+    ServerVersion: string;
+    StorageUsage?: number;
+    StorageQuota?: number;
+  }> {
+    const images = await this.db.count('images');
+    const est = typeof navigator !== 'undefined' && navigator.storage?.estimate ? await navigator.storage.estimate() : undefined;
+    const c = this.containers.counts();
+    return {
+      Containers: c.total,
+      ContainersRunning: c.running,
+      ContainersPaused: c.paused,
+      ContainersStopped: c.stopped,
+      Images: images,
+      Nodes: this.nodes.list().length,
+      Driver: 'indexeddb-snapshots',
+      Name: 'browser',
+      ServerVersion: ENGINE_VERSION,
+      ...(est?.usage !== undefined ? { StorageUsage: est.usage } : {}),
+      ...(est?.quota !== undefined ? { StorageQuota: est.quota } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.nodes.close();
+    await this.containers.close();
+    this.db.close();
+  }
+}

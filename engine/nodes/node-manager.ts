@@ -1,0 +1,231 @@
+import * as Comlink from 'comlink';
+import { InvalidParameterError, NotFoundError, EngineError } from '../../core/errors.ts';
+import type { EventBus } from '../events.ts';
+import type { NodeAgentApi, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+
+export type NodeState = 'ready' | 'down';
+
+/** A node as `docker node ls` shows it. */
+export interface NodeInfo {
+  readonly ID: string;
+  readonly Name: string;
+  readonly State: NodeState;
+  readonly Availability: 'active';
+  readonly Labels: Readonly<Record<string, string>>;
+  /** Processes running on it now. */
+  readonly Running: number;
+  /** Most processes it takes at once. */
+  readonly Capacity: number;
+  readonly CreatedAt: string;
+}
+
+interface Node {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly capacity: number;
+  readonly createdAt: string;
+  worker: Worker;
+  api: Comlink.Remote<NodeAgentApi>;
+  state: NodeState;
+  /** processId → the listener of its events, so a node death can end them. */
+  processes: Map<string, (e: ProcessEvent) => void>;
+  heartbeat?: ReturnType<typeof setInterval>;
+}
+
+export type NodeFactory = (name: string) => Worker;
+
+/** The default node Worker: node/node-agent.ts, bundled by Vite. */
+export const defaultNodeFactory: NodeFactory = (name) =>
+  new Worker(new URL('../../node/node-agent.ts', import.meta.url), { type: 'module', name });
+
+export class NoNodeError extends EngineError {
+  override readonly status = 503;
+}
+
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT_MS = 3000;
+
+/**
+ * Nodes are Web Workers. The manager starts them, places processes on the least loaded ready
+ * node that satisfies a constraint, and notices a node that dies (a crashed or terminated Worker,
+ * or one that stops answering): its processes end with exit 137 and the caller's restart policy
+ * takes over.
+ */
+export class NodeManager {
+  private readonly nodes = new Map<string, Node>();
+  private seq = 0;
+
+  constructor(
+    private readonly events: EventBus,
+    private readonly factory: NodeFactory = defaultNodeFactory,
+  ) {}
+
+  add(opts: { name?: string; labels?: Record<string, string>; capacity?: number } = {}): NodeInfo {
+    const name = opts.name ?? `node-${++this.seq}`;
+    if (this.nodes.has(name)) throw new InvalidParameterError(`node ${name} already exists`);
+    const worker = this.factory(name);
+    const node: Node = {
+      id: crypto.randomUUID().replace(/-/g, '').slice(0, 25),
+      name,
+      labels: { ...(opts.labels ?? {}) },
+      capacity: opts.capacity ?? 64,
+      createdAt: new Date().toISOString(),
+      worker,
+      api: Comlink.wrap<NodeAgentApi>(worker),
+      state: 'ready',
+      processes: new Map(),
+    };
+    worker.addEventListener('error', (e) => this.markDown(node, `node ${name} crashed: ${e.message || 'worker error'}`));
+    node.heartbeat = setInterval(() => void this.check(node), HEARTBEAT_MS);
+    this.nodes.set(name, node);
+    this.events.emit('node', 'create', node.id, { name });
+    return this.info(node);
+  }
+
+  private async check(node: Node): Promise<void> {
+    if (node.state === 'down') return;
+    const ok = await Promise.race([
+      node.api.ping().then(() => true, () => false),
+      new Promise<boolean>((r) => setTimeout(() => r(false), HEARTBEAT_TIMEOUT_MS)),
+    ]);
+    if (!ok) this.markDown(node, `node ${node.name} stopped answering`);
+  }
+
+  private markDown(node: Node, reason: string): void {
+    if (node.state === 'down') return;
+    node.state = 'down';
+    clearInterval(node.heartbeat);
+    node.worker.terminate();
+    this.events.emit('node', 'update', node.id, { name: node.name, state: 'down' });
+    // Each relay removes its own process and forwards the exit.
+    for (const relay of [...node.processes.values()]) relay({ type: 'exit', code: 137, error: reason });
+  }
+
+  /** Ends a node as a crash would (for `docker node rm --force` and failover tests). */
+  crash(name: string): void {
+    this.markDown(this.get(name), `node ${name} is down`);
+  }
+
+  /** Removes a node; with `force`, even with processes on it (they end with 137). */
+  remove(name: string, opts: { force?: boolean } = {}): void {
+    const node = this.get(name);
+    if (node.processes.size && !opts.force) {
+      throw new InvalidParameterError(`node ${name} has running containers; use --force to remove it`);
+    }
+    this.markDown(node, `node ${name} was removed`);
+    this.nodes.delete(name);
+    this.events.emit('node', 'remove', node.id, { name });
+  }
+
+  list(): NodeInfo[] {
+    return [...this.nodes.values()].map((n) => this.info(n));
+  }
+
+  inspect(name: string): NodeInfo {
+    return this.info(this.get(name));
+  }
+
+  private get(name: string): Node {
+    const n = this.nodes.get(name) ?? [...this.nodes.values()].find((x) => x.id.startsWith(name));
+    if (!n) throw new NotFoundError(`node ${name} not found`);
+    return n;
+  }
+
+  private info(n: Node): NodeInfo {
+    return {
+      ID: n.id,
+      Name: n.name,
+      State: n.state,
+      Availability: 'active',
+      Labels: { ...n.labels },
+      Running: n.processes.size,
+      Capacity: n.capacity,
+      CreatedAt: n.createdAt,
+    };
+  }
+
+  /** Picks a node: ready, below capacity, matching every constraint; the least loaded wins. */
+  place(constraints: readonly string[] = []): string {
+    const fits = [...this.nodes.values()].filter(
+      (n) => n.state === 'ready' && n.processes.size < n.capacity && constraints.every((c) => matches(n, c)),
+    );
+    if (!fits.length) {
+      throw new NoNodeError(
+        constraints.length ? `no suitable node (constraints ${constraints.join(', ')})` : 'no node is ready to run the container',
+      );
+    }
+    fits.sort((a, b) => a.processes.size - b.processes.size);
+    return fits[0]!.name;
+  }
+
+  async spawn(nodeName: string, spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {
+    const node = this.get(nodeName);
+    if (node.state !== 'ready') throw new NoNodeError(`node ${nodeName} is down`);
+    const relay = (e: ProcessEvent) => {
+      if (e.type === 'exit') {
+        if (!node.processes.delete(spec.processId)) return;
+      }
+      onEvent(e);
+    };
+    node.processes.set(spec.processId, relay);
+    try {
+      await node.api.spawn(spec, Comlink.proxy(relay));
+    } catch (e) {
+      node.processes.delete(spec.processId);
+      throw e;
+    }
+  }
+
+  /** The node a process runs on, if it runs. */
+  nodeOf(processId: string): string | undefined {
+    for (const n of this.nodes.values()) if (n.processes.has(processId)) return n.name;
+    return undefined;
+  }
+
+  private apiFor(processId: string): Comlink.Remote<NodeAgentApi> | undefined {
+    const name = this.nodeOf(processId);
+    return name ? this.nodes.get(name)!.api : undefined;
+  }
+
+  async kill(processId: string, signal: number): Promise<boolean> {
+    const api = this.apiFor(processId);
+    if (!api) return false;
+    await api.kill(processId, signal);
+    return true;
+  }
+
+  async writeStdin(processId: string, data: Uint8Array | null): Promise<void> {
+    await this.apiFor(processId)?.writeStdin(processId, data);
+  }
+
+  async resize(processId: string, columns: number, rows: number): Promise<void> {
+    await this.apiFor(processId)?.resize(processId, columns, rows);
+  }
+
+  async top(containerId: string) {
+    const out = [];
+    for (const n of this.nodes.values()) {
+      if (n.state !== 'ready') continue;
+      for (const p of await n.api.list()) if (p.containerId === containerId) out.push({ ...p, node: n.name });
+    }
+    return out;
+  }
+
+  /** Stops every node (engine shutdown). */
+  close(): void {
+    for (const n of this.nodes.values()) {
+      clearInterval(n.heartbeat);
+      n.worker.terminate();
+    }
+    this.nodes.clear();
+  }
+}
+
+/** Swarm's constraint syntax: `node.name==x`, `node.name!=x`, `node.labels.k==v`. */
+function matches(n: Node, c: string): boolean {
+  const m = /^\s*node\.(name|id|labels\.([\w.-]+))\s*(==|!=)\s*(.+?)\s*$/.exec(c);
+  if (!m) throw new InvalidParameterError(`invalid placement constraint: ${c}`);
+  const value = m[1] === 'name' ? n.name : m[1] === 'id' ? n.id : n.labels[m[2]!];
+  return m[3] === '==' ? value === m[4] : value !== m[4];
+}

@@ -1,0 +1,214 @@
+// A node: a Worker that runs processes, each in a Worker of its own (a kill terminates it at
+// once; a runaway loop stalls nothing else). Warm starts are fast because the node keeps
+// compiled modules and one process Worker ready, with the database already open: the Worker of
+// a process that exited by itself, or one started ahead.
+import * as Comlink from 'comlink';
+import { ModuleCache } from './wasi/module-cache.ts';
+import { OutputRelay } from './output-relay.ts';
+import { OUTPUT_WINDOW, type FromProcess, type ProcessStats, type ToProcess } from './wasi/process-messages.ts';
+import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../core/protocol.ts';
+import type { X86Node } from './x86/x86-node.ts';
+
+/** Signals whose default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) and 0. */
+const IGNORED_SIGNALS = new Set([0, 17, 18, 23, 28]);
+const KEEP_STATS = 64;
+
+interface Process {
+  readonly spec: ProcessSpec;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly worker: Worker;
+  readonly relay: OutputRelay;
+  readonly onEvent: (e: ProcessEvent) => void;
+  /** Sends an event to the engine (output bytes are transferred, not copied). */
+  readonly emit: (e: ProcessEvent) => void;
+  /** Output bytes received from the process that the engine has not taken yet. */
+  unacked: number;
+  /** The process waits for output credit. */
+  waiting: boolean;
+  done: boolean;
+}
+
+export interface NodeOptions {
+  /** Use JSPI where the browser has it (default); false forces the preload fallback. */
+  readonly jspi?: boolean;
+  /** Where the x86 guest kit is served (default `/guest/`). */
+  readonly x86KitUrl?: string;
+}
+
+const hasJspi = typeof WebAssembly.Suspending === 'function' && typeof WebAssembly.promising === 'function';
+
+export class NodeAgent implements NodeAgentApi {
+  private readonly processes = new Map<string, Process>();
+  private readonly modules = new ModuleCache();
+  private readonly finished = new Map<string, ProcessStats>();
+  private idle: Worker | undefined;
+  private dbName: string | undefined;
+  private nextPid = 1;
+  private jspi = hasJspi;
+  /** linux/386 processes; loaded on the first one, so WASI-only pages never load v86. */
+  private x86: Promise<X86Node> | undefined;
+  private x86KitUrl: string | undefined;
+
+  constructor() {
+    this.idle = this.newWorker();
+  }
+
+  private newWorker(): Worker {
+    const w = new Worker(new URL('./wasi/process-worker.ts', import.meta.url), { type: 'module', name: 'process' });
+    if (this.dbName) this.send(w, { t: 'prewarm', dbName: this.dbName });
+    return w;
+  }
+
+  private send(w: Worker, m: ToProcess, transfer: Transferable[] = []): void {
+    w.postMessage(m, transfer);
+  }
+
+  async configure(o: NodeOptions): Promise<{ jspi: boolean }> {
+    if (o.jspi !== undefined) this.jspi = o.jspi && hasJspi;
+    if (o.x86KitUrl !== undefined) {
+      this.x86KitUrl = o.x86KitUrl;
+      if (this.x86) (await this.x86).setKitUrl(o.x86KitUrl);
+    }
+    return { jspi: this.jspi };
+  }
+
+  private x86Node(): Promise<X86Node> {
+    return (this.x86 ??= import('./x86/x86-node.ts').then((m) => new m.X86Node(this.x86KitUrl)));
+  }
+
+  /** The x86 node if it runs this process (the guest handles its signals, stdin and size). */
+  private async x86For(processId: string): Promise<X86Node | undefined> {
+    const x = this.x86 && (await this.x86);
+    return x?.has(processId) ? x : undefined;
+  }
+
+  async spawn(spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {
+    if (this.processes.has(spec.processId)) throw new Error(`process ${spec.processId} is already running on this node`);
+    if (spec.platform === 'linux/386') return (await this.x86Node()).spawn(spec, onEvent);
+    this.dbName = spec.dbName;
+    const worker = this.idle ?? this.newWorker();
+    this.idle = undefined;
+    const emit = (e: ProcessEvent) => {
+      const output = e.type === 'stdout' || e.type === 'stderr';
+      const bytes = output ? e.data.length : 0;
+      const taken = Promise.resolve(onEvent(Comlink.transfer(e, output ? [e.data.buffer] : []))).catch(() => undefined);
+      if (bytes) {
+        void taken.then(() => {
+          p.unacked -= bytes;
+          this.grant(p);
+        });
+      }
+    };
+    const relay = new OutputRelay(emit);
+    const p: Process = { spec, pid: this.nextPid++, startedAt: Date.now(), worker, relay, onEvent, emit, unacked: 0, waiting: false, done: false };
+    this.processes.set(spec.processId, p);
+    worker.onmessage = (e: MessageEvent<FromProcess>) => this.onMessage(p, e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.end(p, { type: 'exit', code: 125, error: `process worker failed: ${e.message || 'could not start'}` });
+    };
+    this.send(worker, { t: 'run', spec, jspi: this.jspi, modules: this.modules.all() });
+  }
+
+  private onMessage(p: Process, m: FromProcess): void {
+    if (p.done) return;
+    switch (m.t) {
+      case 'started':
+        p.emit({ type: 'started', pid: p.pid });
+        break;
+      case 'out':
+        p.unacked += m.data.length;
+        p.relay.push(m.stream, m.data);
+        break;
+      case 'credit':
+        p.waiting = true;
+        this.grant(p);
+        break;
+      case 'module':
+        this.modules.set(m.key, m.module);
+        break;
+      case 'exit':
+        if (m.stats) this.keepStats(p.spec.processId, m.stats);
+        this.end(p, { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) }, !m.oomKilled);
+        break;
+    }
+  }
+
+  /** Lets a waiting process write on once the engine has taken half a window of its output. */
+  private grant(p: Process): void {
+    if (!p.waiting || p.done || p.unacked > OUTPUT_WINDOW / 2) return;
+    p.waiting = false;
+    this.send(p.worker, { t: 'credit' });
+  }
+
+  /**
+   * Ends a process: output first, then its exit. A Worker whose process exited by itself runs
+   * the next one (`reuse`); a killed or failed one goes.
+   */
+  private end(p: Process, exit: ProcessEvent, reuse = false): void {
+    if (p.done) return;
+    p.done = true;
+    p.worker.onmessage = null;
+    p.worker.onerror = null;
+    if (reuse && !this.idle) this.idle = p.worker;
+    else p.worker.terminate();
+    // Otherwise the next process's Worker boots now: booting while a process runs would take CPU
+    // from it (on two cores a compute-bound program lost ~20%).
+    this.idle ??= this.newWorker();
+    this.processes.delete(p.spec.processId);
+    p.relay.flush();
+    p.emit(exit);
+    (p.onEvent as Partial<Comlink.Remote<unknown>>)[Comlink.releaseProxy]?.();
+  }
+
+  private keepStats(id: string, s: ProcessStats): void {
+    this.finished.set(id, s);
+    for (const old of this.finished.keys()) {
+      if (this.finished.size <= KEEP_STATS) break;
+      this.finished.delete(old);
+    }
+  }
+
+  async writeStdin(processId: string, data: Uint8Array | null): Promise<void> {
+    const x = await this.x86For(processId);
+    if (x) return x.writeStdin(processId, data);
+    const p = this.processes.get(processId);
+    if (p) this.send(p.worker, { t: 'stdin', data }, data ? [data.buffer] : []);
+  }
+
+  /** WASI has no terminal size; an x86 guest's terminal has one. */
+  async resize(processId: string, columns: number, rows: number): Promise<void> {
+    await (await this.x86For(processId))?.resize(processId, columns, rows);
+  }
+
+  async kill(processId: string, signal: number): Promise<void> {
+    const x = await this.x86For(processId);
+    if (x) return x.kill(processId, signal);
+    const p = this.processes.get(processId);
+    if (!p || IGNORED_SIGNALS.has(signal)) return;
+    this.end(p, { type: 'exit', code: 128 + signal });
+  }
+
+  async list(): Promise<ProcessInfo[]> {
+    const x86 = this.x86 ? (await this.x86).list() : [];
+    return [...x86, ...[...this.processes.values()].map((p) => ({
+      processId: p.spec.processId,
+      containerId: p.spec.containerId,
+      pid: p.pid,
+      argv: p.spec.argv,
+      startedAt: p.startedAt,
+    }))];
+  }
+
+  async ping(): Promise<number> {
+    return Date.now();
+  }
+
+  /** How a process went (reads, timings); kept for the last few that ended. */
+  async stats(processId: string): Promise<ProcessStats | undefined> {
+    return this.finished.get(processId);
+  }
+}
+
+Comlink.expose(new NodeAgent());

@@ -1,0 +1,219 @@
+// One process, start to exit: the filesystem view, the working directory and entrypoint, the
+// module, WASI, and the exit status.
+import type { Db } from '../../core/store/db.ts';
+import { GrowingPack } from '../../core/store/file-layout.ts';
+import type { ContainerFs } from '../fs/container-fs.ts';
+import { ContentLoader } from '../fs/content-loader.ts';
+import { Errno } from '../fs/errno.ts';
+import { loadFs } from '../fs/load-fs.ts';
+import type { DirNode, FileNode, FsNode } from '../fs/nodes.ts';
+import { flushAll } from '../fs/persist.ts';
+import type { KeptViews } from '../fs/kept-views.ts';
+import { CannotRun, exitOf, oomExit, type Exit } from './process-exit.ts';
+import { OUTPUT_WINDOW, type FromProcess, type ProcessStats } from './process-messages.ts';
+import { obtainModule, WASI_MODULE } from './process-module.ts';
+import type { ProcessSpec } from '../../core/protocol.ts';
+import { limitPages } from './memory-limit.ts';
+import { Preview1 } from './preview1.ts';
+import { isRubyReactor, rubyInteropImports, runRuby } from './ruby-reactor.ts';
+import type { StdinQueue } from './stdin-queue.ts';
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Without JSPI, file contents up to this many bytes are loaded before the module starts. */
+const PRELOAD_BUDGET = 64 << 20;
+
+function envValue(env: readonly string[], name: string): string | undefined {
+  return env.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+/** The working directory, created when missing as Docker does for WorkingDir. */
+function workdir(fs: ContainerFs, path: string): DirNode {
+  let dir = fs.root;
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    let next: FsNode;
+    try {
+      next = fs.resolve(dir, part, true);
+    } catch (e) {
+      if (!(e instanceof Errno)) throw e;
+      try {
+        fs.mkdir(dir, part);
+      } catch (err) {
+        if (err instanceof Errno) throw new CannotRun({ code: 126, error: `chdir to ${path}: cannot create it (WASI errno ${err.code})` });
+        throw err;
+      }
+      next = fs.resolve(dir, part, true);
+    }
+    if (next.kind !== 'dir') throw new CannotRun({ code: 126, error: `chdir to ${path}: not a directory` });
+    dir = next;
+  }
+  return dir;
+}
+
+/** argv[0] as execvp finds it: a path, or a name looked up in PATH. */
+function entrypoint(fs: ContainerFs, cwd: DirNode, argv0: string, env: readonly string[]): FileNode {
+  let node: FsNode | undefined;
+  if (argv0.includes('/')) {
+    try {
+      node = fs.resolve(cwd, argv0, true);
+    } catch {
+      throw new CannotRun({ code: 127, error: `exec ${argv0}: no such file or directory` });
+    }
+  } else {
+    // As the engine's lookPath: each PATH directory, the name as given or with `.wasm`.
+    search: for (const dir of (envValue(env, 'PATH') ?? DEFAULT_PATH).split(':').filter(Boolean)) {
+      for (const name of [argv0, `${argv0}.wasm`]) {
+        try {
+          node = fs.resolve(fs.root, `${dir}/${name}`, true);
+          if (node.kind === 'file') break search;
+        } catch {
+          node = undefined;
+        }
+      }
+    }
+    if (node?.kind !== 'file') throw new CannotRun({ code: 127, error: `exec: "${argv0}": executable file not found in $PATH` });
+  }
+  if (node.kind === 'dir') throw new CannotRun({ code: 126, error: `exec ${argv0}: is a directory` });
+  if (node.kind !== 'file') throw new CannotRun({ code: 126, error: `exec ${argv0}: permission denied` });
+  return node;
+}
+
+/** Contents of every file not yet in memory, smallest first (the fallback's preload list). */
+function allContents(fs: ContainerFs): string[] {
+  const files: FileNode[] = [];
+  const walk = (d: DirNode) => {
+    for (const n of d.children.values()) {
+      if (n.kind === 'dir') walk(n);
+      else if (n.kind === 'file' && !n.content.loaded && n.content.sha) files.push(n);
+    }
+  };
+  walk(fs.root);
+  return files.sort((a, b) => a.content.size - b.content.size).map((f) => f.content.sha!);
+}
+
+export interface RunOptions {
+  readonly db: Db;
+  readonly spec: ProcessSpec;
+  readonly jspi: boolean;
+  readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  /** Filesystem metadata this Worker kept from the processes it ran before. */
+  readonly kept: KeptViews;
+  /** Processes this Worker has run, this one included. */
+  readonly workerRuns: number;
+  readonly stdin: StdinQueue;
+  readonly post: (m: FromProcess, transfer?: Transferable[]) => void;
+  /** Asks the node for output credit; resolves when granted. */
+  readonly credit: () => Promise<void>;
+}
+
+export async function runProcess(o: RunOptions): Promise<void> {
+  const { db, spec, jspi } = o;
+  const t0 = performance.now();
+  const at = () => performance.now() - t0;
+  const loader = new ContentLoader(db);
+  const marks = { fsReady: 0, moduleReady: 0, started: 0, firstOutput: undefined as number | undefined };
+  let cachedModule = false;
+  let preloadedBytes = 0;
+  let wasi: Preview1 | undefined;
+  const view = { reads: 0, keptScopes: 0 };
+  let fs: ContainerFs | undefined;
+  const pack = new GrowingPack();
+  const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, pack, durable ? 'strict' : 'relaxed') : Promise.resolve()));
+  let exit: Exit;
+  let memory: WebAssembly.Memory | undefined;
+  const maxPages = spec.memoryLimit > 0 ? limitPages(spec.memoryLimit) : 0;
+  try {
+    fs = await loadFs(db, spec, o.kept, view);
+    const cwd = workdir(fs, spec.cwd);
+    marks.fsReady = at();
+
+    const argv0 = spec.argv[0] ?? '';
+    const entry = entrypoint(fs, cwd, argv0, spec.env);
+    const m = await obtainModule({
+      entry,
+      path: argv0,
+      maxPages,
+      memoryLimit: spec.memoryLimit,
+      cache: o.modules,
+      loader,
+      compiled: (key, module) => o.post({ t: 'module', key, module }),
+    });
+    cachedModule = m.cached;
+    marks.moduleReady = at();
+
+    let inWindow = 0;
+    const env = envValue(spec.env, 'PWD') === undefined ? [...spec.env, `PWD=${fs.pathOf(cwd)}`] : [...spec.env];
+    const host = {
+      args: spec.argv,
+      env,
+      fs,
+      loader,
+      stdin: o.stdin,
+      tty: spec.tty,
+      jspi,
+      output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined {
+        marks.firstOutput ??= at();
+        inWindow += data.length;
+        o.post({ t: 'out', stream, data }, [data.buffer]);
+        // Without JSPI the module cannot wait, so its output is not held back.
+        if (!jspi || inWindow < OUTPUT_WINDOW) return undefined;
+        inWindow = 0;
+        return o.credit();
+      },
+      persist,
+      notice(message: string) {
+        void host.output(2, new TextEncoder().encode(`${message}\n`));
+      },
+    };
+    wasi = new Preview1(host);
+    let instance: WebAssembly.Instance;
+    try {
+      const ruby = isRubyReactor(m.module) ? rubyInteropImports(m.module) : {};
+      // Synchronous (a Worker may): the module is compiled, and this saves a task on every start.
+      instance = new WebAssembly.Instance(m.module, { ...ruby, [WASI_MODULE]: wasi.imports() as WebAssembly.ModuleImports });
+    } catch (e) {
+      if (e instanceof WebAssembly.LinkError) throw new CannotRun({ code: 126, error: `exec ${argv0}: ${e.message}` });
+      throw e;
+    }
+    memory = instance.exports.memory as WebAssembly.Memory;
+    wasi.memory = memory;
+    const inst = instance;
+    type Fn = (...a: number[]) => unknown;
+    const call = jspi ? (f: Fn, ...a: number[]) => WebAssembly.promising(f as () => void)(...(a as [])) : async (f: Fn, ...a: number[]) => f(...a);
+    const start = isRubyReactor(m.module) ? () => runRuby(inst, spec.argv, call) : () => call(inst.exports._start as Fn);
+
+    if (!jspi) {
+      // Nothing can wait once the module runs: load what it may open now, smallest files first.
+      const before = loader.stats.fileDataBytes;
+      await loader.preload(allContents(fs), PRELOAD_BUDGET);
+      preloadedBytes = loader.stats.fileDataBytes - before;
+    }
+    marks.started = at();
+    o.post({ t: 'started' });
+    // Without JSPI a read cannot wait for input: stdin is taken whole (pipes work, prompts do not).
+    if (!jspi) await o.stdin.closed();
+    try {
+      await start();
+      exit = { code: 0 };
+    } catch (e) {
+      exit = exitOf(e);
+    }
+  } catch (e) {
+    exit = exitOf(e);
+  }
+  if (memory && maxPages) exit = oomExit(exit, memory.buffer.byteLength, spec.memoryLimit);
+  if (fs) {
+    try {
+      await persist(false);
+    } catch (e) {
+      exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
+    }
+  }
+  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, viewReads: view.reads, viewKept: view.keptScopes, waits: wasi?.waits ?? 0, ...marks, exited: at() };
+  o.post({ t: 'exit', ...exit, stats });
+}
+
+/** Runs `fn` one call at a time, in order. */
+function serialize<A>(fn: (arg: A) => Promise<void>): (arg: A) => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return (arg) => (last = last.catch(() => undefined).then(() => fn(arg)));
+}

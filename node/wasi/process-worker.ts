@@ -1,0 +1,45 @@
+// A process Worker: runs WASI processes (process-run.ts) for its node agent, one at a time. The
+// node starts it ahead of time, terminates it to kill a process, and gives it the next process
+// once one exits by itself: its code is then compiled and hot, its database open, and the image
+// snapshots and scope indexes it read are kept (kept-views.ts). It opens IndexedDB itself, so
+// file data never crosses to another thread.
+import { openEngineDb, type Db } from '../../core/store/db.ts';
+import { KeptViews } from '../fs/kept-views.ts';
+import type { FromProcess, ToProcess } from './process-messages.ts';
+import { runProcess } from './process-run.ts';
+import { StdinQueue } from './stdin-queue.ts';
+
+let db: { name: string; open: Promise<Db> } | undefined;
+let stdin: StdinQueue | undefined;
+let granted: (() => void) | undefined;
+const kept = new KeptViews();
+/** Counts runs, so anything a finished process left pending cannot speak for the next one. */
+let runs = 0;
+
+function database(name: string): Promise<Db> {
+  if (db?.name !== name) db = { name, open: openEngineDb(name) };
+  return db.open;
+}
+
+self.onmessage = async (e: MessageEvent<ToProcess>) => {
+  const m = e.data;
+  if (m.t === 'prewarm') void database(m.dbName);
+  else if (m.t === 'stdin') stdin?.push(m.data);
+  else if (m.t === 'credit') granted?.();
+  else {
+    const run = ++runs;
+    const post = (msg: FromProcess, transfer: Transferable[] = []) => {
+      if (run === runs) self.postMessage(msg, { transfer });
+    };
+    stdin = new StdinQueue(m.spec.openStdin);
+    const credit = () => {
+      post({ t: 'credit' });
+      return new Promise<void>((r) => (granted = r));
+    };
+    try {
+      await runProcess({ db: await database(m.spec.dbName), spec: m.spec, jspi: m.jspi, modules: m.modules, kept, workerRuns: run, stdin, post, credit });
+    } catch (err) {
+      post({ t: 'exit', code: 125, error: `cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+};

@@ -1,4 +1,0 @@
-import { ENGINE_VERSION } from '../engine.ts';
-
-/** The CLI ships with the engine, so it carries the engine's version. */
-export const CLI_VERSION = ENGINE_VERSION;
