@@ -3,7 +3,7 @@
 // discipline on a terminal, piped data otherwise), terminal resizes, and Ctrl-C: SIGINT to the
 // process (docker's sig-proxy, and what a TTY's ^C does) or, where docker would just end the
 // client, detaching from a process that keeps running.
-import type { Engine } from '../engine/engine.ts';
+import type { Engine } from '../engine/index.ts';
 import type { CliIO } from './command.ts';
 import { LineDiscipline } from './line-discipline.ts';
 

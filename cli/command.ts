@@ -1,7 +1,7 @@
 // The pieces every command is made of: its spec (names, usage, flags, argument count, help
 // text), the context it runs in, and the registry the dispatcher looks commands up in. A command
 // group (image, system, later container, volume, node…) is one file exporting its commands.
-import type { Engine } from '../engine/engine.ts';
+import type { Engine } from '../engine/index.ts';
 import type { FlagSpec, Flags } from './flags.ts';
 import type { VirtualFiles } from './virtual-files.ts';
 

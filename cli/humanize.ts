@@ -1,6 +1,6 @@
 // Sizes and durations in the words the docker CLI uses (github.com/docker/go-units), so output
 // matches byte for byte: `4.26MB`, `1e+03kB`, `2 years ago`, `About an hour`.
-import { humanDuration } from '../engine/human-duration.ts';
+import { humanDuration } from '../engine/index.ts';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
@@ -41,7 +41,7 @@ export function humanSize(bytes: number, precision = 4): string {
   return formatG(size, precision) + DECIMAL_UNITS[i];
 }
 
-export { humanDuration } from '../engine/human-duration.ts';
+export { humanDuration } from '../engine/index.ts';
 
 /** `2 years ago`, for a time in seconds since the epoch. */
 export function timeAgo(unixSeconds: number, nowMs = Date.now()): string {

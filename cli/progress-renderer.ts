@@ -1,7 +1,7 @@
 // Renders a progress stream the way docker's jsonmessage package does: on a terminal each layer
 // gets a line that is redrawn in place (cursor up, clear line, rewrite, cursor down); elsewhere
 // each layer's status is printed once whenever it changes, without bars.
-import type { PullProgress } from '../engine/images/progress.ts';
+import type { PullProgress } from '../engine/index.ts';
 import { humanSize } from './humanize.ts';
 
 /** One message of the stream: a line of its own, or (with `progress`) an updatable layer line. */

@@ -5,7 +5,7 @@ import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { Terminal } from '@xterm/xterm';
 import { dockerCommand, VirtualFiles, type DockerCommandOptions } from '../cli/docker.ts';
-import { Engine } from '../engine/engine.ts';
+import { Engine } from '../engine/index.ts';
 import { Panels } from './panels.ts';
 import { Shell } from './shell.ts';
 

@@ -3,9 +3,9 @@
 // virtual files `docker save/load/cp` use.
 import { humanSize } from '../cli/humanize.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
-import type { Engine } from '../engine/engine.ts';
-import { shortId } from '../core/oci/digest.ts';
-import { formatPlatform } from '../core/oci/platform.ts';
+import type { Engine } from '../engine/index.ts';
+import { shortId } from '../engine/index.ts';
+import { formatPlatform } from '../engine/index.ts';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

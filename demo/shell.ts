@@ -8,7 +8,7 @@ import { runDocker, type CliIO } from '../cli/docker.ts';
 import { humanSize } from '../cli/humanize.ts';
 import { ShellSyntaxError, splitCommandLine } from '../cli/shell-words.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine } from '../engine/index.ts';
 
 const PROMPT = '\x1b[1;32m$\x1b[0m ';
 const PROMPT_WIDTH = 2;

@@ -1,8 +1,8 @@
 // `docker cp` between a container and the CLI's virtual files: a file is its bytes, a directory
 // the files below it (`DEST/…`). `-` as the destination writes the archive to stdout.
-import { writeTarEntries, type TarWriteEntry } from '../../core/archive/tar-writer.ts';
-import { InvalidParameterError, NotFoundError } from '../../core/errors.ts';
-import { readTar } from '../../core/unpack/tar-reader.ts';
+import { writeTarEntries, type TarWriteEntry } from '../../engine/index.ts';
+import { InvalidParameterError, NotFoundError } from '../../engine/index.ts';
+import { readTar } from '../../engine/index.ts';
 import { CliError, type Command, type CommandContext } from '../command.ts';
 import { humanSize } from '../humanize.ts';
 

@@ -1,7 +1,7 @@
 // `docker exec`: another process in a running container, its exit status the command's.
-import { CannotRunError, CommandNotFoundError, type ExecHandle } from '../../engine/containers/container-service.ts';
-import { parseSignal } from '../../engine/containers/signals.ts';
-import { hasKernelTerminal } from '../../engine/containers/container-service.ts';
+import { CannotRunError, CommandNotFoundError, type ExecHandle } from '../../engine/index.ts';
+import { parseSignal } from '../../engine/index.ts';
+import { hasKernelTerminal } from '../../engine/index.ts';
 import { AttachSession } from '../attach.ts';
 import { CliError, type Command } from '../command.ts';
 import { parseEnvFile } from './container-run.ts';

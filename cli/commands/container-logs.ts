@@ -1,7 +1,7 @@
 // `docker logs`: a container's output from its log, stdout to stdout and stderr to stderr (both
 // to stdout for a TTY container, which has one stream), with --follow, --tail, --since, --until
 // and --timestamps as docker has them.
-import type { LogRecord } from '../../core/store/container-types.ts';
+import type { LogRecord } from '../../engine/index.ts';
 import { CliError, type Command } from '../command.ts';
 import { rfc3339NanoFixed } from '../humanize.ts';
 

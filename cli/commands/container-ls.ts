@@ -1,7 +1,7 @@
 // `docker ps` / `docker container ls`: docker's columns, truncation, filters and templates.
-import type { ContainerSummary } from '../../engine/containers/container-service.ts';
-import type { Engine } from '../../engine/engine.ts';
-import { familiarName, familiarTagged, parseReference } from '../../core/oci/reference.ts';
+import type { ContainerSummary } from '../../engine/index.ts';
+import type { Engine } from '../../engine/index.ts';
+import { familiarName, familiarTagged, parseReference } from '../../engine/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goQuote, goTimeString, humanSize, timeAgo } from '../humanize.ts';

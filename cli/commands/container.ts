@@ -1,8 +1,8 @@
 // `docker container …` lifecycle and inspection commands: stop, kill, restart, rm, wait, rename,
 // pause, unpause, prune, diff, top, inspect. (run/create/start/attach, exec, ls, logs and cp have
 // files of their own.)
-import type { Engine } from '../../engine/engine.ts';
-import { NotFoundError } from '../../core/errors.ts';
+import type { Engine } from '../../engine/index.ts';
+import { NotFoundError } from '../../engine/index.ts';
 import { watchExit } from '../attach.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import type { Flags, FlagSpec } from '../flags.ts';

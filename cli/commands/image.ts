@@ -1,11 +1,11 @@
 // `docker image …` and its top-level aliases: pull, images, inspect, history, rmi, tag, prune,
 // save, load. Each does what the docker CLI does with the Engine API's answer.
-import type { Engine } from '../../engine/engine.ts';
-import { NotFoundError } from '../../core/errors.ts';
-import type { HistoryItem, ImageSummary, PullRequest } from '../../engine/images/image-service.ts';
-import type { PullProgress } from '../../engine/images/progress.ts';
-import { shortId, type Digest } from '../../core/oci/digest.ts';
-import { familiarName, familiarTagged, formatReference, parseReference } from '../../core/oci/reference.ts';
+import type { Engine } from '../../engine/index.ts';
+import { NotFoundError } from '../../engine/index.ts';
+import type { HistoryItem, ImageSummary, PullRequest } from '../../engine/index.ts';
+import type { PullProgress } from '../../engine/index.ts';
+import { shortId, type Digest } from '../../engine/index.ts';
+import { familiarName, familiarTagged, formatReference, parseReference } from '../../engine/index.ts';
 import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goTimeString, humanSize, rfc3339, timeAgo } from '../humanize.ts';

@@ -1,8 +1,8 @@
 // `docker inspect`: any object by name or ID. Each object kind registers how to look itself up;
 // kinds are tried in order (docker: container, image, network, volume…; then our nodes) until one
 // has the name.
-import type { Engine } from '../../engine/engine.ts';
-import { NotFoundError } from '../../core/errors.ts';
+import type { Engine } from '../../engine/index.ts';
+import { NotFoundError } from '../../engine/index.ts';
 import { CliError, type Command } from '../command.ts';
 import { inspectEach, objectFormat, objectFormatFlag } from '../output.ts';
 import { inspectContainer } from './container.ts';

@@ -1,9 +1,9 @@
 // `docker node …`: the Workers containers run on, as Swarm shows its nodes. `node create` is this
 // engine's own (Swarm nodes join; ours are started by the manager).
-import type { Engine } from '../../engine/engine.ts';
-import { ENGINE_VERSION } from '../../engine/engine.ts';
-import { NotFoundError } from '../../core/errors.ts';
-import type { NodeInfo } from '../../engine/nodes/node-manager.ts';
+import type { Engine } from '../../engine/index.ts';
+import { ENGINE_VERSION } from '../../engine/index.ts';
+import { NotFoundError } from '../../engine/index.ts';
+import type { NodeInfo } from '../../engine/index.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';

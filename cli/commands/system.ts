@@ -1,6 +1,6 @@
 // `docker system …` and friends: info, version, events, df, prune.
-import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/engine.ts';
-import type { EngineEvent } from '../../engine/events.ts';
+import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/index.ts';
+import type { EngineEvent } from '../../engine/index.ts';
 import { CLI_VERSION } from '../version.ts';
 import type { Command, CommandContext, CommandGroup } from '../command.ts';
 import { formatList, goStruct, Template } from '../format-template.ts';

@@ -1,6 +1,6 @@
 // `docker volume …`: create, ls, inspect, rm, prune.
-import { NotFoundError } from '../../core/errors.ts';
-import type { VolumeRecord } from '../../core/store/container-types.ts';
+import { NotFoundError } from '../../engine/index.ts';
+import type { VolumeRecord } from '../../engine/index.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { humanSize } from '../humanize.ts';
