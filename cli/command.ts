@@ -46,6 +46,11 @@ export class CliError extends Error {
   }
 }
 
+/** How docker prints what its daemon (here the engine) refused: `e` is the error or its message. */
+export function daemonError(e: unknown): string {
+  return `Error response from daemon: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 /** cobra's positional-argument rules, with docker's messages. */
 export type ArgRule =
   | { readonly exactly: number }

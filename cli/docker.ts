@@ -1,7 +1,7 @@
 // The `docker` command line over the Engine API: finds the command, parses its flags, runs it
 // and turns failures into docker's messages and exit statuses (1 for errors, 125 for bad flags).
 import type { Engine } from '../engine/index.ts';
-import { CliError, CommandRegistry, type CliInput, type CliIO, type Command, type CommandContext } from './command.ts';
+import { CliError, CommandRegistry, daemonError, type CliInput, type CliIO, type Command, type CommandContext } from './command.ts';
 import { containerCommands, containerGroup } from './commands/container.ts';
 import { containerCpCommands } from './commands/container-cp.ts';
 import { containerExecCommands } from './commands/container-exec.ts';
@@ -160,7 +160,7 @@ async function runCommand(engine: Engine, cmd: Command, path: string, argv: read
       return 1;
     }
     // Everything else came from the engine, which stands where docker's daemon does.
-    io.stderr(`Error response from daemon: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`${daemonError(e)}\n`);
     return 1;
   }
 }

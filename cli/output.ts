@@ -1,6 +1,6 @@
 // Output conventions shared by commands: the --format and --filter flags (with docker's help
 // text), choosing a list format, and inspect's JSON.
-import { CliError } from './command.ts';
+import { CliError, daemonError } from './command.ts';
 import type { FlagSpec, Flags } from './flags.ts';
 import { Template } from './format-template.ts';
 
@@ -89,7 +89,7 @@ export async function inspectEach(
     try {
       found.push(await lookup(name));
     } catch (e) {
-      errors.push(e instanceof CliError ? e.message : `Error response from daemon: ${(e as Error).message}`);
+      errors.push(e instanceof CliError ? e.message : daemonError(e));
     }
   }
   if (!template) out(`${goIndentedJson(found)}\n`);
@@ -115,7 +115,7 @@ export async function eachTarget(
       if (!opts.quiet) ctx.out(name);
     } catch (e) {
       if (ctx.signal?.aborted) throw e;
-      errors.push(e instanceof CliError ? e.message : `Error response from daemon: ${(e as Error).message}`);
+      errors.push(e instanceof CliError ? e.message : daemonError(e));
       failed.push(name);
     }
   }

@@ -3,6 +3,7 @@
 // for isolation), `?noproxy` talks to registries directly instead of through the same-origin proxy.
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
+import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { dockerCommand, VirtualFiles, type DockerCommandOptions } from '../cli/docker.ts';
 import { Engine } from '../engine/index.ts';
@@ -50,26 +51,14 @@ const term = new Terminal({
     white: '#b1bac4',
   },
 });
+const fit = new FitAddon();
+term.loadAddon(fit);
 const termHost = document.getElementById('terminal')!;
 term.open(termHost);
-fitTerminal();
-new ResizeObserver(() => fitTerminal()).observe(termHost);
+fit.fit();
+// A resize reaches the container's TTY through term.onResize (see Shell).
+new ResizeObserver(() => fit.fit()).observe(termHost);
 term.focus();
-
-/** Sizes the terminal to its box from the font's cell size (what xterm's fit addon does). */
-function fitTerminal(): void {
-  const probe = document.createElement('span');
-  probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font-family:${FONT_FAMILY};font-size:${FONT_SIZE}px;line-height:normal`;
-  probe.textContent = 'W'.repeat(64);
-  document.body.append(probe);
-  const { width, height } = probe.getBoundingClientRect();
-  probe.remove();
-  const box = termHost.getBoundingClientRect();
-  const scrollbar = 14;
-  const cols = Math.max(20, Math.floor((box.width - scrollbar) / (width / 64)));
-  const rows = Math.max(5, Math.floor(box.height / Math.ceil(height)));
-  if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
-}
 
 const WELCOME = [
   '\x1b[1mDocker in a browser tab\x1b[0m: an engine running in this page, images kept in IndexedDB,',

@@ -1,5 +1,5 @@
-import { TokenCache } from '../engine/registry/token-cache.ts';
-import { parseWwwAuthenticate, type AuthChallenge } from '../engine/registry/www-authenticate.ts';
+import { TokenCache, tokenKey, tokenRequestUrl } from '../core/oci/registry-token.ts';
+import { parseWwwAuthenticate, type AuthChallenge } from '../core/oci/www-authenticate.ts';
 import type { RegistryCredentials } from './config.ts';
 import { RegistryError } from './errors.ts';
 import type { HttpClient } from './http-client.ts';
@@ -61,20 +61,19 @@ export class UpstreamAuth {
   }
 
   private async fetchToken(registry: string, c: AuthChallenge, key: string): Promise<string> {
-    let url: URL;
+    let realm: URL;
     try {
-      url = new URL(c.params.realm ?? '');
+      realm = new URL(c.params.realm ?? '');
     } catch {
       throw new RegistryError(502, 'UNAVAILABLE', `${registry} sent an invalid token realm`);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
       throw new RegistryError(502, 'UNAVAILABLE', `${registry} sent a token realm that is not http(s)`);
     }
-    if (url.protocol === 'http:' && upstreamOrigin(registry).startsWith('https:')) {
+    if (realm.protocol === 'http:' && upstreamOrigin(registry).startsWith('https:')) {
       throw new RegistryError(502, 'UNAVAILABLE', `${registry} asks for tokens over plain http; refusing`);
     }
-    if (c.params.service) url.searchParams.set('service', c.params.service);
-    for (const s of (c.params.scope ?? '').split(' ').filter(Boolean)) url.searchParams.append('scope', s);
+    const url = tokenRequestUrl(realm, c);
     const creds = this.credentials[registry];
     const headers: Record<string, string> = { accept: 'application/json', ...(creds ? { authorization: basic(creds) } : {}) };
     const res = await this.http.request(url, { method: 'GET', headers });
@@ -103,7 +102,7 @@ export class UpstreamAuth {
   private tokenKey(registry: string, c: AuthChallenge): string {
     // The account is part of the key: two registries sharing a realm may use different accounts.
     const who = this.credentials[registry]?.username ?? '';
-    return `${TokenCache.key(c.params.realm ?? '', c.params.service, c.params.scope)}\n${who}`;
+    return `${tokenKey(c)}\n${who}`;
   }
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isDigest } from '../core/oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../core/oci/media-types.ts';
 import type { CachedManifest } from './cache.ts';
 import { RegistryError, upstreamError } from './errors.ts';
 import type { RequestLog } from './log.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
-import { DIGEST } from './route.ts';
 import type { Services } from './server.ts';
 
 interface ManifestRoute {
@@ -22,7 +22,7 @@ interface ManifestRoute {
  * cached manifest before anything is downloaded again.
  */
 export async function serveManifest(req: IncomingMessage, res: ServerResponse, route: ManifestRoute, s: Services, log: RequestLog): Promise<void> {
-  const byDigest = DIGEST.test(route.reference);
+  const byDigest = isDigest(route.reference);
   const m = byDigest ? await resolveDigest(route, s, log) : await resolveTag(route, s, log);
   res.writeHead(200, {
     'Content-Type': m.mediaType,
@@ -64,7 +64,7 @@ async function resolveTag(route: ManifestRoute, s: Services, log: RequestLog): P
   if (head.statusCode === 429) throw await upstreamError(head, 'TOOMANYREQUESTS', key);
   head.resume();
   const claimed = head.headers['docker-content-digest'];
-  if (head.statusCode === 200 && typeof claimed === 'string' && DIGEST.test(claimed)) {
+  if (head.statusCode === 200 && typeof claimed === 'string' && isDigest(claimed)) {
     const m = await s.cache.getManifest(claimed);
     if (m) {
       s.tags.set(key, m.digest);

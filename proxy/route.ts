@@ -1,3 +1,5 @@
+import { isDigest } from '../core/oci/digest.ts';
+import { isNameTooLong, isRepositoryPath, isTag } from '../core/oci/reference.ts';
 import { RegistryError } from './errors.ts';
 import { isRegistryHost } from './registry-host.ts';
 
@@ -6,13 +8,6 @@ export type Route =
   | { readonly kind: 'registry-ping'; readonly registry: string }
   | { readonly kind: 'manifest' | 'blob'; readonly registry: string; readonly repository: string; readonly reference: string }
   | { readonly kind: 'tags'; readonly registry: string; readonly repository: string; readonly query: string };
-
-// distribution/reference grammar. Checking every path component against it is also what keeps
-// `..`, `%2e%2e`, empty components and backslashes out of upstream URLs.
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-export const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-export const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-const MAX_NAME = 255;
 
 /**
  * Maps the proxy's URL scheme onto registries:
@@ -44,13 +39,15 @@ export function parseRoute(rawUrl: string): Route {
     throw new RegistryError(404, 'UNSUPPORTED', 'unsupported endpoint: this proxy serves manifests, blobs and tags/list');
   }
   const repository = nameParts.join('/');
-  if (!nameParts.every((c) => COMPONENT.test(c)) || registry.length + 1 + repository.length > MAX_NAME) {
+  // distribution/reference's grammar, which also keeps `..`, `%2e%2e`, empty components and
+  // backslashes out of upstream URLs.
+  if (!isRepositoryPath(repository) || isNameTooLong(registry, repository)) {
     throw new RegistryError(400, 'NAME_INVALID', 'invalid repository name');
   }
   if (isTags) return { kind: 'tags', registry, repository, query };
   if (verb === 'blobs' || last.includes(':')) {
-    if (!DIGEST.test(last)) throw new RegistryError(400, 'DIGEST_INVALID', 'invalid digest (expected sha256:<64 hex> or sha512:<128 hex>)');
-  } else if (!TAG.test(last)) {
+    if (!isDigest(last)) throw new RegistryError(400, 'DIGEST_INVALID', 'invalid digest (expected sha256:<64 hex> or sha512:<128 hex>)');
+  } else if (!isTag(last)) {
     throw new RegistryError(400, 'TAG_INVALID', 'invalid tag');
   }
   return { kind: verb === 'blobs' ? 'blob' : 'manifest', registry, repository, reference: last };

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { isTag } from '../core/oci/reference.ts';
 import { upstreamError } from './errors.ts';
 import type { RequestLog } from './log.ts';
 import { upstreamOrigin } from './registry-host.ts';
-import { TAG } from './route.ts';
 import type { Services } from './server.ts';
 
 interface TagsRoute {
@@ -23,7 +23,7 @@ export async function serveTagList(res: ServerResponse, route: TagsRoute, s: Ser
   const n = given.get('n');
   if (n !== null && /^\d{1,5}$/.test(n)) query.set('n', n);
   const last = given.get('last');
-  if (last !== null && TAG.test(last)) query.set('last', last);
+  if (last !== null && isTag(last)) query.set('last', last);
   const qs = query.toString();
   const up = await s.upstream.fetch(route.registry, route.repository, `${route.repository}/tags/list${qs ? `?${qs}` : ''}`, {
     method: 'GET',

@@ -3,7 +3,7 @@ import { CannotRunError, CommandNotFoundError, type ExecHandle } from '../../eng
 import { parseSignal } from '../../engine/index.ts';
 import { hasKernelTerminal } from '../../engine/index.ts';
 import { AttachSession } from '../attach.ts';
-import { CliError, type Command } from '../command.ts';
+import { CliError, daemonError, type Command } from '../command.ts';
 import { parseEnvFile } from './container-run.ts';
 
 const DETACHED = 130;
@@ -59,7 +59,7 @@ const exec: Command = {
       });
     } catch (e) {
       const code = e instanceof CommandNotFoundError ? 127 : e instanceof CannotRunError ? 126 : 1;
-      throw new CliError(`Error response from daemon: ${(e as Error).message}`, code);
+      throw new CliError(daemonError(e), code);
     }
     if (detach) return 0;
     session.begin({
@@ -71,7 +71,7 @@ const exec: Command = {
     const r = await Promise.race([handle.exit, session.detached]);
     session.end();
     if (r === 'detached') return DETACHED;
-    if ((r.code === 126 || r.code === 127) && r.error) ctx.io.stderr(`Error response from daemon: ${r.error}\n`);
+    if ((r.code === 126 || r.code === 127) && r.error) ctx.io.stderr(`${daemonError(r.error)}\n`);
     return r.code;
   },
 };

@@ -8,15 +8,13 @@ import { NotFoundError } from '../../engine/index.ts';
 import { familiarTagged, parseReference } from '../../engine/index.ts';
 import { hasKernelTerminal } from '../../engine/index.ts';
 import { AttachSession, watchExit } from '../attach.ts';
-import { CliError, type Command, type CommandContext } from '../command.ts';
+import { CliError, daemonError, type Command, type CommandContext } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { eachTarget } from '../output.ts';
 import { pullImage } from './image.ts';
 
 /** Exit status after detaching with Ctrl-C, as a shell reports a client ended by SIGINT. */
 const DETACHED = 130;
-
-const daemonError = (e: unknown) => `Error response from daemon: ${e instanceof Error ? e.message : String(e)}`;
 
 /** docker's reportError: `docker: MESSAGE.`, and for usage problems where the help is. */
 function reportError(cmd: string, message: string, withHelp: boolean, code: number): CliError {

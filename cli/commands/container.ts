@@ -4,10 +4,11 @@
 import type { Engine } from '../../engine/index.ts';
 import { NotFoundError } from '../../engine/index.ts';
 import { watchExit } from '../attach.ts';
-import { CliError, type Command, type CommandGroup } from '../command.ts';
+import { CliError, daemonError, type Command, type CommandGroup } from '../command.ts';
 import type { Flags, FlagSpec } from '../flags.ts';
 import { humanSize } from '../humanize.ts';
 import { eachTarget, inspectEach, objectFormat, objectFormatFlag } from '../output.ts';
+import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 import { alignColumns } from '../table.ts';
 
 export const containerGroup: CommandGroup = { name: 'container', short: 'Manage containers' };
@@ -111,7 +112,7 @@ const wait: Command = {
         ctx.out(String(await exitStatus(ctx.engine, name, ctx.signal)));
       } catch (e) {
         if (ctx.signal?.aborted) throw e;
-        errors.push(`Error response from daemon: ${(e as Error).message}`);
+        errors.push(daemonError(e));
       }
     }
     if (errors.length) throw new CliError(errors.join('\n'));
@@ -161,13 +162,9 @@ const prune: Command = {
   usage: '[OPTIONS]',
   short: 'Remove all stopped containers',
   args: 'none',
-  flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' }],
+  flags: [PRUNE_FORCE_FLAG],
   async run(ctx) {
-    if (!ctx.flags.bool('force')) {
-      ctx.io.stdout('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-      const answer = (await ctx.io.readLine?.()) ?? '';
-      if (answer.trim().toLowerCase() !== 'y') return 0;
-    }
+    if (!(await confirmPrune(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
     const report = await ctx.engine.containers.prune();
     if (report.ContainersDeleted.length) ctx.out(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);

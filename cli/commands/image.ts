@@ -6,10 +6,11 @@ import type { HistoryItem, ImageSummary, PullRequest } from '../../engine/index.
 import type { PullProgress } from '../../engine/index.ts';
 import { shortId, type Digest } from '../../engine/index.ts';
 import { familiarName, familiarTagged, formatReference, parseReference } from '../../engine/index.ts';
-import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
+import { CliError, daemonError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goTimeString, humanSize, rfc3339, timeAgo } from '../humanize.ts';
 import { filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
+import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 import { ProgressRenderer } from '../progress-renderer.ts';
 
 export const imageGroup: CommandGroup = { name: 'image', short: 'Manage images' };
@@ -288,7 +289,7 @@ const rm: Command = {
         }
       } catch (e) {
         if (ctx.signal?.aborted) throw e;
-        errors.push(`Error response from daemon: ${(e as Error).message}`);
+        errors.push(daemonError(e));
       }
     }
     if (errors.length) throw new CliError(errors.join('\n'));
@@ -321,19 +322,14 @@ const prune: Command = {
   args: 'none',
   flags: [
     { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused images, not just dangling ones' },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    PRUNE_FORCE_FLAG,
   ],
   async run(ctx) {
     const all = ctx.flags.bool('all');
-    if (!ctx.flags.bool('force')) {
-      const warning = all
-        ? 'WARNING! This will remove all images without at least one container associated to them.'
-        : 'WARNING! This will remove all dangling images.';
-      ctx.io.stdout(`${warning}\nAre you sure you want to continue? [y/N] `);
-      const answer = (await ctx.io.readLine?.()) ?? '';
-      // Like docker, a declined prompt cancels quietly with status 0.
-      if (answer.trim().toLowerCase() !== 'y') return 0;
-    }
+    const warning = all
+      ? 'WARNING! This will remove all images without at least one container associated to them.'
+      : 'WARNING! This will remove all dangling images.';
+    if (!(await confirmPrune(ctx, warning))) return 0;
     const report = await ctx.engine.images.prune({ all });
     if (report.ImagesDeleted.length) {
       ctx.out('Deleted Images:');

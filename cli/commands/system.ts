@@ -2,10 +2,11 @@
 import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/index.ts';
 import type { EngineEvent } from '../../engine/index.ts';
 import { CLI_VERSION } from '../version.ts';
-import type { Command, CommandContext, CommandGroup } from '../command.ts';
+import type { Command, CommandGroup } from '../command.ts';
 import { formatList, goStruct, Template } from '../format-template.ts';
 import { goQuote, humanSize, rfc3339NanoFixed, timeAgo } from '../humanize.ts';
 import { filterFlag, LIST_FORMAT_FLAG, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
+import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 import { alignColumns } from '../table.ts';
 
 export const systemGroup: CommandGroup = { name: 'system', short: 'Manage Docker' };
@@ -242,12 +243,6 @@ const df: Command = {
 
 // ------------------------------------------------------------------ prune
 
-async function confirm(ctx: CommandContext, warning: string): Promise<boolean> {
-  ctx.io.stdout(`${warning}\nAre you sure you want to continue? [y/N] `);
-  const answer = (await ctx.io.readLine?.()) ?? '';
-  return answer.trim().toLowerCase() === 'y';
-}
-
 const prune: Command = {
   names: ['system prune'],
   usage: '[OPTIONS]',
@@ -255,20 +250,18 @@ const prune: Command = {
   args: 'none',
   flags: [
     { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused images not just dangling ones' },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    PRUNE_FORCE_FLAG,
     { name: 'volumes', type: 'bool', description: 'Prune anonymous volumes' },
   ],
   async run(ctx) {
     const all = ctx.flags.bool('all');
     const volumes = ctx.flags.bool('volumes');
-    if (!ctx.flags.bool('force')) {
-      const items = [
-        'all stopped containers',
-        ...(volumes ? ['all anonymous volumes not used by at least one container'] : []),
-        all ? 'all images without at least one container associated to them' : 'all dangling images',
-      ];
-      if (!(await confirm(ctx, `WARNING! This will remove:\n${items.map((i) => `  - ${i}`).join('\n')}\n`))) return 0;
-    }
+    const items = [
+      'all stopped containers',
+      ...(volumes ? ['all anonymous volumes not used by at least one container'] : []),
+      all ? 'all images without at least one container associated to them' : 'all dangling images',
+    ];
+    if (!(await confirmPrune(ctx, `WARNING! This will remove:\n${items.map((i) => `  - ${i}`).join('\n')}\n`))) return 0;
     let reclaimed = 0;
     const c = await ctx.engine.containers.prune();
     reclaimed += c.SpaceReclaimed;

@@ -1,10 +1,11 @@
 // `docker volume …`: create, ls, inspect, rm, prune.
 import { NotFoundError } from '../../engine/index.ts';
 import type { VolumeRecord } from '../../engine/index.ts';
-import { CliError, type Command, type CommandGroup } from '../command.ts';
+import { CliError, daemonError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { humanSize } from '../humanize.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
+import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 import { parseLabels } from './container-run.ts';
 
 export const volumeGroup: CommandGroup = { name: 'volume', short: 'Manage volumes' };
@@ -24,8 +25,8 @@ const create: Command = {
     const f = ctx.flags;
     if (f.has('name') && ctx.args.length) throw new CliError('conflicting options: either specify --name or provide positional arg, not both');
     const driver = f.string('driver');
-    if (driver !== 'local') throw new CliError(`Error response from daemon: create: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
-    if (f.strings('opt').length) throw new CliError('Error response from daemon: create: driver options (-o) are not supported by the browser\'s local driver');
+    if (driver !== 'local') throw new CliError(daemonError(`create: error looking up volume plugin ${driver}: plugin "${driver}" not found`));
+    if (f.strings('opt').length) throw new CliError(daemonError("create: driver options (-o) are not supported by the browser's local driver"));
     const name = ctx.args[0] ?? (f.has('name') ? f.string('name') : undefined);
     const labels = parseLabels(f.strings('label'));
     const v = await ctx.engine.volumes.create({ ...(name !== undefined ? { name } : {}), labels });
@@ -131,18 +132,14 @@ const prune: Command = {
   args: 'none',
   flags: [
     { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused volumes, not just anonymous ones' },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    PRUNE_FORCE_FLAG,
   ],
   async run(ctx) {
     const all = ctx.flags.bool('all');
-    if (!ctx.flags.bool('force')) {
-      const warning = all
-        ? 'WARNING! This will remove all local volumes not used by at least one container.'
-        : 'WARNING! This will remove anonymous local volumes not used by at least one container.';
-      ctx.io.stdout(`${warning}\nAre you sure you want to continue? [y/N] `);
-      const answer = (await ctx.io.readLine?.()) ?? '';
-      if (answer.trim().toLowerCase() !== 'y') return 0;
-    }
+    const warning = all
+      ? 'WARNING! This will remove all local volumes not used by at least one container.'
+      : 'WARNING! This will remove anonymous local volumes not used by at least one container.';
+    if (!(await confirmPrune(ctx, warning))) return 0;
     const report = await ctx.engine.volumes.prune({ all });
     if (report.VolumesDeleted.length) ctx.out(`Deleted Volumes:\n${report.VolumesDeleted.join('\n')}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);

@@ -14,12 +14,27 @@ export interface Reference {
 export const DOCKER_HUB = 'docker.io';
 const DEFAULT_TAG = 'latest';
 
-// distribution/reference grammar
+// distribution/reference grammar; the proxy checks the names in its URLs by the same rules.
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DOMAIN =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[a-fA-F0-9:]+\](?::[0-9]+)?$/;
 const MAX_NAME = 255;
+
+/** A tag: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */
+export function isTag(s: string): boolean {
+  return TAG.test(s);
+}
+
+/** A repository path (`library/alpine`): lowercase components joined by `/`, none empty. */
+export function isRepositoryPath(path: string): boolean {
+  return path.split('/').every((c) => COMPONENT.test(c));
+}
+
+/** Whether `registry/repository` is longer than the 255 characters a name may have. */
+export function isNameTooLong(registry: string, repository: string): boolean {
+  return registry.length + 1 + repository.length > MAX_NAME;
+}
 
 /**
  * Parses and normalises a reference the way `docker pull` does:
@@ -46,7 +61,7 @@ export function parseReference(input: string): Reference {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new InvalidReferenceError(`invalid reference format: invalid tag "${tag}" in "${input}"`);
+    if (!isTag(tag)) throw new InvalidReferenceError(`invalid reference format: invalid tag "${tag}" in "${input}"`);
   }
 
   let registry = DOCKER_HUB;
@@ -64,11 +79,9 @@ export function parseReference(input: string): Reference {
   if (path !== path.toLowerCase()) {
     throw new InvalidReferenceError(`invalid reference format: repository name (${path}) must be lowercase`);
   }
-  for (const c of path.split('/')) {
-    if (!COMPONENT.test(c)) throw new InvalidReferenceError(`invalid reference format: "${input}"`);
-  }
+  if (!isRepositoryPath(path)) throw new InvalidReferenceError(`invalid reference format: "${input}"`);
   if (registry === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
-  if (registry.length + 1 + path.length > MAX_NAME) {
+  if (isNameTooLong(registry, path)) {
     throw new InvalidReferenceError(`invalid reference format: repository name must not be more than ${MAX_NAME} characters`);
   }
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;

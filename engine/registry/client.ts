@@ -9,8 +9,8 @@ import {
 import { sha256Of, verifyBytes, type Digest } from '../../core/oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../../core/oci/media-types.ts';
 import { DOCKER_HUB, familiarTagged, isLoopbackRegistry, type Reference } from '../../core/oci/reference.ts';
-import { TokenCache } from './token-cache.ts';
-import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.ts';
+import { TokenCache, tokenKey, tokenRequestUrl } from '../../core/oci/registry-token.ts';
+import { parseWwwAuthenticate, type AuthChallenge } from '../../core/oci/www-authenticate.ts';
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -174,9 +174,7 @@ export class RegistryClient {
     const key = tokenKey(c);
     const cached = this.tokens.get(key);
     if (cached) return `Bearer ${cached}`;
-    const u = new URL(c.params.realm);
-    if (c.params.service) u.searchParams.set('service', c.params.service);
-    for (const s of (c.params.scope ?? '').split(' ').filter(Boolean)) u.searchParams.append('scope', s);
+    const u = tokenRequestUrl(new URL(c.params.realm), c);
     const headers: Record<string, string> = creds
       ? { Authorization: `Basic ${btoa(`${creds.username}:${creds.password}`)}` }
       : {};
@@ -215,10 +213,6 @@ export class RegistryClient {
       await sleep(retryAfter !== undefined ? retryAfter * 1000 : base * 2 ** (attempt - 1), signal);
     }
   }
-}
-
-function tokenKey(c: AuthChallenge): string {
-  return TokenCache.key(c.params.realm ?? '', c.params.service, c.params.scope);
 }
 
 function parseContentRangeStart(h: string | null): number {
