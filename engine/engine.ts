@@ -53,7 +53,17 @@ export class Engine {
     const collect = () => lock.withExclusive(() => collectGarbage(db));
     this.nodes = new NodeManager(this.bus, options.nodeFactory);
     this.volumes = new VolumeService(db, dbName, this.bus, async (name) => this.containers.usingVolume(name), collect);
-    this.containers = new ContainerService(db, dbName, this.images, snapshots, this.volumes, this.nodes, this.bus, new LogStore(db), collect);
+    this.containers = new ContainerService({
+      db,
+      dbName,
+      images: this.images,
+      snapshots,
+      volumes: this.volumes,
+      nodes: this.nodes,
+      events: this.bus,
+      logs: new LogStore(db),
+      collect,
+    });
   }
 
   static async open(options: EngineOptions = {}): Promise<Engine> {

@@ -1,4 +1,5 @@
 import type { Digest } from '../../core/oci/digest.ts';
+import { searchPath } from '../../core/path-lookup.ts';
 import type { Db } from '../../core/store/db.ts';
 import { readFile } from '../../core/store/file-store.ts';
 import { containerScope, listScope } from '../../core/store/fs-entries.ts';
@@ -42,18 +43,13 @@ function normalize(p: string): string {
   return `/${out.join('/')}`;
 }
 
-/** The executable a bare command name resolves to through PATH (`sh` → `/bin/sh`), as execvp does. */
+/** The executable a command resolves to (`sh` → `/bin/sh`); a path is taken as it is, as execvp does. */
 export function lookPath(tree: MergedTree, cmd: string, env: readonly string[]): string | undefined {
   if (cmd.includes('/')) return cmd;
-  const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-  for (const dir of path.split(':').filter(Boolean)) {
-    for (const name of [cmd, `${cmd}.wasm`]) {
-      const p = normalize(`${dir}/${name}`);
-      const e = resolvePath(tree, p);
-      if (e?.type === 'file') return p;
-    }
-  }
-  return undefined;
+  return searchPath(cmd, env, (path) => {
+    const p = normalize(path);
+    return resolvePath(tree, p)?.type === 'file' ? p : undefined;
+  });
 }
 
 /** Resolves `user[:group]` (names or IDs) with the container's /etc/passwd and /etc/group. */

@@ -3,6 +3,7 @@ import type { EventBus } from '../events.ts';
 import type { VolumeRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
 import { countScope, deleteScope, listScope, volumeScope } from '../../core/store/fs-entries.ts';
+import { randomHex } from '../random-hex.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -102,9 +103,4 @@ export class VolumeService {
   entryCount(name: string): Promise<number> {
     return countScope(this.db, volumeScope(name));
   }
-}
-
-export function randomHex(chars: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(Math.ceil(chars / 2)));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('').slice(0, chars);
 }

@@ -1,5 +1,6 @@
 // One process, start to exit: the filesystem view, the working directory and entrypoint, the
 // module, WASI, and the exit status.
+import { searchPath } from '../../core/path-lookup.ts';
 import type { Db } from '../../core/store/db.ts';
 import { GrowingPack } from '../../core/store/file-layout.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
@@ -18,7 +19,6 @@ import { Preview1 } from './preview1.ts';
 import { isRubyReactor, rubyInteropImports, runRuby } from './ruby-reactor.ts';
 import type { StdinQueue } from './stdin-queue.ts';
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Without JSPI, file contents up to this many bytes are loaded before the module starts. */
 const PRELOAD_BUDGET = 64 << 20;
 
@@ -51,30 +51,29 @@ function workdir(fs: ContainerFs, path: string): DirNode {
 
 /** argv[0] as execvp finds it: a path, or a name looked up in PATH. */
 function entrypoint(fs: ContainerFs, cwd: DirNode, argv0: string, env: readonly string[]): FileNode {
-  let node: FsNode | undefined;
-  if (argv0.includes('/')) {
-    try {
-      node = fs.resolve(cwd, argv0, true);
-    } catch {
-      throw new CannotRun({ code: 127, error: `exec ${argv0}: no such file or directory` });
-    }
-  } else {
-    // As the engine's lookPath: each PATH directory, the name as given or with `.wasm`.
-    search: for (const dir of (envValue(env, 'PATH') ?? DEFAULT_PATH).split(':').filter(Boolean)) {
-      for (const name of [argv0, `${argv0}.wasm`]) {
-        try {
-          node = fs.resolve(fs.root, `${dir}/${name}`, true);
-          if (node.kind === 'file') break search;
-        } catch {
-          node = undefined;
-        }
-      }
-    }
-    if (node?.kind !== 'file') throw new CannotRun({ code: 127, error: `exec: "${argv0}": executable file not found in $PATH` });
+  if (!argv0.includes('/')) {
+    const found = searchPath(argv0, env, (path) => regularFileAt(fs, path));
+    if (!found) throw new CannotRun({ code: 127, error: `exec: "${argv0}": executable file not found in $PATH` });
+    return found;
+  }
+  let node: FsNode;
+  try {
+    node = fs.resolve(cwd, argv0, true);
+  } catch {
+    throw new CannotRun({ code: 127, error: `exec ${argv0}: no such file or directory` });
   }
   if (node.kind === 'dir') throw new CannotRun({ code: 126, error: `exec ${argv0}: is a directory` });
   if (node.kind !== 'file') throw new CannotRun({ code: 126, error: `exec ${argv0}: permission denied` });
   return node;
+}
+
+function regularFileAt(fs: ContainerFs, path: string): FileNode | undefined {
+  try {
+    const node = fs.resolve(fs.root, path, true);
+    return node.kind === 'file' ? node : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Contents of every file not yet in memory, smallest first (the fallback's preload list). */

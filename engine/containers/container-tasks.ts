@@ -1,0 +1,272 @@
+import { ConflictError, type EngineError } from '../../core/errors.ts';
+import type { ProcessEvent } from '../../core/protocol.ts';
+import type { ContainerRecord, ContainerState } from '../../core/store/container-types.ts';
+import { CannotRunError, startError } from './container-errors.ts';
+import type { ContainerRecords } from './container-records.ts';
+import type { ContainerServiceDeps } from './container-service.ts';
+import { processSpec } from './process-spec.ts';
+import { nextDelay, shouldRestart } from './restart-policy.ts';
+import { parseSignal } from './signals.ts';
+
+export interface AttachListeners {
+  readonly onStdout?: (data: Uint8Array) => void;
+  readonly onStderr?: (data: Uint8Array) => void;
+}
+
+/** A container's main process, from `start` until its exit is handled. */
+export interface LiveProcess {
+  readonly processId: string;
+  readonly node: string;
+  readonly startedAt: number;
+  readonly attach: Set<AttachListeners>;
+  /** `docker stop` is under way: the exit does not trigger the restart policy. */
+  stopping: boolean;
+}
+
+export type ContainerTasksDeps = Pick<ContainerServiceDeps, 'db' | 'dbName' | 'snapshots' | 'nodes' | 'events' | 'logs'> & {
+  readonly records: ContainerRecords;
+  /** Removes a `--rm` container (and its anonymous volumes) once its process has ended. */
+  readonly autoRemove: (id: string) => Promise<void>;
+};
+
+const ENGINE_RESTARTED = 'the engine stopped while the container was running (page closed or reloaded)';
+
+/** Containers' main processes on node Workers: start, stop, kill, wait, exits and restart policies. */
+export class ContainerTasks {
+  private readonly live = new Map<string, LiveProcess>();
+  private readonly manuallyStopped = new Set<string>();
+  private readonly waiters = new Map<string, ((r: { StatusCode: number; Error?: string }) => void)[]>();
+  private readonly restartDelay = new Map<string, number>();
+  private readonly restartTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly deps: ContainerTasksDeps) {}
+
+  /** Loads the records; containers that were running when the page went away are exited now. */
+  async recover(): Promise<void> {
+    const { records } = this.deps;
+    await records.load();
+    const restart: string[] = [];
+    for (const r of records.all()) {
+      if (!r.State.Running && !r.State.Restarting) continue;
+      await records.save({ ...r, State: { ...r.State, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 255, Error: ENGINE_RESTARTED, FinishedAt: new Date().toISOString() } });
+      // As at a daemon start: `always` and `unless-stopped` containers come back.
+      if (r.HostConfig.RestartPolicy.Name === 'always' || r.HostConfig.RestartPolicy.Name === 'unless-stopped') restart.push(r.Id);
+    }
+    for (const id of restart) void this.start(id).catch((e) => console.warn(`restart of ${id.slice(0, 12)} failed:`, e));
+  }
+
+  /** The container's main process, while it runs. */
+  liveOf(id: string): LiveProcess | undefined {
+    return this.live.get(id);
+  }
+
+  /**
+   * Starts the main process. Listeners attached here see all output from the first byte
+   * (`docker run` without -d, `docker start -a`).
+   */
+  async start(idOrName: string, attach?: AttachListeners): Promise<void> {
+    const { records, nodes, logs } = this.deps;
+    const rec = records.resolve(idOrName);
+    if (rec.State.Running) return;
+    clearTimeout(this.restartTimers.get(rec.Id));
+    this.restartTimers.delete(rec.Id);
+    this.manuallyStopped.delete(rec.Id);
+    const { spec, node } = await processSpec(this.deps, rec, {
+      processId: rec.Id,
+      argv: [rec.Path, ...rec.Args],
+      env: rec.Config.Env,
+      workdir: rec.Config.WorkingDir,
+      user: rec.Config.User,
+      tty: rec.Config.Tty,
+      openStdin: rec.Config.OpenStdin,
+      node: () => nodes.place(rec.HostConfig.PlacementConstraints),
+    });
+    const live: LiveProcess = { processId: rec.Id, node, startedAt: Date.now(), attach: new Set(attach ? [attach] : []), stopping: false };
+    this.live.set(rec.Id, live);
+    let started = false;
+    let settle!: (failure?: EngineError) => void;
+    const running = new Promise<void>((resolve, reject) => (settle = (failure) => (failure ? reject(failure) : resolve())));
+    // The exit may come while `spawn` is still awaited: the rejection is taken below, not lost.
+    running.catch(() => undefined);
+    const onEvent = (e: ProcessEvent) => {
+      if (e.type === 'started') {
+        started = true;
+        settle();
+        void this.markRunning(rec.Id, node, e.pid);
+      } else if (e.type === 'stdout' || e.type === 'stderr') {
+        void logs.append(rec.Id, e.type, e.data);
+        for (const a of live.attach) (e.type === 'stdout' ? a.onStdout : a.onStderr)?.(e.data);
+      } else if (e.type === 'exit') {
+        // Ended before it started, with the node's reason: the start failed, as Docker's does.
+        settle(!started && e.error ? startError(e.code, e.error) : undefined);
+        void this.onExit(rec.Id, live, e.code, e.error, e.oomKilled ?? false);
+      }
+    };
+    try {
+      await nodes.spawn(node, spec, onEvent);
+    } catch (e) {
+      this.live.delete(rec.Id);
+      throw e;
+    }
+    await running;
+  }
+
+  private async markRunning(id: string, node: string, pid: number): Promise<void> {
+    const r = this.deps.records.get(id);
+    if (!r || !this.live.has(id)) return;
+    // Announced as the record changes, not after it is stored, so `start` always precedes `die`.
+    const saved = this.deps.records.save({
+      ...r,
+      Node: node,
+      State: { ...r.State, Status: 'running', Running: true, Restarting: false, Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString() },
+    });
+    this.deps.events.emit('container', 'start', id, { name: r.Name.slice(1), image: r.Config.Image, node });
+    await saved;
+  }
+
+  private async onExit(id: string, live: LiveProcess, code: number, error: string | undefined, oom: boolean): Promise<void> {
+    const { records, logs, events } = this.deps;
+    if (this.live.get(id) !== live) return;
+    await logs.flush();
+    logs.end(id);
+    const r = records.get(id);
+    if (!r) {
+      this.live.delete(id);
+      return;
+    }
+    const manual = this.manuallyStopped.has(id) || live.stopping;
+    const restart = shouldRestart(r.HostConfig.RestartPolicy, code, r.RestartCount, manual);
+    const state: ContainerState = {
+      ...r.State,
+      Status: restart ? 'restarting' : 'exited',
+      Running: false,
+      Restarting: restart,
+      Pid: 0,
+      ExitCode: code,
+      Error: error ?? '',
+      OOMKilled: oom,
+      FinishedAt: new Date().toISOString(),
+    };
+    // The record (in memory) and the live set change in one step: whoever sees the exit code also
+    // sees the container not running, so a `wait` followed by `rm` never finds it still live.
+    const saved = records.save({ ...r, State: state });
+    this.live.delete(id);
+    events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
+    for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(error ? { Error: error } : {}) });
+    this.waiters.delete(id);
+    await saved;
+    if (restart) {
+      const delay = nextDelay(this.restartDelay.get(id) ?? 0, Date.now() - live.startedAt);
+      this.restartDelay.set(id, delay);
+      this.restartTimers.set(
+        id,
+        setTimeout(() => {
+          this.restartTimers.delete(id);
+          void this.restartAfterExit(id);
+        }, delay),
+      );
+    } else if (r.HostConfig.AutoRemove) {
+      await this.deps.autoRemove(id).catch(() => undefined);
+    }
+  }
+
+  private async restartAfterExit(id: string): Promise<void> {
+    const { records } = this.deps;
+    const r = records.get(id);
+    if (!r || !r.State.Restarting) return;
+    await records.save({ ...r, RestartCount: r.RestartCount + 1 });
+    try {
+      await this.start(id);
+      this.deps.events.emit('container', 'restart', id, { name: r.Name.slice(1) });
+    } catch (e) {
+      const cur = records.get(id);
+      if (cur) await records.save({ ...cur, State: { ...cur.State, Status: 'exited', Restarting: false, Error: (e as Error).message } });
+    }
+  }
+
+  /** `docker stop`: the stop signal, then SIGKILL after the timeout. */
+  async stop(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const { records, nodes, events } = this.deps;
+    const rec = records.resolve(idOrName);
+    this.manuallyStopped.add(rec.Id);
+    this.cancelRestart(rec);
+    const live = this.live.get(rec.Id);
+    if (!live) return;
+    live.stopping = true;
+    const done = this.wait(rec.Id);
+    const signal = parseSignal(opts.signal ?? rec.Config.StopSignal);
+    events.emit('container', 'kill', rec.Id, { signal: String(signal), name: rec.Name.slice(1) });
+    await nodes.kill(live.processId, signal);
+    const timeout = (opts.timeout ?? rec.Config.StopTimeout) * 1000;
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout)));
+    if ((await Promise.race([done, timer])) === 'timeout') {
+      events.emit('container', 'kill', rec.Id, { signal: '9', name: rec.Name.slice(1) });
+      await nodes.kill(live.processId, 9);
+      await done;
+    }
+    events.emit('container', 'stop', rec.Id, { name: rec.Name.slice(1) });
+  }
+
+  private cancelRestart(rec: ContainerRecord): void {
+    const t = this.restartTimers.get(rec.Id);
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.restartTimers.delete(rec.Id);
+    void this.deps.records.save({ ...rec, State: { ...rec.State, Status: 'exited', Restarting: false } });
+  }
+
+  async kill(idOrName: string, signal: string | number): Promise<void> {
+    const rec = this.deps.records.resolve(idOrName);
+    const live = this.live.get(rec.Id);
+    if (!live) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${rec.Id} is not running`);
+    const n = parseSignal(signal);
+    this.manuallyStopped.add(rec.Id);
+    this.deps.events.emit('container', 'kill', rec.Id, { signal: String(n), name: rec.Name.slice(1) });
+    await this.deps.nodes.kill(live.processId, n);
+  }
+
+  async restart(idOrName: string, opts: { timeout?: number }): Promise<void> {
+    const rec = this.deps.records.resolve(idOrName);
+    await this.stop(rec.Id, opts);
+    await this.start(rec.Id);
+    this.deps.events.emit('container', 'restart', rec.Id, { name: rec.Name.slice(1) });
+  }
+
+  pause(idOrName: string): Promise<void> {
+    this.deps.records.resolve(idOrName);
+    return Promise.reject(new CannotRunError('pause is not supported: a WebAssembly process cannot be suspended between instructions'));
+  }
+
+  /** Resolves when the container next stops (at once if it is not running). */
+  wait(idOrName: string): Promise<{ StatusCode: number; Error?: string }> {
+    const rec = this.deps.records.resolve(idOrName);
+    if (!this.live.has(rec.Id) && !rec.State.Restarting) {
+      return Promise.resolve({ StatusCode: rec.State.ExitCode, ...(rec.State.Error ? { Error: rec.State.Error } : {}) });
+    }
+    return new Promise((r) => {
+      const list = this.waiters.get(rec.Id) ?? [];
+      list.push(r);
+      this.waiters.set(rec.Id, list);
+    });
+  }
+
+  /** Before `docker rm`: a running container is refused, or killed with `force`; a pending restart is dropped. */
+  async endForRemoval(rec: ContainerRecord, force: boolean): Promise<void> {
+    if (this.live.has(rec.Id)) {
+      if (!force) {
+        throw new ConflictError(`You cannot remove a running container ${rec.Id}. Stop the container before attempting removal or force remove`);
+      }
+      const done = this.wait(rec.Id);
+      this.manuallyStopped.add(rec.Id);
+      await this.deps.nodes.kill(this.live.get(rec.Id)!.processId, 9);
+      await done;
+    }
+    this.cancelRestart(rec);
+  }
+
+  /** Engine shutdown: no restart fires after it. */
+  cancelRestartTimers(): void {
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+  }
+}
