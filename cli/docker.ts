@@ -20,7 +20,7 @@ import { ShellSyntaxError, splitCommandLine } from './shell-words.ts';
 import { CLI_VERSION } from './version.ts';
 import { VirtualFiles } from './virtual-files.ts';
 
-export type { CliInput, CliIO } from './command.ts';
+export type { CliIO } from './command.ts';
 export { VirtualFiles } from './virtual-files.ts';
 
 /** Every command the CLI knows; a new command group is one more `addGroup`/`add` here. */
@@ -166,7 +166,7 @@ async function runCommand(engine: Engine, cmd: Command, path: string, argv: read
 }
 
 /** Input piped in (`echo hi | docker run -i …`): all of `data`, then the end. */
-export function pipedInput(data: string): CliInput {
+function pipedInput(data: string): CliInput {
   return {
     read(onData, onEnd) {
       let stopped = false;

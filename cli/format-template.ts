@@ -132,7 +132,7 @@ const FUNCS: Record<string, Fn> = {
         cur = cur[i];
       } else if (isMap(cur)) {
         // Go returns the element type's zero value for a missing key: "" for string maps (labels).
-        const own = Object.prototype.hasOwnProperty.call(cur, toStr(k));
+        const own = Object.hasOwn(cur, toStr(k));
         cur = own ? cur[toStr(k)] : Object.values(cur).every((x) => typeof x === 'string') ? '' : null;
       } else {
         throw new Error(`error calling index: can't index item of type ${goTypeName(cur)}`);
@@ -509,7 +509,7 @@ function lookupVar(vars: Vars, name: string): unknown {
 function fieldOf(v: unknown, name: string): unknown {
   if (v === undefined || v === null) throw new Error(`nil pointer evaluating ${goTypeName(v)}.${name}`);
   if (!isMap(v)) throw new Error(`can't evaluate field ${name} in type ${goTypeName(v)}`);
-  if (Object.prototype.hasOwnProperty.call(v, name)) return v[name];
+  if (Object.hasOwn(v, name)) return v[name];
   const struct = (v as { [GO_TYPE]?: string })[GO_TYPE];
   if (struct) throw new Error(`can't evaluate field ${name} in type ${struct}`);
   return undefined;

@@ -92,7 +92,10 @@ export class Panels {
       clearInterval(this.ticker);
       this.ticker = undefined;
     }
-    if (all.length === 0) return empty(this.containers.list, 'No containers. Try docker run -d hello.');
+    if (all.length === 0) {
+      empty(this.containers.list, 'No containers. Try docker run -d hello.');
+      return;
+    }
     const c = this.engine.containers;
     const onError = (e: unknown) => this.error(e);
     this.containers.list.replaceChildren(
@@ -117,7 +120,10 @@ export class Panels {
   private async refreshImages(): Promise<void> {
     const images = await this.engine.images.list();
     this.images.count.textContent = String(images.length);
-    if (images.length === 0) return empty(this.images.list, 'No images. Try docker pull busybox.');
+    if (images.length === 0) {
+      empty(this.images.list, 'No images. Try docker pull busybox.');
+      return;
+    }
     this.images.list.replaceChildren(
       ...images.flatMap((img) =>
         (img.RepoTags.length ? img.RepoTags : ['<none>:<none>']).map((tag) => {
@@ -136,7 +142,10 @@ export class Panels {
   private async refreshVolumes(): Promise<void> {
     const volumes = await this.engine.volumes.list();
     this.volumes.count.textContent = String(volumes.length);
-    if (volumes.length === 0) return empty(this.volumes.list, 'No volumes. Try docker volume create data.');
+    if (volumes.length === 0) {
+      empty(this.volumes.list, 'No volumes. Try docker volume create data.');
+      return;
+    }
     volumes.sort((a, b) => a.Name.localeCompare(b.Name));
     this.volumes.list.replaceChildren(
       ...volumes.map((v) => {
@@ -153,7 +162,10 @@ export class Panels {
   private refreshNodes(): void {
     const nodes = this.engine.nodes.list();
     this.nodes.count.textContent = String(nodes.length);
-    if (nodes.length === 0) return empty(this.nodes.list, 'No nodes: containers cannot run. Add one with docker node create.');
+    if (nodes.length === 0) {
+      empty(this.nodes.list, 'No nodes: containers cannot run. Add one with docker node create.');
+      return;
+    }
     const perNode = new Map<string, number>();
     for (const c of this.engine.containers.list()) perNode.set(c.Node, (perNode.get(c.Node) ?? 0) + 1);
     this.nodes.list.replaceChildren(
@@ -200,7 +212,10 @@ export class Panels {
   refreshFiles(): void {
     const paths = this.vfiles.list();
     this.files.count.textContent = String(paths.length);
-    if (paths.length === 0) return empty(this.files.list, 'docker save -o NAME.tar and docker cp write here; upload a tar for docker load -i.');
+    if (paths.length === 0) {
+      empty(this.files.list, 'docker save -o NAME.tar and docker cp write here; upload a tar for docker load -i.');
+      return;
+    }
     this.files.list.replaceChildren(
       ...paths.map((p) => {
         const bytes = this.vfiles.get(p)!;

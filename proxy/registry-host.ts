@@ -15,7 +15,7 @@ export function splitHostPort(registry: string): { hostname: string; port: strin
   return m ? { hostname: m[1]!, port: m[2] } : { hostname: registry, port: undefined };
 }
 
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
   return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }

@@ -46,7 +46,7 @@ function imageColumn(c: ContainerSummary, trunc: boolean): string {
 }
 
 /** One row of docker's ContainerContext; `size` is [rw layer, image] bytes when asked for. */
-export function containerRow(c: ContainerSummary, opts: { trunc: boolean; size?: [number, number] }): object {
+function containerRow(c: ContainerSummary, opts: { trunc: boolean; size?: [number, number] }): object {
   const { trunc } = opts;
   const size = opts.size ? `${humanSize(opts.size[0], 3)}${opts.size[0] + opts.size[1] > 0 ? ` (virtual ${humanSize(opts.size[0] + opts.size[1], 3)})` : ''}` : '0B';
   return goStruct(
@@ -75,7 +75,7 @@ export function containerRow(c: ContainerSummary, opts: { trunc: boolean; size?:
 }
 
 /** The containers `docker ps` shows for its flags. */
-export async function listContainers(engine: Engine, opts: { all: boolean; limit: number; filters: readonly string[] }): Promise<ContainerSummary[]> {
+async function listContainers(engine: Engine, opts: { all: boolean; limit: number; filters: readonly string[] }): Promise<ContainerSummary[]> {
   const f = parseFilters(opts.filters, FILTERS);
   for (const s of f.get('status') ?? []) if (!STATES.includes(s)) throw new Error('Unrecognised filter value for status');
   // As the daemon does: a status, before or since filter or a limit looks at stopped containers too.

@@ -29,7 +29,7 @@ function startFailure(cmd: string, e: unknown): CliError {
 
 const MEMORY_RE = /^\d+(\.\d+)?\s*[bkmg]?b?$/i;
 
-export const CREATE_FLAGS: readonly FlagSpec[] = [
+const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'constraint', type: 'stringArray', valueName: 'list', description: 'Placement constraints (node.name==NAME, node.labels.KEY==VALUE)' },
   { name: 'entrypoint', type: 'string', description: 'Overwrite the default ENTRYPOINT of the image' },
   { name: 'env', short: 'e', type: 'stringArray', valueName: 'list', description: 'Set environment variables' },
@@ -95,7 +95,7 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
 }
 
 /** The flags of `run`/`create` as the engine's CreateOptions. Problems are docker's 125 errors. */
-export function createOptions(ctx: CommandContext, cmd: string): CreateOptions {
+function createOptions(ctx: CommandContext, cmd: string): CreateOptions {
   const f = ctx.flags;
   const [image, ...args] = ctx.args as [string, ...string[]];
   const env: string[] = [];

@@ -86,7 +86,7 @@ const ls: Command = {
 };
 
 /** A node's inspect document; as docker, a missing one reads `Error: No such node: NAME`. */
-export function inspectNode(engine: Engine, name: string): NodeInfo {
+function inspectNode(engine: Engine, name: string): NodeInfo {
   try {
     return engine.nodes.inspect(name);
   } catch (e) {

@@ -10,11 +10,6 @@ export function isDigest(s: string): s is Digest {
   return DIGEST_RE.test(s);
 }
 
-export function parseDigest(s: string): Digest {
-  if (!isDigest(s)) throw new InvalidParameterError(`invalid digest: ${JSON.stringify(s)}`);
-  return s;
-}
-
 export function digestHex(d: Digest): string {
   return d.slice(d.indexOf(':') + 1);
 }

@@ -81,7 +81,7 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-export function parseDescriptor(v: unknown, where: string): Descriptor {
+function parseDescriptor(v: unknown, where: string): Descriptor {
   if (typeof v !== 'object' || v === null) fail(`${where}: descriptor is not an object`);
   const d = v as Record<string, unknown>;
   if (typeof d.mediaType !== 'string' || d.mediaType === '') fail(`${where}: missing mediaType`);

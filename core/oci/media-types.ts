@@ -19,8 +19,6 @@ export const MediaType = {
   WasmLayerV1: 'application/vnd.wasm.content.layer.v1+wasm',
 } as const;
 
-export type MediaTypeName = (typeof MediaType)[keyof typeof MediaType];
-
 /** Sent on every manifest request; distribution 2.8 answers 404 for OCI types it was not asked for. */
 export const MANIFEST_ACCEPT = [
   MediaType.OciIndex,

@@ -1,7 +1,7 @@
 import { Sha256, type Digest } from './digest.ts';
 
 /** Bytes a stream may keep for a one-shot WebCrypto digest before it falls back to hashing as it goes. */
-export const RETAIN_LIMIT = 96 << 20;
+const RETAIN_LIMIT = 96 << 20;
 
 /**
  * SHA-256 over a stream. WebCrypto cannot stream, but hashes ~5× faster than wasm here and off

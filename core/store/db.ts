@@ -107,7 +107,7 @@ export interface EngineDB extends DBSchema {
 
 export type Db = IDBPDatabase<EngineDB>;
 
-export const DB_VERSION = 3;
+const DB_VERSION = 3;
 
 export function openEngineDb(name: string): Promise<Db> {
   return openDB<EngineDB>(name, DB_VERSION, {

@@ -64,7 +64,7 @@ function isZero(h: Uint8Array): boolean {
 }
 
 /** PAX records: "<len> <key>=<value>\n", len counting the whole record in bytes. */
-export function parsePax(data: Uint8Array): Record<string, string> {
+function parsePax(data: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
   while (i < data.length) {

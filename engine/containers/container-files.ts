@@ -24,7 +24,7 @@ export interface PathStat {
 }
 
 /** Diff kinds as the Engine API numbers them. */
-export const enum ChangeKind {
+export enum ChangeKind {
   Modified = 0,
   Added = 1,
   Deleted = 2,

@@ -12,7 +12,7 @@ import type { Db } from '../../core/store/db.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
 import type { SnapshotRecord } from '../../core/store/snapshot-types.ts';
 import type { SnapshotStore } from '../../core/store/snapshot-store.ts';
-import { MergedTree } from '../../core/unpack/merged-tree.ts';
+import type { MergedTree } from '../../core/unpack/merged-tree.ts';
 import { blobSource, type BlobSourceStats } from './blob-source.ts';
 import type { ProgressListener } from './progress.ts';
 import { unpackLayer, type UnpackLimits } from './unpack-layer.ts';

@@ -36,10 +36,10 @@ interface Node {
 export type NodeFactory = (name: string) => Worker;
 
 /** The default node Worker: node/node-agent.ts, bundled by Vite. */
-export const defaultNodeFactory: NodeFactory = (name) =>
+const defaultNodeFactory: NodeFactory = (name) =>
   new Worker(new URL('../../node/node-agent.ts', import.meta.url), { type: 'module', name });
 
-export class NoNodeError extends EngineError {
+class NoNodeError extends EngineError {
   override readonly status = 503;
 }
 

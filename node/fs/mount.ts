@@ -52,6 +52,6 @@ export class Mount {
   }
 }
 
-export function childPath(dir: string, name: string): string {
+function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }

@@ -83,7 +83,7 @@ export type Durability = 'strict' | 'relaxed';
  * Stores a mount's touched paths. New small contents are appended to `pack`, the writer's
  * growing pack, so files closed one by one still share a record.
  */
-export async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: Durability = 'relaxed'): Promise<void> {
+async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: Durability = 'relaxed'): Promise<void> {
   const scope = mount.scope;
   if (scope === undefined || mount.touched.size === 0) return;
   const paths = [...mount.touched];

@@ -39,7 +39,7 @@ export function rubyInteropImports(module: WebAssembly.Module): Record<string, R
 }
 
 /** The `ruby` command line, as far as a script runner needs: `-e`, `-I`, `-r`, `-v`, a script, its args. */
-export function rubyProgram(argv: readonly string[]): string {
+function rubyProgram(argv: readonly string[]): string {
   const code: string[] = [];
   const includes: string[] = [];
   const requires: string[] = [];

@@ -4,10 +4,10 @@ import v86Package from 'v86/package.json';
 import v86WasmUrl from 'v86/build/v86.wasm?url';
 import { pickMemory, stateFile, type GuestKitManifest } from './guest-options.ts';
 
-export const DEFAULT_KIT_URL = '/guest/';
+const DEFAULT_KIT_URL = '/guest/';
 const HOW_TO_BUILD = 'build it with `bash scripts/guest-kit/build.sh` (`npm run setup` runs it)';
 
-export class GuestKitError extends Error {}
+class GuestKitError extends Error {}
 
 export class GuestKit {
   private manifestP: Promise<GuestKitManifest> | undefined;
