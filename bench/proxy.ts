@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pushBlob, startRegistry } from '../test/fixtures/registry.ts';
+import { pushBlob, startRegistry } from '../test/support/registry.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SIZE = 50 * 1024 * 1024;

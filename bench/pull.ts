@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'vite';
-import { fixturesDir, loadFixtures, startRegistry } from '../test/fixtures/registry.ts';
-import { launchChromium, openHarness } from '../test/browser/chromium.ts';
+import { fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
+import { launchChromium, openHarness } from '../test/support/chromium.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

@@ -15,10 +15,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { createServer } from 'vite';
-import { launchChromium, openHarness } from '../test/browser/chromium.ts';
-import { makeTar, pushImage, type RawEntry } from '../test/browser/image-builder.ts';
-import type { Outcome } from '../test/browser/node-harness.ts';
-import { blobDataPath, fixturesDir, loadFixtures, startRegistry } from '../test/fixtures/registry.ts';
+import { launchChromium, openHarness } from '../test/support/chromium.ts';
+import { makeTar, pushImage, type RawEntry } from '../test/support/image-builder.ts';
+import type { Outcome } from '../test/support/node-harness-types.ts';
+import { blobDataPath, fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
 import type { BareHarness, BareRun } from './wasi-page.ts';
 
 declare global {

@@ -10,8 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'vite';
-import { launchChromium, openHarness } from '../test/browser/chromium.ts';
-import { fixturesDir, startRegistry } from '../test/fixtures/registry.ts';
+import { launchChromium, openHarness } from '../test/support/chromium.ts';
+import { fixturesDir, startRegistry } from '../test/support/registry.ts';
 import type { ProcessSpec } from '../core/protocol.ts';
 import { CMDLINE } from '../node/x86/guest-options.ts';
 

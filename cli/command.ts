@@ -85,6 +85,7 @@ export interface Command {
   readonly interspersed?: boolean;
   /** Position in `docker --help`'s "Common Commands" list, for the top-level name. */
   readonly common?: number;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that returns nothing exits 0; `undefined` would make every such command spell out its return.
   run(ctx: CommandContext): Promise<number | void>;
 }
 

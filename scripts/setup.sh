@@ -31,7 +31,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   log "installing: ${missing[*]}"
   dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
-  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  # A mirror caught mid-sync serves an index of the wrong size ("Mirror sync in progress?"), at
+  # times for days (seen on bookworm-security's i386 index). Wait a little, then go on with the
+  # indexes that did download: everything set-up needs is in bookworm's main suite, and a package
+  # that cannot be found still stops the install below, by name.
+  errs=$(mktemp)
+  for try in 1 2 3; do
+    apt-get -o DPkg::Lock::Timeout=300 update -qq 2> "$errs" && break
+    if [ "$try" = 3 ]; then
+      log "WARNING: apt-get update failed 3 times; going on with the indexes that downloaded:"
+      grep '^[EW]:' "$errs" | sed 's/^/[setup]   /' >&2 || true
+      break
+    fi
+    log "apt-get update failed (try $try of 3); again in 20 s"
+    sleep 20
+  done
+  rm -f "$errs"
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

@@ -15,10 +15,6 @@ import { ContainerTasks, type AttachListeners } from './container-tasks.ts';
 import type { CreateOptions } from './create-options.ts';
 import type { LogQuery, LogStore } from './log-store.ts';
 
-// test/unit/container-options.test.ts imports these from here.
-export { mergeEnv } from './container-env.ts';
-export { statusText } from './container-listing.ts';
-
 export interface ContainerServiceDeps {
   readonly db: Db;
   /** The IndexedDB database's name: node Workers open it themselves. */

@@ -7,10 +7,8 @@ import { randomHex } from '../random-hex.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
-export interface VolumeUsage {
-  /** IDs of the containers (running or not) that mount the volume. */
-  (name: string): Promise<string[]>;
-}
+/** IDs of the containers (running or not) that mount the volume. */
+export type VolumeUsage = (name: string) => Promise<string[]>;
 
 /**
  * Named volumes: IndexedDB entries (scope `v:<name>`) over the shared file store, mounted into

@@ -1,8 +1,8 @@
 // Containers through the engine in the demo page: files that survive a stop and a page reload,
 // storage freed by rm, and failover when a node crashes.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadTree } from '../fixtures/registry.ts';
-import { launchChromium, type BrowserSession } from './chromium.ts';
+import { loadTree } from '../support/registry.ts';
+import { launchChromium, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');

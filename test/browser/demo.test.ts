@@ -2,7 +2,7 @@
 // the terminal, and persistence across a reload.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, type BrowserSession } from './chromium.ts';
+import { launchChromium, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');

@@ -3,33 +3,8 @@
 // plain data; a process's handle is its processId.
 import * as Comlink from 'comlink';
 import type { NodeAgent } from '../../node/node-agent.ts';
-import type { ProcessStats } from '../../node/wasi/process-messages.ts';
-import type { MountSpec, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
-
-export interface SpecInput {
-  readonly argv: readonly string[];
-  readonly containerId?: string;
-  readonly env?: readonly string[];
-  readonly cwd?: string;
-  readonly mounts?: readonly MountSpec[];
-  readonly openStdin?: boolean;
-  readonly tty?: boolean;
-  readonly memoryLimit?: number;
-}
-
-export interface Outcome {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly code: number;
-  readonly error?: string;
-  readonly oomKilled?: boolean;
-  readonly started: boolean;
-  /** ms from spawn() to the first stdout/stderr bytes, to 'started', to 'exit'. */
-  readonly firstOutputMs?: number;
-  readonly startedMs?: number;
-  readonly exitMs: number;
-  readonly stats?: ProcessStats;
-}
+import type { ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+import type { Outcome, SpecInput } from '../support/node-harness-types.ts';
 
 interface Running {
   readonly node: Comlink.Remote<NodeAgent>;

@@ -1,9 +1,9 @@
 // A page on one origin pulls a whole image through the registry proxy on another, in Chromium;
 // the second pull is served from the proxy's cache.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { loadFixtures, loadTree } from '../fixtures/registry.ts';
-import { cleanup, startFront, startProxy, type Front, type TestProxy } from '../proxy/helpers.ts';
-import { launchChromium, openHarness, type BrowserSession } from './chromium.ts';
+import { loadFixtures, loadTree } from '../support/registry.ts';
+import { cleanup, startFront, startProxy, type Front, type TestProxy } from '../support/proxy-helpers.ts';
+import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');

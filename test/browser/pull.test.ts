@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { loadFixtures, loadTree } from '../fixtures/registry.ts';
-import { makeTar, pushImage } from './image-builder.ts';
-import { launchChromium, openHarness, type BrowserSession } from './chromium.ts';
+import { loadFixtures, loadTree } from '../support/registry.ts';
+import { makeTar, pushImage } from '../support/image-builder.ts';
+import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const authRegistry = inject('authRegistry');

@@ -2,7 +2,7 @@
 // piped stdin, failures to start, traps and the memory cap, on the JSPI path and on the
 // fallback (preloaded contents, no JSPI) alike.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gzLayer, pushImage } from './image-builder.ts';
+import { gzLayer, pushImage } from '../support/image-builder.ts';
 import { BAD, openWasiSession, TOOLS, type WasiSession } from './wasi-session.ts';
 
 let s: WasiSession;

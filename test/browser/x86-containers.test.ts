@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProcessSpec } from '../../core/protocol.ts';
-import { startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
-import { launchChromium, openHarness, type BrowserSession } from './chromium.ts';
+import { startRegistry, type RunningRegistry } from '../support/registry.ts';
+import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(path.join(root, 'demo/public/guest/kit.json'))) {
@@ -262,8 +262,10 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
       await new Promise((r) => setTimeout(r, 300));
       await X.write(id, '\x03'); // Ctrl-C: SIGINT from the guest's line discipline
       await X.resize(id, 100, 40);
-      await X.write(id, 'stty size; tty\n');
-      await X.waitFor(id, '/dev/pts/');
+      // The guest echoes typed input as it arrives: wait for a marker after tty's line, or `exit`
+      // would be echoed into it.
+      await X.write(id, 'stty size; tty; echo end-$((1+1))\n');
+      await X.waitFor(id, 'end-2');
       await X.write(id, 'exit 5\n');
       return X.result(id);
     }, busybox);

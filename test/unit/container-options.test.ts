@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeEnv, statusText } from '../../engine/containers/container-service.ts';
+import { mergeEnv } from '../../engine/containers/container-env.ts';
+import { statusText } from '../../engine/containers/container-listing.ts';
 import { parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from '../../engine/containers/create-options.ts';
 import { nextDelay, shouldRestart } from '../../engine/containers/restart-policy.ts';
 import { parseSignal } from '../../engine/containers/signals.ts';

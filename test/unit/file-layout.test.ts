@@ -88,7 +88,10 @@ describe('the fsEntries index of a scope', () => {
         const tx = req.result.transaction('fsIndex', 'readwrite');
         const { stamp: _, ...old } = encodeIndex('c:old', [{ scope: 'c:old', path: '/a', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1 }]);
         tx.objectStore('fsIndex').put(old);
-        tx.oncomplete = () => (req.result.close(), resolve());
+        tx.oncomplete = () => {
+          req.result.close();
+          resolve();
+        };
         tx.onerror = () => reject(tx.error);
       };
       req.onerror = () => reject(req.error);

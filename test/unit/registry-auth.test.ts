@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../engine/registry/client.ts';
-import { TokenCache } from '../../engine/registry/token-cache.ts';
-import { parseWwwAuthenticate } from '../../engine/registry/www-authenticate.ts';
+import { TokenCache } from '../../core/oci/registry-token.ts';
+import { parseWwwAuthenticate } from '../../core/oci/www-authenticate.ts';
 
 describe('WWW-Authenticate', () => {
   it('parses Docker Hub’s Bearer challenge', () => {

@@ -6,7 +6,7 @@ import { MergedTree } from '../../core/unpack/merged-tree.ts';
 import { normalizeEntryPath } from '../../core/unpack/paths.ts';
 import { readTar } from '../../core/unpack/tar-reader.ts';
 import type { LayerEntry } from '../../core/store/snapshot-types.ts';
-import { makeTar, tarHeader } from '../browser/image-builder.ts';
+import { makeTar, tarHeader } from '../support/image-builder.ts';
 
 async function* chunks(b: Uint8Array, size: number) {
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);

@@ -1,12 +1,12 @@
 // docker run/create/start/stop/kill/restart/rm/wait/rename/pause/exec/logs/inspect over a real
 // Engine whose nodes are fakes that interpret argv (fake-node.ts): flags, output, exit statuses.
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, dockerCommand, until } from './cli-helpers.ts';
-import { loadToolsImage } from './tools-image.ts';
-import type { FakeCluster } from './fake-node.ts';
+import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
+import { loadToolsImage } from '../../support/tools-image.ts';
+import type { FakeCluster } from '../../support/fake-node.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -148,17 +148,6 @@ describe('docker run', () => {
       `docker: Error response from daemon: failed to create task for container: ${reason}.\n`,
     );
     await expect(engine.containers.start('broken')).rejects.toMatchObject({ name: 'ContainerStartError', status: 500 });
-  });
-
-  it('pulls a missing image first, printing the pull on stderr', async () => {
-    const ref = `${inject('registry')}/fixtures/hello-wasm`;
-    const r = await docker(`docker run ${ref}`);
-    expect(r.stderr).toMatch(new RegExp(`^Unable to find image '${ref}:latest' locally\nlatest: Pulling from fixtures/hello-wasm\n`));
-    expect(r.stderr).toContain(`Status: Downloaded newer image for ${ref}:latest\n`);
-    expect((await docker('docker images -q')).stdout.trim().split('\n')).toHaveLength(2);
-    // Present now: no pull; with --pull always a quiet pull says nothing.
-    expect((await docker(`docker create ${ref}`)).stderr).toBe('');
-    expect(await docker(`docker create -q --pull always ${ref}`)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('forwards Ctrl-C to the container as SIGINT (sig-proxy), or detaches without it', async () => {

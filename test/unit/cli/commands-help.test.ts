@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../engine/engine.ts';
-import { dockerCommand, freshEngine } from './cli-helpers.ts';
+import { dockerCommand, freshEngine } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 beforeAll(async () => {

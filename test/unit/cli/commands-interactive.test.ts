@@ -3,8 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dockerCommand, runDocker } from '../../../cli/docker.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, FakeTerminal, until } from './cli-helpers.ts';
-import type { FakeCluster } from './fake-node.ts';
+import { containerEngine, FakeTerminal, until } from '../../support/cli-helpers.ts';
+import type { FakeCluster } from '../../support/fake-node.ts';
 
 let engine: Engine;
 let cluster: FakeCluster;

@@ -4,7 +4,7 @@ import { timeAgo } from '../../../cli/humanize.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
 import { readTar } from '../../../core/unpack/tar-reader.ts';
-import { containerEngine, dockerCommand, ttyCommand } from './cli-helpers.ts';
+import { containerEngine, dockerCommand, ttyCommand } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, dockerCommand, until } from './cli-helpers.ts';
+import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;

@@ -5,8 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import { humanSize, timeAgo } from '../../../cli/humanize.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { fixturesDir } from '../../fixtures/registry.ts';
-import { BUSYBOX_ID, dockerCommand, FIXTURE_CREATED, fixtureArchive, freshEngine, loadBusybox, ttyCommand } from './cli-helpers.ts';
+import { fixturesDir } from '../../support/registry.ts';
+import { BUSYBOX_ID, dockerCommand, FIXTURE_CREATED, fixtureArchive, freshEngine, loadBusybox, ttyCommand } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;

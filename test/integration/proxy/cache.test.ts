@@ -3,7 +3,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushManifest, startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
+import { pushManifest, startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
@@ -17,7 +17,7 @@ import {
   startProxy,
   tempDir,
   type Front,
-} from './helpers.ts';
+} from '../../support/proxy-helpers.ts';
 
 let registry: RunningRegistry;
 let front: Front;

@@ -6,8 +6,8 @@
 // err (to stderr), seq N, both (a line to each stream), id, hostname, tty; and unstartable REASON,
 // which never starts: it ends at once with 125 and REASON, as a guest that cannot boot does.
 import * as Comlink from 'comlink';
-import type { NodeFactory } from '../../../engine/nodes/node-manager.ts';
-import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../../../core/protocol.ts';
+import type { NodeFactory } from '../../engine/nodes/node-manager.ts';
+import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../../core/protocol.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -2,7 +2,7 @@
 // without the registry token, and subject to the same address policy as the registry.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, startTokenAuthRegistry, type RunningRegistry } from '../fixtures/registry.ts';
+import { startRegistry, startTokenAuthRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
@@ -17,7 +17,7 @@ import {
   tokenAuthDir,
   type Front,
   type PushedImage,
-} from './helpers.ts';
+} from '../../support/proxy-helpers.ts';
 
 let open: RunningRegistry;
 let auth: RunningRegistry;

@@ -3,7 +3,7 @@
 // and the cache never keeps anything partial or wrong.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
+import { startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
@@ -17,7 +17,7 @@ import {
   startProxy,
   tempDir,
   type PushedImage,
-} from './helpers.ts';
+} from '../../support/proxy-helpers.ts';
 
 let registry: RunningRegistry;
 let image: PushedImage;

@@ -2,9 +2,9 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dockerCommand, runDocker, VirtualFiles, type CliIO } from '../../../cli/docker.ts';
-import { Engine } from '../../../engine/engine.ts';
-import { fixturesDir } from '../../fixtures/registry.ts';
+import { dockerCommand, runDocker, VirtualFiles, type CliIO } from '../../cli/docker.ts';
+import { Engine } from '../../engine/engine.ts';
+import { fixturesDir } from './registry.ts';
 import { fakeNodes, type FakeCluster } from './fake-node.ts';
 import { loadToolsImage } from './tools-image.ts';
 

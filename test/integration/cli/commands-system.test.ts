@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../engine/engine.ts';
 import { runDocker, VirtualFiles } from '../../../cli/docker.ts';
-import { BUSYBOX_ID, dockerCommand, freshEngine, loadBusybox } from './cli-helpers.ts';
+import { BUSYBOX_ID, dockerCommand, freshEngine, loadBusybox } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 beforeAll(async () => {

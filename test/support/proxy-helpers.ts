@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadProxyConfig, type ProxyConfig } from '../../proxy/config.ts';
 import { createRegistryProxy } from '../../proxy/server.ts';
-import { pushBlob, pushManifest, type RunningRegistry } from '../fixtures/registry.ts';
+import { pushBlob, pushManifest, type RunningRegistry } from './registry.ts';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const sha256 = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;

@@ -1,7 +1,7 @@
 // What the proxy refuses: it is not an open proxy. Each refusal is a clean 4xx with a
 // registry-style error body, nothing reaches the upstream unless it must, and nothing is cached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushManifest, startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
+import { pushManifest, startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
@@ -16,7 +16,7 @@ import {
   type Front,
   type PushedImage,
   type TestProxy,
-} from './helpers.ts';
+} from '../../support/proxy-helpers.ts';
 
 let registry: RunningRegistry;
 let front: Front;

@@ -2,10 +2,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AddressPolicy } from '../../proxy/address-policy.ts';
-import { DEFAULT_ALLOW, loadProxyConfig } from '../../proxy/config.ts';
-import { upstreamOrigin } from '../../proxy/registry-host.ts';
-import { cleanup, tempDir } from './helpers.ts';
+import { AddressPolicy } from '../../../proxy/address-policy.ts';
+import { DEFAULT_ALLOW, loadProxyConfig } from '../../../proxy/config.ts';
+import { upstreamOrigin } from '../../../proxy/registry-host.ts';
+import { cleanup, tempDir } from '../../support/proxy-helpers.ts';
 
 afterAll(cleanup);
 

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../engine/engine.ts';
-import { fixturesDir, loadFixtures, startRegistry, type RunningRegistry } from '../../fixtures/registry.ts';
-import { dockerCommand, freshEngine, ttyCommand } from './cli-helpers.ts';
+import { fixturesDir, loadFixtures, startRegistry, type RunningRegistry } from '../../support/registry.ts';
+import { dockerCommand, freshEngine, ttyCommand } from '../../support/cli-helpers.ts';
 
 let registry: RunningRegistry;
 let engine: Engine;

@@ -1,13 +1,13 @@
 // A small WASI image for container tests, built in memory as an OCI archive: /bin/tools.wasm
 // (not a real module: the fake nodes interpret argv), /etc/passwd and /etc/group, /data/hello.txt.
 import { createHash } from 'node:crypto';
-import { writeTar, writeTarEntries } from '../../../core/archive/tar-writer.ts';
-import type { Engine } from '../../../engine/engine.ts';
+import { writeTar, writeTarEntries } from '../../core/archive/tar-writer.ts';
+import type { Engine } from '../../engine/engine.ts';
 
 const enc = new TextEncoder();
 const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-export const TOOLS_IMAGE = 'test/tools:latest';
+const TOOLS_IMAGE = 'test/tools:latest';
 
 function ociArchive(tag: string, layer: Uint8Array, config: object): Uint8Array {
   const configBytes = enc.encode(JSON.stringify(config));

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, preview } from 'vite';
-import { registryProxyPlugin } from '../../proxy/vite-plugin.ts';
-import { startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
-import { cleanup, errorCodes, get, pushImage, tempDir, type PushedImage } from './helpers.ts';
+import { registryProxyPlugin } from '../../../proxy/vite-plugin.ts';
+import { startRegistry, type RunningRegistry } from '../../support/registry.ts';
+import { cleanup, errorCodes, get, pushImage, tempDir, type PushedImage } from '../../support/proxy-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 let registry: RunningRegistry;
 let image: PushedImage;

@@ -14,7 +14,7 @@ import type { ProcessSpec } from '../../core/protocol.ts';
 import { ContainerSession, type MachineImage, type SessionEvent } from '../../node/x86/container-session.ts';
 import { DEFAULT_MEMORY_MIB } from '../../node/x86/guest-options.ts';
 import { Guest } from '../../node/x86/guest.ts';
-import { fixturesDir } from '../fixtures/registry.ts';
+import { fixturesDir } from '../support/registry.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const kitState = path.join(root, `.cache/guest-kit/state-${DEFAULT_MEMORY_MIB}.gzip`);

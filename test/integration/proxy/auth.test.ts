@@ -2,7 +2,7 @@
 // and against a small fake registry whose token server wants the proxy's service account.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, startTokenAuthRegistry, type RunningRegistry } from '../fixtures/registry.ts';
+import { startRegistry, startTokenAuthRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cleanup,
   errorCodes,
@@ -17,7 +17,7 @@ import {
   tempDir,
   tokenAuthDir,
   type PushedImage,
-} from './helpers.ts';
+} from '../../support/proxy-helpers.ts';
 
 let open: RunningRegistry;
 let auth: RunningRegistry & { tokenRequests(): number };

@@ -1,7 +1,7 @@
 // Builds small images, hostile or broken on purpose, and pushes them to the test registry.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, deflateRawSync, gzipSync } from 'node:zlib';
-import { pushBlob, pushManifest, type RunningRegistry } from '../fixtures/registry.ts';
+import { pushBlob, pushManifest, type RunningRegistry } from './registry.ts';
 
 export interface RawEntry {
   name: string;

@@ -1,8 +1,8 @@
 // Pulling through the proxy from a real, open docker-registry: the URL scheme, headers, CORS,
 // what is (and is not) sent upstream, and the request log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_ACCEPT } from '../../core/oci/media-types.ts';
-import { startRegistry, type RunningRegistry } from '../fixtures/registry.ts';
+import { MANIFEST_ACCEPT } from '../../../core/oci/media-types.ts';
+import { startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cleanup,
   errorCodes,
@@ -17,7 +17,7 @@ import {
   type Front,
   type PushedImage,
   type TestProxy,
-} from './helpers.ts';
+} from '../../support/proxy-helpers.ts';
 
 let registry: RunningRegistry;
 let front: Front;
