@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
-import { defineConfig, type Connect, type Plugin } from 'vite';
+import { type Connect, defineConfig, type Plugin } from 'vite';
 import { registryProxyPlugin } from './proxy/vite-plugin.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);

@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'vite';
-import { fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
 import { launchChromium, openHarness } from '../test/support/chromium.ts';
+import { fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -35,7 +35,11 @@ try {
     // Each round: a fresh database, the same on-disk profile (what a user has).
     const r = await s.page.evaluate(
       async ([ref, blobUrl]) => {
-        const wipe = (name: string) => new Promise<void>((res) => { const q = indexedDB.deleteDatabase(name); q.onsuccess = q.onerror = q.onblocked = () => res(); });
+        const wipe = (name: string) =>
+          new Promise<void>((res) => {
+            const q = indexedDB.deleteDatabase(name);
+            q.onsuccess = q.onerror = q.onblocked = () => res();
+          });
         await wipe('bench-pull');
         await wipe('bench-idb');
         const engine = await T.open();
@@ -64,7 +68,12 @@ try {
         for (let off = 0, k = 0; off < gz.byteLength; off += 8 * chunk) {
           const tx = db.transaction('s', 'readwrite');
           for (let o = off; o < Math.min(off + 8 * chunk, gz.byteLength); o += chunk) tx.objectStore('s').put(gz.slice(o, o + chunk), k++);
-          pending.push(new Promise((res, rej) => { tx.oncomplete = () => res(); tx.onerror = () => rej(tx.error); }));
+          pending.push(
+            new Promise((res, rej) => {
+              tx.oncomplete = () => res();
+              tx.onerror = () => rej(tx.error);
+            }),
+          );
           if (pending.length > 2) await pending.shift();
         }
         await Promise.all(pending);
@@ -86,7 +95,9 @@ try {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-native-'));
     const t = performance.now();
     execFileSync('skopeo', ['--insecure-policy', 'copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `dir:${dir}/img`]);
-    const blob = readdirSync(`${dir}/img`).map((f) => `${dir}/img/${f}`).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    const blob = readdirSync(`${dir}/img`)
+      .map((f) => `${dir}/img/${f}`)
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     execFileSync('mkdir', ['-p', `${dir}/root`]);
     execFileSync('tar', ['-xzf', blob, '-C', `${dir}/root`]);
     nativeMs.push(performance.now() - t);

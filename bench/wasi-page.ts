@@ -43,7 +43,13 @@ function outcome(w: Worker, t0: number): Promise<BareRun> {
         first ??= performance.now() - t0;
         stdout += dec.decode(m.data);
       } else if (m.t === 'exit') {
-        resolve({ stdout, code: m.code, ...(m.error ? { error: m.error } : {}), ...(first !== undefined ? { firstOutputMs: first } : {}), exitMs: performance.now() - t0 });
+        resolve({
+          stdout,
+          code: m.code,
+          ...(m.error ? { error: m.error } : {}),
+          ...(first !== undefined ? { firstOutputMs: first } : {}),
+          exitMs: performance.now() - t0,
+        });
       }
     };
   });

@@ -1,7 +1,7 @@
 // The bare baseline of bench/wasi.ts: a Worker that runs a WASI module with
 // @bjorn3/browser_wasi_shim alone (no node, no IndexedDB, files in memory), posting output to
 // the page as it is written, the way a process Worker does.
-import { ConsoleStdout, Directory, File, OpenFile, PreopenDirectory, WASI, type Inode } from '@bjorn3/browser_wasi_shim';
+import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from '@bjorn3/browser_wasi_shim';
 
 export type ToShim =
   /** Compile and keep the module (the warm case). */
@@ -11,7 +11,10 @@ export type ToShim =
   /** Run the kept module, or compile `bytes` first (the cold case). */
   | { readonly t: 'run'; readonly argv: readonly string[]; readonly env: readonly string[]; readonly bytes?: ArrayBuffer };
 
-export type FromShim = { readonly t: 'ready' } | { readonly t: 'out'; readonly data: Uint8Array } | { readonly t: 'exit'; readonly code: number; readonly error?: string };
+export type FromShim =
+  | { readonly t: 'ready' }
+  | { readonly t: 'out'; readonly data: Uint8Array }
+  | { readonly t: 'exit'; readonly code: number; readonly error?: string };
 
 let module: Promise<WebAssembly.Module> | undefined;
 const root = new Map<string, Inode>();
@@ -28,10 +31,11 @@ function addFiles(dir: string, count: number): void {
 }
 
 async function run(argv: readonly string[], env: readonly string[]): Promise<void> {
-  const out = () => new ConsoleStdout((data) => {
-    const copy = data.slice();
-    post({ t: 'out', data: copy }, [copy.buffer]);
-  });
+  const out = () =>
+    new ConsoleStdout((data) => {
+      const copy = data.slice();
+      post({ t: 'out', data: copy }, [copy.buffer]);
+    });
   const wasi = new WASI([...argv], [...env], [new OpenFile(new File([])), out(), out(), new PreopenDirectory('/', root)], {
     debug: false, // without it the shim logs every syscall to the console (its default when options are omitted)
   });

@@ -45,7 +45,8 @@ if (!tools?.layers) throw new Error('fixtures/wasi-tools is missing: run `bash s
 const toolsLayers = tools.layers.map((l) => ({ blob: readFileSync(blobDataPath(fixtureData, l.digest)), diffId: l.diffId }));
 // The bare shim runs the very bytes the container runs: /bin/tools.wasm out of the image's layer.
 const toolsWasm = execFileSync('tar', ['-xzOf', blobDataPath(fixtureData, tools.layers[0]!.digest), 'bin/tools.wasm'], { maxBuffer: 64 << 20 });
-if (!/\bcpu\b/.test(toolsWasm.toString('latin1'))) throw new Error('tools.wasm has no `cpu` command: rebuild the fixtures (bash test/fixtures/build-images.sh)');
+if (!/\bcpu\b/.test(toolsWasm.toString('latin1')))
+  throw new Error('tools.wasm has no `cpu` command: rebuild the fixtures (bash test/fixtures/build-images.sh)');
 mkdirSync(cacheDir, { recursive: true });
 const nativeTools = path.join(cacheDir, 'tools-native');
 // Same compiler and level as the fixture's wasm build (clang -O2), for the host.
@@ -70,7 +71,9 @@ function native(args: string[]): Promise<{ exitMs: number; firstOutputMs: number
     const p = spawn(nativeTools, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     p.stdout.on('data', () => (first ??= performance.now() - t0));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 && first !== undefined ? resolve({ exitMs: performance.now() - t0, firstOutputMs: first }) : reject(new Error(`native exit ${code}`))));
+    p.on('close', (code) =>
+      code === 0 && first !== undefined ? resolve({ exitMs: performance.now() - t0, firstOutputMs: first }) : reject(new Error(`native exit ${code}`)),
+    );
   });
 }
 
@@ -87,14 +90,10 @@ const TOOLS = `${reg.host}/fixtures/wasi-tools:latest`;
 const ECHO = ['/bin/tools.wasm', 'echo', 'hi'];
 
 /** A process on a node of a harness page (node-harness.ts), checked to have run as expected. */
-async function container(
-  node: string,
-  argv: string[],
-  expect: RegExp,
-  opts: { image?: string; containerId?: string; page?: Page } = {},
-): Promise<Outcome> {
+async function container(node: string, argv: string[], expect: RegExp, opts: { image?: string; containerId?: string; page?: Page } = {}): Promise<Outcome> {
   const r = await (opts.page ?? s.page).evaluate(
-    ([node, image, argv, containerId]) => N.run(node!, image as string, { argv: argv as string[], ...(containerId ? { containerId: containerId as string } : {}) }),
+    ([node, image, argv, containerId]) =>
+      N.run(node!, image as string, { argv: argv as string[], ...(containerId ? { containerId: containerId as string } : {}) }),
     [node, opts.image ?? TOOLS, argv, opts.containerId] as const,
   );
   if (r.code !== 0 || !expect.test(r.stdout)) throw new Error(`${node}: ${argv.join(' ')}: ${JSON.stringify(r)}`);
@@ -208,7 +207,10 @@ try {
   if ((await cli(`docker pull -q ${TOOLS}`)).code !== 0) throw new Error('demo page: pull failed');
   const viaCli = { run: [] as number[], rm: [] as number[] };
   for (let i = 0; i < warmRounds; i++) {
-    for (const [k, cmd] of [['run', `docker run ${TOOLS} echo hi`], ['rm', `docker run --rm ${TOOLS} echo hi`]] as const) {
+    for (const [k, cmd] of [
+      ['run', `docker run ${TOOLS} echo hi`],
+      ['rm', `docker run --rm ${TOOLS} echo hi`],
+    ] as const) {
       await sleep(300);
       const r = await cli(cmd);
       if (r.code !== 0 || r.stdout !== 'hi\n') throw new Error(`demo page: ${cmd}: ${JSON.stringify(r)}`);
@@ -258,9 +260,16 @@ try {
   const READ0 = ['/bin/tools.wasm', 'readmany', '/tmp', '0'];
   const readOk = new RegExp(`^read ${FILES} files, ${FILES * 18} bytes\n$`);
   const files = {
-    jspi: [] as number[], fallback: [] as number[], onePack: [] as number[], bare: [] as number[],
-    jspi0: [] as number[], fallback0: [] as number[], bare0: [] as number[],
-    jspiReads: undefined as unknown, preloaded: 0, fsReady: [] as number[],
+    jspi: [] as number[],
+    fallback: [] as number[],
+    onePack: [] as number[],
+    bare: [] as number[],
+    jspi0: [] as number[],
+    fallback0: [] as number[],
+    bare0: [] as number[],
+    jspiReads: undefined as unknown,
+    preloaded: 0,
+    fsReady: [] as number[],
   };
   for (let i = 0; i < FILE_ROUNDS; i++) {
     await sleep(300);
@@ -285,8 +294,12 @@ try {
   // ------------------------------------------------------------ (d) big image vs small image
   progress(`(d) ${BIG_MB} MB image vs 1 MB image`);
   const img = {
-    warmBig: [] as number[], warmSmall: [] as number[], coldBig: [] as number[], coldSmall: [] as number[],
-    fsBig: [] as number[], fsSmall: [] as number[],
+    warmBig: [] as number[],
+    warmSmall: [] as number[],
+    coldBig: [] as number[],
+    coldSmall: [] as number[],
+    fsBig: [] as number[],
+    fsSmall: [] as number[],
   };
   await container('jspi', ECHO, /^hi\n$/, { image: big.ref });
   await container('jspi', ECHO, /^hi\n$/, { image: small.ref });
@@ -311,7 +324,9 @@ try {
   // ------------------------------------------------------------ report
   const ver = await s.context.browser()?.version();
   say(`bench/wasi: WASI containers vs bare browser_wasi_shim ${ver ? `(Chromium ${ver}) ` : ''}— medians; ${ROUNDS} rounds (5 for b, ${FILE_ROUNDS} for c)`);
-  say(`  tools.wasm ${(wasmBytes / 1e3).toFixed(0)} kB; pulls: tools ${pulls[0]!.toFixed(0)} ms, 1 MB image ${pulls[1]!.toFixed(0)} ms, ${BIG_MB} MB image ${pulls[2]!.toFixed(0)} ms`);
+  say(
+    `  tools.wasm ${(wasmBytes / 1e3).toFixed(0)} kB; pulls: tools ${pulls[0]!.toFixed(0)} ms, 1 MB image ${pulls[1]!.toFixed(0)} ms, ${BIG_MB} MB image ${pulls[2]!.toFixed(0)} ms`,
+  );
   say();
   say('(a) run → first stdout of `tools echo hi`');
   row('container, new node (run → stdout)', cold.run);
@@ -327,7 +342,9 @@ try {
   row('container, JSPI, runs back to back', backToBack);
   row('`docker run tools echo hi` in the CLI, to exit', viaCli.run);
   row('  the same with --rm', viaCli.rm);
-  say(`  process Worker marks, last warm JSPI run (ms from its run message): ${JSON.stringify(warm.marks[0], (k, v) => (k === 'reads' ? undefined : typeof v === 'number' ? Math.round(v * 10) / 10 : v))}`);
+  say(
+    `  process Worker marks, last warm JSPI run (ms from its run message): ${JSON.stringify(warm.marks[0], (k, v) => (k === 'reads' ? undefined : typeof v === 'number' ? Math.round(v * 10) / 10 : v))}`,
+  );
   say();
   say(`(b) CPU-bound: \`tools cpu ${CPU_PASSES}\` (hash loop over a 64 KiB table)`);
   row('container, warm, JSPI: run → exit', total(cpu.container));
@@ -347,7 +364,9 @@ try {
   ratio('bare time / native time, loop alone', loop(cpu.bare), loop(cpu.native));
   say();
   say(`(c) open+read ${FILES} small files (18 B each), run → exit`);
-  say(`  written first by \`tools writemany\`: JSPI process ${wroteJspi.toFixed(0)} ms (a commit per close), fallback ${wroteFallback.toFixed(0)} ms (one commit at exit)`);
+  say(
+    `  written first by \`tools writemany\`: JSPI process ${wroteJspi.toFixed(0)} ms (a commit per close), fallback ${wroteFallback.toFixed(0)} ms (one commit at exit)`,
+  );
   row('container, JSPI (read lazily; written by JSPI)', files.jspi);
   row('container, JSPI (written in one commit)', files.onePack);
   row('container, fallback (preloaded)', files.fallback);
@@ -359,8 +378,12 @@ try {
   row('  container, fallback', files.fallback0);
   row('  bare shim', files.bare0);
   const marginal = (a: number[], b: number[]) => median(a) - median(b);
-  say(`  ${'the reads alone (2,500 minus 0): JSPI'.padEnd(46)}${marginal(files.jspi, files.jspi0).toFixed(1).padStart(8)} ms; fallback ${marginal(files.fallback, files.fallback0).toFixed(1)} ms; bare ${marginal(files.bare, files.bare0).toFixed(1)} ms`);
-  say(`  JSPI filesystem view ready (writable layer of ${FILES} entries loaded): ${median(files.fsReady).toFixed(1)} ms; IndexedDB reads ${JSON.stringify(files.jspiReads)}; fallback preloaded ${files.preloaded} B`);
+  say(
+    `  ${'the reads alone (2,500 minus 0): JSPI'.padEnd(46)}${marginal(files.jspi, files.jspi0).toFixed(1).padStart(8)} ms; fallback ${marginal(files.fallback, files.fallback0).toFixed(1)} ms; bare ${marginal(files.bare, files.bare0).toFixed(1)} ms`,
+  );
+  say(
+    `  JSPI filesystem view ready (writable layer of ${FILES} entries loaded): ${median(files.fsReady).toFixed(1)} ms; IndexedDB reads ${JSON.stringify(files.jspiReads)}; fallback preloaded ${files.preloaded} B`,
+  );
   say();
   say(`(d) start (run → first stdout) from a ${BIG_MB} MB image vs a 1 MB image (same tools layers + a random-data layer)`);
   row(`warm node, ${BIG_MB} MB image`, img.warmBig);

@@ -10,10 +10,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'vite';
-import { launchChromium, openHarness } from '../test/support/chromium.ts';
-import { fixturesDir, startRegistry } from '../test/support/registry.ts';
 import type { ProcessSpec } from '../core/protocol.ts';
 import { CMDLINE } from '../node/x86/guest-options.ts';
+import { launchChromium, openHarness } from '../test/support/chromium.ts';
+import { fixturesDir, startRegistry } from '../test/support/registry.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const LOOP = Number(process.env.LOOP ?? 30000);
@@ -45,7 +45,13 @@ rmSync(tmp, { recursive: true, force: true });
 
 // ---------------------------------------------------------------- browser
 const reg = await startRegistry({ dataDir: path.join(fixturesDir(), 'registry-data'), readOnly: true });
-const vite = await createServer({ configFile: path.join(root, 'vite.config.ts'), root, publicDir: path.join(root, 'demo/public'), logLevel: 'warn', server: { port: 0, hmr: false } });
+const vite = await createServer({
+  configFile: path.join(root, 'vite.config.ts'),
+  root,
+  publicDir: path.join(root, 'demo/public'),
+  logLevel: 'warn',
+  server: { port: 0, hmr: false },
+});
 await vite.listen();
 const baseUrl = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
 const s = await launchChromium();
@@ -142,14 +148,29 @@ try {
   await s.page.addScriptTag({ type: 'module', content: PAGE });
   await s.page.waitForFunction(() => (window as unknown as { XB?: unknown }).XB !== undefined);
   const spec = (argv: string[]) =>
-    s.page.evaluate(async ([ref, argv]) => {
-      const img = await E.images.resolve(ref!);
-      const id = crypto.randomUUID().replace(/-/g, '');
-      return {
-        processId: id, containerId: id, dbName: 'bench-x86', chainIds: img.chainIds, mounts: [], argv: argv as string[],
-        env: ['PATH=/bin:/usr/bin'], cwd: '/', uid: 0, gid: 0, hostname: 'bench', tty: false, openStdin: false, memoryLimit: 0,
-      } satisfies ProcessSpec;
-    }, [busybox, argv] as const);
+    s.page.evaluate(
+      async ([ref, argv]) => {
+        const img = await E.images.resolve(ref!);
+        const id = crypto.randomUUID().replace(/-/g, '');
+        return {
+          processId: id,
+          containerId: id,
+          dbName: 'bench-x86',
+          chainIds: img.chainIds,
+          mounts: [],
+          argv: argv as string[],
+          env: ['PATH=/bin:/usr/bin'],
+          cwd: '/',
+          uid: 0,
+          gid: 0,
+          hostname: 'bench',
+          tty: false,
+          openStdin: false,
+          memoryLimit: 0,
+        } satisfies ProcessSpec;
+      },
+      [busybox, argv] as const,
+    );
 
   const echo = ['/bin/echo', 'hello'];
   const freshMs: number[] = [];
@@ -191,7 +212,11 @@ try {
   console.log(`  CPU loop, native busybox:           ${fmt(nativeMs)}`);
   console.log(`  container speed vs bare v86:        ${(median(bareLoopMs) / median(containerLoopMs)).toFixed(2)}x (target >= 0.9)`);
   console.log(`  container slowdown vs native:       ${(median(containerLoopMs) / median(nativeMs)).toFixed(0)}x`);
-  console.log(`  kit: ${Object.entries(kit.files).map(([f, { size }]) => `${f} ${(size / 1e6).toFixed(1)} MB`).join(', ')}`);
+  console.log(
+    `  kit: ${Object.entries(kit.files)
+      .map(([f, { size }]) => `${f} ${(size / 1e6).toFixed(1)} MB`)
+      .join(', ')}`,
+  );
 } finally {
   await s.close();
   await vite.close();

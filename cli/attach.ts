@@ -29,7 +29,6 @@ export interface SessionOptions {
   readonly rawInput?: boolean;
 }
 
-
 const enc = new TextEncoder();
 
 export class AttachSession {
@@ -68,7 +67,12 @@ export class AttachSession {
       const input = this.io.stdin;
       if (!input) send(null);
       else if (this.io.isTTY && this.opts.tty && this.opts.rawInput) {
-        this.cleanups.push(input.read((d) => send(enc.encode(d)), () => send(null)));
+        this.cleanups.push(
+          input.read(
+            (d) => send(enc.encode(d)),
+            () => send(null),
+          ),
+        );
       } else if (this.io.isTTY) {
         const ld = new LineDiscipline({
           echo: (s) => this.io.stdout(s),
@@ -76,9 +80,19 @@ export class AttachSession {
           eof: () => send(null),
           interrupt: () => ctrlC(false),
         });
-        this.cleanups.push(input.read((d) => ld.input(d), () => send(null)));
+        this.cleanups.push(
+          input.read(
+            (d) => ld.input(d),
+            () => send(null),
+          ),
+        );
       } else {
-        this.cleanups.push(input.read((d) => send(enc.encode(d)), () => send(null)));
+        this.cleanups.push(
+          input.read(
+            (d) => send(enc.encode(d)),
+            () => send(null),
+          ),
+        );
       }
     }
     if (this.opts.tty && p.resize) {

@@ -52,11 +52,7 @@ export function daemonError(e: unknown): string {
 }
 
 /** cobra's positional-argument rules, with docker's messages. */
-export type ArgRule =
-  | { readonly exactly: number }
-  | { readonly min: number; readonly max?: number }
-  | { readonly max: number }
-  | 'none';
+export type ArgRule = { readonly exactly: number } | { readonly min: number; readonly max?: number } | { readonly max: number } | 'none';
 
 export interface CommandContext {
   readonly engine: Engine;

@@ -1,7 +1,7 @@
 // The `docker` command line over the Engine API: finds the command, parses its flags, runs it
 // and turns failures into docker's messages and exit statuses (1 for errors, 125 for bad flags).
 import type { Engine } from '../engine/index.ts';
-import { CliError, CommandRegistry, daemonError, type CliInput, type CliIO, type Command, type CommandContext } from './command.ts';
+import { CliError, type CliInput, type CliIO, type Command, type CommandContext, CommandRegistry, daemonError } from './command.ts';
 import { containerCommands, containerGroup } from './commands/container.ts';
 import { containerCpCommands } from './commands/container-cp.ts';
 import { containerExecCommands } from './commands/container-exec.ts';

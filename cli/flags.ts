@@ -45,7 +45,8 @@ function convert(f: FlagSpec, raw: string): string | boolean | number {
     throw new FlagError(`invalid argument "${raw}" for "${flagLabel(f)}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
   }
   if (f.type === 'int') {
-    if (!/^[-+]?\d+$/.test(raw)) throw new FlagError(`invalid argument "${raw}" for "${flagLabel(f)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+    if (!/^[-+]?\d+$/.test(raw))
+      throw new FlagError(`invalid argument "${raw}" for "${flagLabel(f)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
     return Number(raw);
   }
   return raw;
@@ -176,7 +177,5 @@ export function flagUsages(specs: readonly FlagSpec[]): string {
       return { left, usage };
     });
   const max = Math.max(0, ...rows.map((r) => r.left.length));
-  return rows
-    .map(({ left, usage }) => `${left}${' '.repeat(max - left.length + 3)}${usage.replace(/\n/g, `\n${' '.repeat(max + 3)}`)}`)
-    .join('\n');
+  return rows.map(({ left, usage }) => `${left}${' '.repeat(max - left.length + 3)}${usage.replace(/\n/g, `\n${' '.repeat(max + 3)}`)}`).join('\n');
 }

@@ -581,7 +581,9 @@ function execNode(st: State, n: Exclude<Node, { t: 'text' }>, dot: unknown, vars
     const entries: [unknown, unknown][] = Array.isArray(v)
       ? v.map((x, i) => [i, x])
       : isMap(v)
-        ? Object.keys(v).sort().map((k) => [k, v[k]])
+        ? Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]])
         : typeof v === 'number'
           ? Array.from({ length: Math.max(0, v) }, (_x, i) => [i, i])
           : v === undefined || v === null

@@ -1,6 +1,6 @@
 // Usage text and argument-count errors, in the layout and words of docker's cobra templates.
 import type { ArgRule, Command, CommandRegistry } from './command.ts';
-import { flagUsages, type FlagSpec } from './flags.ts';
+import { type FlagSpec, flagUsages } from './flags.ts';
 
 const NAME_PAD = 12;
 const row = (name: string, short: string) => `  ${name.padEnd(NAME_PAD)}${short}`;

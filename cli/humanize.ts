@@ -9,7 +9,9 @@ export function formatG(x: number, prec: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
   if (x === 0) return '0';
   const sign = x < 0 ? '-' : '';
-  const [mantissa, expText] = Math.abs(x).toExponential(Math.max(prec, 1) - 1).split('e') as [string, string];
+  const [mantissa, expText] = Math.abs(x)
+    .toExponential(Math.max(prec, 1) - 1)
+    .split('e') as [string, string];
   const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
   const exp = Number(expText);
   const nd = digits.length;
@@ -79,7 +81,17 @@ export function ellipsis(s: string, max: number): string {
 
 /** Go's `strconv.Quote`: a double-quoted string with Go's escapes (`docker ps` quotes commands). */
 export function goQuote(s: string): string {
-  const named: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+  const named: Record<string, string> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\n': '\\n',
+    '\t': '\\t',
+    '\r': '\\r',
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\v': '\\v',
+  };
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;

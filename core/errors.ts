@@ -78,10 +78,7 @@ export class PlatformNotFoundError extends NotFoundError {
     readonly requested: string,
     readonly available: readonly string[],
   ) {
-    super(
-      `no matching manifest for ${requested} in the manifest list entries` +
-        (available.length ? ` (available: ${available.join(', ')})` : ''),
-    );
+    super(`no matching manifest for ${requested} in the manifest list entries` + (available.length ? ` (available: ${available.join(', ')})` : ''));
   }
 }
 

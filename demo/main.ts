@@ -5,7 +5,7 @@ import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
-import { dockerCommand, VirtualFiles, type DockerCommandOptions } from '../cli/docker.ts';
+import { type DockerCommandOptions, dockerCommand, VirtualFiles } from '../cli/docker.ts';
 import { Engine } from '../engine/index.ts';
 import { Panels } from './panels.ts';
 import { Shell } from './shell.ts';
@@ -73,7 +73,7 @@ const WELCOME = [
   '  \x1b[36mdocker images\x1b[0m                      list images',
   '  \x1b[36mdocker pull --platform linux/386 alpine\x1b[0m  pull from Docker Hub (through the registry proxy)',
   '  \x1b[36mdocker image inspect busybox\x1b[0m       the image config as JSON',
-  "  \x1b[36mdocker save -o b.tar busybox\x1b[0m       an archive in the Files panel (then docker load -i b.tar)",
+  '  \x1b[36mdocker save -o b.tar busybox\x1b[0m       an archive in the Files panel (then docker load -i b.tar)',
   '  \x1b[36mdocker --help\x1b[0m                      everything else',
   '',
 ].join('\n');

@@ -4,8 +4,7 @@
 import { humanSize } from '../cli/humanize.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
 import type { Engine } from '../engine/index.ts';
-import { shortId } from '../engine/index.ts';
-import { formatPlatform } from '../engine/index.ts';
+import { formatPlatform, shortId } from '../engine/index.ts';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -129,10 +128,7 @@ export class Panels {
         (img.RepoTags.length ? img.RepoTags : ['<none>:<none>']).map((tag) => {
           const row = el('div', 'item');
           row.title = img.Id;
-          row.append(
-            el('span', 'item-name', tag),
-            el('span', 'item-meta', `${shortId(img.Id)} · ${formatPlatform(img.Platform)} · ${humanSize(img.Size, 3)}`),
-          );
+          row.append(el('span', 'item-name', tag), el('span', 'item-meta', `${shortId(img.Id)} · ${formatPlatform(img.Platform)} · ${humanSize(img.Size, 3)}`));
           return row;
         }),
       ),
@@ -153,7 +149,10 @@ export class Panels {
         row.title = v.Mountpoint;
         const users = this.engine.containers.usingVolume(v.Name).length;
         const name = v.Anonymous ? `${v.Name.slice(0, 12)}…` : v.Name;
-        row.append(el('span', 'item-name', name), el('span', 'item-meta', `${v.Driver}${v.Anonymous ? ' · anonymous' : ''} · ${users ? `used by ${users}` : 'unused'}`));
+        row.append(
+          el('span', 'item-name', name),
+          el('span', 'item-meta', `${v.Driver}${v.Anonymous ? ' · anonymous' : ''} · ${users ? `used by ${users}` : 'unused'}`),
+        );
         return row;
       }),
     );
@@ -179,9 +178,23 @@ export class Panels {
         row.append(name, el('span', 'item-meta', `${n.State} · ${count} container${count === 1 ? '' : 's'}`));
         const actions = el('span', 'item-actions');
         if (n.State === 'ready') {
-          actions.append(button('crash', 'End this node as a crash would: its containers stop and restart policies take over', async () => this.engine.nodes.crash(n.Name), (e) => this.error(e)));
+          actions.append(
+            button(
+              'crash',
+              'End this node as a crash would: its containers stop and restart policies take over',
+              async () => this.engine.nodes.crash(n.Name),
+              (e) => this.error(e),
+            ),
+          );
         } else {
-          actions.append(button('rm', 'docker node rm', async () => this.engine.nodes.remove(n.Name, { force: true }), (e) => this.error(e)));
+          actions.append(
+            button(
+              'rm',
+              'docker node rm',
+              async () => this.engine.nodes.remove(n.Name, { force: true }),
+              (e) => this.error(e),
+            ),
+          );
         }
         row.append(actions);
         return row;
@@ -204,7 +217,10 @@ export class Panels {
 
   private async refreshStatus(): Promise<void> {
     const info = await this.engine.info();
-    const usage = info.StorageUsage !== undefined ? ` · storage ${humanSize(info.StorageUsage, 3)}${info.StorageQuota ? ` of ${humanSize(info.StorageQuota, 3)}` : ''}` : '';
+    const usage =
+      info.StorageUsage !== undefined
+        ? ` · storage ${humanSize(info.StorageUsage, 3)}${info.StorageQuota ? ` of ${humanSize(info.StorageQuota, 3)}` : ''}`
+        : '';
     const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     this.status.textContent = `engine ${info.ServerVersion} · ${plural(info.ContainersRunning, 'running container')} · ${plural(info.Images, 'image')} · ${plural(info.Nodes, 'node')}${usage}`;
   }

@@ -4,7 +4,7 @@
 // keystrokes pass through raw to the CLI, which does the line discipline; the prompt comes back
 // when the process ends.
 import type { Terminal } from '@xterm/xterm';
-import { runDocker, type CliIO } from '../cli/docker.ts';
+import { type CliIO, runDocker } from '../cli/docker.ts';
 import { humanSize } from '../cli/humanize.ts';
 import { ShellSyntaxError, splitCommandLine } from '../cli/shell-words.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
@@ -117,7 +117,7 @@ export class Shell {
     } catch (e) {
       // A bug, not a docker error: show it rather than leave the prompt stuck.
       console.error(e);
-      this.write(`\x1b[31m${e instanceof Error ? e.stack ?? e.message : String(e)}\x1b[0m\n`);
+      this.write(`\x1b[31m${e instanceof Error ? (e.stack ?? e.message) : String(e)}\x1b[0m\n`);
     } finally {
       this.running = undefined;
       this.raw = undefined;

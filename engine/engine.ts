@@ -1,14 +1,14 @@
+import { ContentStore } from '../core/store/content-store.ts';
+import { type Db, openEngineDb } from '../core/store/db.ts';
+import { SnapshotStore } from '../core/store/snapshot-store.ts';
 import { ContainerService } from './containers/container-service.ts';
 import { LogStore } from './containers/log-store.ts';
-import { EventBus, type EngineEvent, type EventListener } from './events.ts';
+import { type EngineEvent, EventBus, type EventListener } from './events.ts';
 import { collectGarbage } from './images/gc.ts';
 import { ImageService } from './images/image-service.ts';
-import { NodeManager, type NodeFactory } from './nodes/node-manager.ts';
+import { type NodeFactory, NodeManager } from './nodes/node-manager.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
 import { RwLock } from './rw-lock.ts';
-import { ContentStore } from '../core/store/content-store.ts';
-import { openEngineDb, type Db } from '../core/store/db.ts';
-import { SnapshotStore } from '../core/store/snapshot-store.ts';
 import { VolumeService } from './volumes/volume-service.ts';
 
 export interface EngineOptions {

@@ -1,11 +1,11 @@
 // The engine's front door: what the CLI, the demo and an embedding page may use. Everything
 // else under engine/ and core/ is internal.
 
-export { writeTarEntries } from '../core/archive/tar-writer.ts';
 export type { TarWriteEntry } from '../core/archive/tar-writer.ts';
+export { writeTarEntries } from '../core/archive/tar-writer.ts';
 export * from '../core/errors.ts';
-export { shortId } from '../core/oci/digest.ts';
 export type { Digest } from '../core/oci/digest.ts';
+export { shortId } from '../core/oci/digest.ts';
 export { formatPlatform } from '../core/oci/platform.ts';
 export { familiarName, familiarTagged, formatReference, parseReference } from '../core/oci/reference.ts';
 export type { LogRecord, VolumeRecord } from '../core/store/container-types.ts';
@@ -16,8 +16,8 @@ export type { ContainerSummary } from './containers/container-listing.ts';
 export { hasKernelTerminal } from './containers/container-platform.ts';
 export type { CreateOptions } from './containers/create-options.ts';
 export { parseSignal } from './containers/signals.ts';
-export { API_VERSION, ENGINE_VERSION, Engine } from './engine.ts';
 export type { EngineOptions } from './engine.ts';
+export { API_VERSION, ENGINE_VERSION, Engine } from './engine.ts';
 export type { EngineEvent } from './events.ts';
 export { humanDuration } from './human-duration.ts';
 export type { HistoryItem, ImageSummary, PullRequest } from './images/image-service.ts';

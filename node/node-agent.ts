@@ -3,10 +3,10 @@
 // compiled modules and one process Worker ready, with the database already open: the Worker of
 // a process that exited by itself, or one started ahead.
 import * as Comlink from 'comlink';
-import { ModuleCache } from './wasi/module-cache.ts';
-import { OutputRelay } from './output-relay.ts';
-import { OUTPUT_WINDOW, type FromProcess, type ProcessStats, type ToProcess } from './wasi/process-messages.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../core/protocol.ts';
+import { OutputRelay } from './output-relay.ts';
+import { ModuleCache } from './wasi/module-cache.ts';
+import { type FromProcess, OUTPUT_WINDOW, type ProcessStats, type ToProcess } from './wasi/process-messages.ts';
 import type { X86Node } from './x86/x86-node.ts';
 
 /** Signals whose default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) and 0. */
@@ -192,13 +192,16 @@ export class NodeAgent implements NodeAgentApi {
 
   async list(): Promise<ProcessInfo[]> {
     const x86 = this.x86 ? (await this.x86).list() : [];
-    return [...x86, ...[...this.processes.values()].map((p) => ({
-      processId: p.spec.processId,
-      containerId: p.spec.containerId,
-      pid: p.pid,
-      argv: p.spec.argv,
-      startedAt: p.startedAt,
-    }))];
+    return [
+      ...x86,
+      ...[...this.processes.values()].map((p) => ({
+        processId: p.spec.processId,
+        containerId: p.spec.containerId,
+        pid: p.pid,
+        argv: p.spec.argv,
+        startedAt: p.startedAt,
+      })),
+    ];
   }
 
   async ping(): Promise<number> {

@@ -1,5 +1,5 @@
 import { TokenCache, tokenKey, tokenRequestUrl } from '../core/oci/registry-token.ts';
-import { parseWwwAuthenticate, type AuthChallenge } from '../core/oci/www-authenticate.ts';
+import { type AuthChallenge, parseWwwAuthenticate } from '../core/oci/www-authenticate.ts';
 import type { RegistryCredentials } from './config.ts';
 import { RegistryError } from './errors.ts';
 import type { HttpClient } from './http-client.ts';

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 
 // distribution/reference's domain grammar (a name, an IPv4, or a bracketed IPv6; optional port).
-const REGISTRY_HOST =
-  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[a-f0-9:.]+\])(?::[0-9]{1,5})?$/;
+const REGISTRY_HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[a-f0-9:.]+\])(?::[0-9]{1,5})?$/;
 
 /** Is this a well-formed `host[:port]` as it appears in `/v2/<registry-host>/…`? */
 export function isRegistryHost(s: string): boolean {

@@ -109,8 +109,7 @@ async function pingRegistry(res: ServerResponse, registry: string, s: Services, 
 }
 
 function fail(res: ServerResponse, e: unknown, log: RequestLog): void {
-  const err =
-    e instanceof RegistryError ? e : new RegistryError(500, 'UNKNOWN', 'internal error in the registry proxy');
+  const err = e instanceof RegistryError ? e : new RegistryError(500, 'UNKNOWN', 'internal error in the registry proxy');
   log.error = e instanceof Error ? e.message : String(e);
   // Once a body has started, the only honest signal left is to cut the connection.
   if (res.headersSent) {

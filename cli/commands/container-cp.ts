@@ -1,8 +1,6 @@
 // `docker cp` between a container and the CLI's virtual files: a file is its bytes, a directory
 // the files below it (`DEST/…`). `-` as the destination writes the archive to stdout.
-import { writeTarEntries, type TarWriteEntry } from '../../engine/index.ts';
-import { InvalidParameterError, NotFoundError } from '../../engine/index.ts';
-import { readTar } from '../../engine/index.ts';
+import { InvalidParameterError, NotFoundError, readTar, type TarWriteEntry, writeTarEntries } from '../../engine/index.ts';
 import { CliError, type Command, type CommandContext } from '../command.ts';
 import { humanSize } from '../humanize.ts';
 
@@ -37,7 +35,11 @@ interface Entry {
 
 async function readEntries(tar: Uint8Array): Promise<Entry[]> {
   const out: Entry[] = [];
-  for await (const { header, body } of readTar((async function* () { yield tar; })())) {
+  for await (const { header, body } of readTar(
+    (async function* () {
+      yield tar;
+    })(),
+  )) {
     const parts: Uint8Array[] = [];
     for await (const p of body) parts.push(p);
     const data = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -143,7 +145,12 @@ const cp: Command = {
   flags: [
     { name: 'archive', short: 'a', type: 'bool', description: 'Archive mode (copy all uid/gid information)' },
     { name: 'follow-link', short: 'L', type: 'bool', description: 'Always follow symbol link in SRC_PATH' },
-    { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached' },
+    {
+      name: 'quiet',
+      short: 'q',
+      type: 'bool',
+      description: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached',
+    },
   ],
   async run(ctx) {
     const [srcArg, destArg] = ctx.args as [string, string];

@@ -1,9 +1,7 @@
 // `docker exec`: another process in a running container, its exit status the command's.
-import { CannotRunError, CommandNotFoundError, type ExecHandle } from '../../engine/index.ts';
-import { parseSignal } from '../../engine/index.ts';
-import { hasKernelTerminal } from '../../engine/index.ts';
+import { CannotRunError, CommandNotFoundError, type ExecHandle, hasKernelTerminal, parseSignal } from '../../engine/index.ts';
 import { AttachSession } from '../attach.ts';
-import { CliError, daemonError, type Command } from '../command.ts';
+import { CliError, type Command, daemonError } from '../command.ts';
 import { parseEnvFile } from './container-run.ts';
 
 const DETACHED = 130;

@@ -1,6 +1,5 @@
 // `docker ps` / `docker container ls`: docker's columns, truncation, filters and templates.
-import type { ContainerSummary } from '../../engine/index.ts';
-import type { Engine } from '../../engine/index.ts';
+import type { ContainerSummary, Engine } from '../../engine/index.ts';
 import { familiarName, familiarTagged, parseReference } from '../../engine/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
@@ -48,7 +47,9 @@ function imageColumn(c: ContainerSummary, trunc: boolean): string {
 /** One row of docker's ContainerContext; `size` is [rw layer, image] bytes when asked for. */
 function containerRow(c: ContainerSummary, opts: { trunc: boolean; size?: [number, number] }): object {
   const { trunc } = opts;
-  const size = opts.size ? `${humanSize(opts.size[0], 3)}${opts.size[0] + opts.size[1] > 0 ? ` (virtual ${humanSize(opts.size[0] + opts.size[1], 3)})` : ''}` : '0B';
+  const size = opts.size
+    ? `${humanSize(opts.size[0], 3)}${opts.size[0] + opts.size[1] > 0 ? ` (virtual ${humanSize(opts.size[0] + opts.size[1], 3)})` : ''}`
+    : '0B';
   return goStruct(
     {
       Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
@@ -61,7 +62,9 @@ function containerRow(c: ContainerSummary, opts: { trunc: boolean; size?: [numbe
         .join(','),
       LocalVolumes: String(c.Mounts.filter((m) => m.Type === 'volume').length),
       Mounts: c.Mounts.map((m) => (trunc ? ellipsis(m.Name, 15) : m.Name)).join(','),
-      Names: c.Names.map((n) => n.replace(/^\//, '')).filter((n) => !n.includes('/')).join(','),
+      Names: c.Names.map((n) => n.replace(/^\//, ''))
+        .filter((n) => !n.includes('/'))
+        .join(','),
       Networks: '',
       Node: c.Node,
       Ports: '',

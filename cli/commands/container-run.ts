@@ -2,13 +2,11 @@
 // terminal to it. Failures read as docker's do: `docker: Error response from daemon: ….` with
 // exit 125 for the engine and the flags, 126 when the command cannot run, 127 when it is missing;
 // otherwise the status is the container's own.
-import { CannotRunError, CommandNotFoundError } from '../../engine/index.ts';
+
 import type { CreateOptions } from '../../engine/index.ts';
-import { NotFoundError } from '../../engine/index.ts';
-import { familiarTagged, parseReference } from '../../engine/index.ts';
-import { hasKernelTerminal } from '../../engine/index.ts';
+import { CannotRunError, CommandNotFoundError, familiarTagged, hasKernelTerminal, NotFoundError, parseReference } from '../../engine/index.ts';
 import { AttachSession, watchExit } from '../attach.ts';
-import { CliError, daemonError, type Command, type CommandContext } from '../command.ts';
+import { CliError, type Command, type CommandContext, daemonError } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { eachTarget } from '../output.ts';
 import { pullImage } from './image.ts';

@@ -4,8 +4,8 @@
 import type { Engine } from '../../engine/index.ts';
 import { NotFoundError } from '../../engine/index.ts';
 import { watchExit } from '../attach.ts';
-import { CliError, daemonError, type Command, type CommandGroup } from '../command.ts';
-import type { Flags, FlagSpec } from '../flags.ts';
+import { CliError, type Command, type CommandGroup, daemonError } from '../command.ts';
+import type { FlagSpec, Flags } from '../flags.ts';
 import { humanSize } from '../humanize.ts';
 import { eachTarget, inspectEach, objectFormat, objectFormatFlag } from '../output.ts';
 import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';

@@ -1,17 +1,13 @@
 // `docker image …` and its top-level aliases: pull, images, inspect, history, rmi, tag, prune,
 // save, load. Each does what the docker CLI does with the Engine API's answer.
-import type { Engine } from '../../engine/index.ts';
-import { NotFoundError } from '../../engine/index.ts';
-import type { HistoryItem, ImageSummary, PullRequest } from '../../engine/index.ts';
-import type { PullProgress } from '../../engine/index.ts';
-import { shortId, type Digest } from '../../engine/index.ts';
-import { familiarName, familiarTagged, formatReference, parseReference } from '../../engine/index.ts';
-import { CliError, daemonError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
+import type { Engine, HistoryItem, ImageSummary, PullProgress, PullRequest } from '../../engine/index.ts';
+import { type Digest, familiarName, familiarTagged, formatReference, NotFoundError, parseReference, shortId } from '../../engine/index.ts';
+import { CliError, type Command, type CommandContext, type CommandGroup, daemonError } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goTimeString, humanSize, rfc3339, timeAgo } from '../humanize.ts';
 import { filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
-import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 import { ProgressRenderer } from '../progress-renderer.ts';
+import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 
 export const imageGroup: CommandGroup = { name: 'image', short: 'Manage images' };
 
@@ -30,7 +26,12 @@ function pullRequest(ctx: CommandContext, onProgress?: (p: PullProgress) => void
  * Pulls with docker's progress output on `write`: `TAG: Pulling from REPO`, the layers, the digest
  * and the status line (`docker pull` prints it on stdout, `docker run` on stderr).
  */
-export async function pullImage(ctx: CommandContext, name: string, write: (s: string) => void, opts: { platform?: string; quiet?: boolean } = {}): Promise<void> {
+export async function pullImage(
+  ctx: CommandContext,
+  name: string,
+  write: (s: string) => void,
+  opts: { platform?: string; quiet?: boolean } = {},
+): Promise<void> {
   let ref;
   try {
     ref = parseReference(name);
@@ -320,10 +321,7 @@ const prune: Command = {
   usage: '[OPTIONS]',
   short: 'Remove unused images',
   args: 'none',
-  flags: [
-    { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused images, not just dangling ones' },
-    PRUNE_FORCE_FLAG,
-  ],
+  flags: [{ name: 'all', short: 'a', type: 'bool', description: 'Remove all unused images, not just dangling ones' }, PRUNE_FORCE_FLAG],
   async run(ctx) {
     const all = ctx.flags.bool('all');
     const warning = all
@@ -394,9 +392,15 @@ const load: Command = {
     // As docker: progress bars only on a terminal.
     const quiet = ctx.flags.bool('quiet') || !ctx.io.isTTY;
     const progress = new ProgressRenderer(ctx.io.stdout, { tty: true, columns: ctx.io.columns });
-    const req = pullRequest(ctx, quiet ? undefined : (p) => {
-      if (p.kind === 'layer' && p.status === 'Downloading') progress.message({ id: p.id, status: 'Loading layer', progress: { current: p.current ?? 0, total: p.total ?? 0 } });
-    });
+    const req = pullRequest(
+      ctx,
+      quiet
+        ? undefined
+        : (p) => {
+            if (p.kind === 'layer' && p.status === 'Downloading')
+              progress.message({ id: p.id, status: 'Loading layer', progress: { current: p.current ?? 0, total: p.total ?? 0 } });
+          },
+    );
     let lines: string[];
     if (/^https?:\/\//i.test(input)) {
       lines = await loadUrl(ctx.engine, input, req);

@@ -1,9 +1,7 @@
 // `docker node …`: the Workers containers run on, as Swarm shows its nodes. `node create` is this
 // engine's own (Swarm nodes join; ours are started by the manager).
-import type { Engine } from '../../engine/index.ts';
-import { ENGINE_VERSION } from '../../engine/index.ts';
-import { NotFoundError } from '../../engine/index.ts';
-import type { NodeInfo } from '../../engine/index.ts';
+import type { Engine, NodeInfo } from '../../engine/index.ts';
+import { ENGINE_VERSION, NotFoundError } from '../../engine/index.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
@@ -81,7 +79,13 @@ const ls: Command = {
       .sort((a, b) => a.Name.localeCompare(b.Name));
     const counts = containersPerNode(ctx.engine);
     const format = listFormat(ctx.flags, { table: 'table {{.ID}}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t{{.Containers}}', quiet: '{{.ID}}' });
-    ctx.io.stdout(formatList(format, nodes.map((n) => nodeRow(n, counts.get(n.Name) ?? 0)), NODE_HEADERS));
+    ctx.io.stdout(
+      formatList(
+        format,
+        nodes.map((n) => nodeRow(n, counts.get(n.Name) ?? 0)),
+        NODE_HEADERS,
+      ),
+    );
   },
 };
 

@@ -1,13 +1,14 @@
 // `docker system …` and friends: info, version, events, df, prune.
-import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/index.ts';
+
 import type { EngineEvent } from '../../engine/index.ts';
-import { CLI_VERSION } from '../version.ts';
+import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/index.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { formatList, goStruct, Template } from '../format-template.ts';
 import { goQuote, humanSize, rfc3339NanoFixed, timeAgo } from '../humanize.ts';
 import { filterFlag, LIST_FORMAT_FLAG, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
 import { confirmPrune, PRUNE_FORCE_FLAG } from '../prompt.ts';
 import { alignColumns } from '../table.ts';
+import { CLI_VERSION } from '../version.ts';
 
 export const systemGroup: CommandGroup = { name: 'system', short: 'Manage Docker' };
 
@@ -81,7 +82,15 @@ const version: Command = {
   flags: [objectFormatFlag(true)],
   async run(ctx) {
     const data = {
-      Client: { Platform: { Name: '' }, Version: CLI_VERSION, ApiVersion: API_VERSION, DefaultAPIVersion: API_VERSION, Os: OS, Arch: ARCH, Context: CLIENT.Context },
+      Client: {
+        Platform: { Name: '' },
+        Version: CLI_VERSION,
+        ApiVersion: API_VERSION,
+        DefaultAPIVersion: API_VERSION,
+        Os: OS,
+        Arch: ARCH,
+        Context: CLIENT.Context,
+      },
       Server: {
         Platform: { Name: 'Browser Container Engine' },
         Components: [{ Name: 'Engine', Version: ENGINE_VERSION, Details: { ApiVersion: API_VERSION, Os: OS, Arch: ARCH } }],
@@ -177,7 +186,8 @@ async function diskUsage(engine: Engine): Promise<Usage> {
     });
   }
   const volumes = [];
-  for (const v of await engine.volumes.list()) volumes.push({ name: v.Name, links: engine.containers.usingVolume(v.Name).length, size: await engine.volumes.size(v.Name) });
+  for (const v of await engine.volumes.list())
+    volumes.push({ name: v.Name, links: engine.containers.usingVolume(v.Name).length, size: await engine.volumes.size(v.Name) });
   return { images, containers, volumes };
 }
 
@@ -199,8 +209,20 @@ function dfRows(u: Usage): object[] {
   const volumeSize = sum(u.volumes.map((v) => v.size));
   return [
     row('Images', u.images.length, usedImages.length, imageSize, reclaimable(imageSize - sum(usedImages.map((i) => i.size)), imageSize)),
-    row('Containers', u.containers.length, u.containers.filter((c) => c.active).length, containerSize, reclaimable(sum(u.containers.filter((c) => !c.active).map((c) => c.size)), containerSize)),
-    row('Local Volumes', u.volumes.length, u.volumes.filter((v) => v.links > 0).length, volumeSize, reclaimable(sum(u.volumes.filter((v) => v.links === 0).map((v) => v.size)), volumeSize)),
+    row(
+      'Containers',
+      u.containers.length,
+      u.containers.filter((c) => c.active).length,
+      containerSize,
+      reclaimable(sum(u.containers.filter((c) => !c.active).map((c) => c.size)), containerSize),
+    ),
+    row(
+      'Local Volumes',
+      u.volumes.length,
+      u.volumes.filter((v) => v.links > 0).length,
+      volumeSize,
+      reclaimable(sum(u.volumes.filter((v) => v.links === 0).map((v) => v.size)), volumeSize),
+    ),
     row('Build Cache', 0, 0, 0, humanSize(0)),
   ];
 }
@@ -213,7 +235,16 @@ function dfVerbose(u: Usage): string {
       return [t.slice(0, at), t.slice(at + 1), i.id.slice(7, 19), timeAgo(i.created), humanSize(i.size), humanSize(0), humanSize(i.size), String(i.containers)];
     }),
   );
-  const containers = u.containers.map((c) => [c.id.slice(0, 12), c.image, goQuote(c.command.length > 20 ? `${[...c.command].slice(0, 19).join('')}…` : c.command), String(c.volumes), humanSize(c.size), timeAgo(c.created), c.status, c.names]);
+  const containers = u.containers.map((c) => [
+    c.id.slice(0, 12),
+    c.image,
+    goQuote(c.command.length > 20 ? `${[...c.command].slice(0, 19).join('')}…` : c.command),
+    String(c.volumes),
+    humanSize(c.size),
+    timeAgo(c.created),
+    c.status,
+    c.names,
+  ]);
   const volumes = u.volumes.map((v) => [v.name, String(v.links), humanSize(v.size)]);
   return (
     `Images space usage:\n\n${table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], images)}\n` +
@@ -273,7 +304,8 @@ const prune: Command = {
     }
     const i = await ctx.engine.images.prune({ all });
     reclaimed += i.SpaceReclaimed;
-    if (i.ImagesDeleted.length) ctx.out(`Deleted Images:\n${i.ImagesDeleted.map((d) => (d.Deleted ? `deleted: ${d.Deleted}` : `untagged: ${d.Untagged}`)).join('\n')}\n`);
+    if (i.ImagesDeleted.length)
+      ctx.out(`Deleted Images:\n${i.ImagesDeleted.map((d) => (d.Deleted ? `deleted: ${d.Deleted}` : `untagged: ${d.Untagged}`)).join('\n')}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}`);
   },
 };

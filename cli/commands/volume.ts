@@ -1,7 +1,8 @@
 // `docker volume …`: create, ls, inspect, rm, prune.
-import { NotFoundError } from '../../engine/index.ts';
+
 import type { VolumeRecord } from '../../engine/index.ts';
-import { CliError, daemonError, type Command, type CommandGroup } from '../command.ts';
+import { NotFoundError } from '../../engine/index.ts';
+import { CliError, type Command, type CommandGroup, daemonError } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { humanSize } from '../humanize.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
@@ -130,10 +131,7 @@ const prune: Command = {
   usage: '[OPTIONS]',
   short: 'Remove unused local volumes',
   args: 'none',
-  flags: [
-    { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused volumes, not just anonymous ones' },
-    PRUNE_FORCE_FLAG,
-  ],
+  flags: [{ name: 'all', short: 'a', type: 'bool', description: 'Remove all unused volumes, not just anonymous ones' }, PRUNE_FORCE_FLAG],
   async run(ctx) {
     const all = ctx.flags.bool('all');
     const warning = all

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.ts';
-import { digestHex, type Digest } from '../oci/digest.ts';
+import { type Digest, digestHex } from '../oci/digest.ts';
 import { iterate } from '../unpack/streams.ts';
 import { readTar } from '../unpack/tar-reader.ts';
 

@@ -1,5 +1,5 @@
 import { ManifestInvalidError, UnsupportedMediaTypeError } from '../errors.ts';
-import { isDigest, type Digest } from './digest.ts';
+import { type Digest, isDigest } from './digest.ts';
 import { isIndexType, isManifestType, MediaType } from './media-types.ts';
 import type { Platform } from './platform.ts';
 
@@ -97,9 +97,7 @@ function parseDescriptor(v: unknown, where: string): Descriptor {
 export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedManifest {
   const m = parseJson(bytes, 'manifest');
   if (m.schemaVersion !== 2) {
-    throw new UnsupportedMediaTypeError(
-      `unsupported manifest schemaVersion ${JSON.stringify(m.schemaVersion)} (schema 1 images are not supported)`,
-    );
+    throw new UnsupportedMediaTypeError(`unsupported manifest schemaVersion ${JSON.stringify(m.schemaVersion)} (schema 1 images are not supported)`);
   }
   const mediaType =
     typeof m.mediaType === 'string'

@@ -20,12 +20,7 @@ export const MediaType = {
 } as const;
 
 /** Sent on every manifest request; distribution 2.8 answers 404 for OCI types it was not asked for. */
-export const MANIFEST_ACCEPT = [
-  MediaType.OciIndex,
-  MediaType.OciManifest,
-  MediaType.DockerManifestList,
-  MediaType.DockerManifest,
-].join(', ');
+export const MANIFEST_ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManifestList, MediaType.DockerManifest].join(', ');
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none' | 'wasm';
 

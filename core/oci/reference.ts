@@ -1,5 +1,5 @@
 import { InvalidReferenceError } from '../errors.ts';
-import { isDigest, type Digest } from './digest.ts';
+import { type Digest, isDigest } from './digest.ts';
 
 /** A fully normalised image reference, as Docker resolves it. */
 export interface Reference {
@@ -17,8 +17,7 @@ const DEFAULT_TAG = 'latest';
 // distribution/reference grammar; the proxy checks the names in its URLs by the same rules.
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DOMAIN =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[a-fA-F0-9:]+\](?::[0-9]+)?$/;
+const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[a-fA-F0-9:]+\](?::[0-9]+)?$/;
 const MAX_NAME = 255;
 
 /** A tag: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */

@@ -1,4 +1,4 @@
-import { Sha256, type Digest } from './digest.ts';
+import { type Digest, Sha256 } from './digest.ts';
 
 /** Bytes a stream may keep for a one-shot WebCrypto digest before it falls back to hashing as it goes. */
 const RETAIN_LIMIT = 96 << 20;

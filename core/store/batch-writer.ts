@@ -1,13 +1,15 @@
+import type { StoreKey, StoreNames, StoreValue } from 'idb';
 import { asEngineError } from '../errors.ts';
 import type { Db, EngineDB } from './db.ts';
-import type { StoreNames, StoreValue, StoreKey } from 'idb';
 
 type Op = {
-  [S in StoreNames<EngineDB>]: { store: S; kind: 'put'; value: StoreValue<EngineDB, S>; key?: StoreKey<EngineDB, S> } | {
-    store: S;
-    kind: 'delete';
-    key: StoreKey<EngineDB, S>;
-  };
+  [S in StoreNames<EngineDB>]:
+    | { store: S; kind: 'put'; value: StoreValue<EngineDB, S>; key?: StoreKey<EngineDB, S> }
+    | {
+        store: S;
+        kind: 'delete';
+        key: StoreKey<EngineDB, S>;
+      };
 }[StoreNames<EngineDB>];
 
 /**
@@ -27,12 +29,7 @@ export class BatchWriter {
     private readonly maxInflight = 2,
   ) {}
 
-  async put<S extends StoreNames<EngineDB>>(
-    store: S,
-    value: StoreValue<EngineDB, S>,
-    key?: StoreKey<EngineDB, S>,
-    bytes = 256,
-  ): Promise<void> {
+  async put<S extends StoreNames<EngineDB>>(store: S, value: StoreValue<EngineDB, S>, key?: StoreKey<EngineDB, S>, bytes = 256): Promise<void> {
     this.check();
     this.ops.push({ store, kind: 'put', value, ...(key !== undefined ? { key } : {}) } as Op);
     this.pendingBytes += bytes;

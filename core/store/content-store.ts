@@ -1,4 +1,4 @@
-import { verifyBytes, type Digest } from '../oci/digest.ts';
+import { type Digest, verifyBytes } from '../oci/digest.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import type { BlobRecord, Db, IngestRecord } from './db.ts';
 

@@ -1,8 +1,8 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { Digest } from '../oci/digest.ts';
-import type { LayerEntry, SnapshotRecord } from './snapshot-types.ts';
-import type { ImageRecord } from './image-types.ts';
 import type { ContainerRecord, LogRecord, VolumeRecord } from './container-types.ts';
+import type { ImageRecord } from './image-types.ts';
+import type { LayerEntry, SnapshotRecord } from './snapshot-types.ts';
 
 /** A verified, complete blob in the content store; its bytes live in `blobChunks`. */
 export interface BlobRecord {
@@ -23,9 +23,7 @@ export interface IngestRecord {
 }
 
 /** Where one file's contents are: a slice of a pack, or its own chunk records. */
-export type FileLocation =
-  | { readonly pack: string; readonly offset: number }
-  | { readonly chunks: string; readonly count: number };
+export type FileLocation = { readonly pack: string; readonly offset: number } | { readonly chunks: string; readonly count: number };
 
 export interface FileRecord {
   /** sha256 of the contents, hex. */

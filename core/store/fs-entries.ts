@@ -36,7 +36,9 @@ export async function rebuildScopeIndex(db: Db, scope: string): Promise<readonly
   const tx = db.transaction(['fsEntries', 'fsIndex'], 'readwrite');
   const entries = await tx.objectStore('fsEntries').getAll(scopeRange(scope));
   // The caller needs only the entries: the index is written as the transaction ends.
-  tx.objectStore('fsIndex').put(encodeIndex(scope, entries)).catch(() => undefined);
+  tx.objectStore('fsIndex')
+    .put(encodeIndex(scope, entries))
+    .catch(() => undefined);
   tx.done.catch(() => undefined);
   return entries;
 }
@@ -77,7 +79,15 @@ export function decodeIndex(r: FsIndexRecord): FsEntryRecord[] {
   const out: FsEntryRecord[] = new Array(r.count);
   for (let i = 0; i < r.count; i++) {
     const row = i * W;
-    const e: Writable<FsEntryRecord> = { scope: r.scope, path: paths[i]!, type: types[i]!, mode: n[row]!, uid: n[row + 1]!, gid: n[row + 2]!, mtime: n[row + 3]! };
+    const e: Writable<FsEntryRecord> = {
+      scope: r.scope,
+      path: paths[i]!,
+      type: types[i]!,
+      mode: n[row]!,
+      uid: n[row + 1]!,
+      gid: n[row + 2]!,
+      mtime: n[row + 3]!,
+    };
     if (!Number.isNaN(n[row + 4])) e.size = n[row + 4];
     if (shas[i]) e.sha = shas[i];
     if (links[i]) e.linkTarget = links[i];

@@ -1,6 +1,6 @@
 import { LayerFormatError } from '../errors.ts';
-import type { LayerEntry } from '../store/snapshot-types.ts';
 import type { FileSink } from '../store/file-store.ts';
+import type { LayerEntry } from '../store/snapshot-types.ts';
 import { baseName, normalizeEntryPath, parentOf } from './paths.ts';
 import type { TarEntry } from './tar-reader.ts';
 
@@ -12,10 +12,7 @@ const OPQ = '.wh..wh..opq';
  * Whiteout files become `whiteout`/`opaque` entries; everything is checked against the lower
  * layers later, when the layer is stacked (see MergedTree).
  */
-export async function readLayerEntries(
-  tar: AsyncIterable<TarEntry>,
-  sink: FileSink,
-): Promise<{ entries: LayerEntry[]; size: number }> {
+export async function readLayerEntries(tar: AsyncIterable<TarEntry>, sink: FileSink): Promise<{ entries: LayerEntry[]; size: number }> {
   const entries: LayerEntry[] = [];
   let size = 0;
   for await (const { header: h, body } of tar) {

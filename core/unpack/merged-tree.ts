@@ -32,9 +32,7 @@ export class MergedTree {
       if (e.type === 'hardlink') {
         const target = this.entries.get(e.linkTarget!);
         if (!target || target.type !== 'file') {
-          throw new HostileLayerError(
-            `hardlink ${e.path} points to ${e.linkTarget}, which is not a regular file in the image (link out of the layer?)`,
-          );
+          throw new HostileLayerError(`hardlink ${e.path} points to ${e.linkTarget}, which is not a regular file in the image (link out of the layer?)`);
         }
         this.entries.set(e.path, { ...target, path: e.path, hardlinkTo: target.hardlinkTo ?? target.path });
         continue;

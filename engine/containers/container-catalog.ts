@@ -8,7 +8,7 @@ import type { ContainerFiles } from './container-files.ts';
 import type { ContainerRecords } from './container-records.ts';
 import type { ContainerServiceDeps } from './container-service.ts';
 import type { ContainerTasks } from './container-tasks.ts';
-import { parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec, type CreateOptions, type MountRequest } from './create-options.ts';
+import { type CreateOptions, type MountRequest, parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from './create-options.ts';
 import { CONTAINER_NAME_RE, randomName } from './names.ts';
 
 export type ContainerCatalogDeps = Pick<ContainerServiceDeps, 'db' | 'images' | 'volumes' | 'events' | 'logs' | 'collect'> & {
@@ -30,13 +30,17 @@ export class ContainerCatalog {
     if (o.platform) {
       const want = o.platform.toLowerCase();
       if (formatPlatform(image.platform) !== want && !(isWasiPlatform(image.platform) && /^wasi(p1|p2)?\/wasm(32)?$/.test(want))) {
-        throw new InvalidParameterError(`image with reference ${o.image} was found but does not match the specified platform: wanted ${want}, actual: ${formatPlatform(image.platform)}`);
+        throw new InvalidParameterError(
+          `image with reference ${o.image} was found but does not match the specified platform: wanted ${want}, actual: ${formatPlatform(image.platform)}`,
+        );
       }
     }
     const name = o.name?.replace(/^\//, '') ?? randomName((n) => records.named(n) !== undefined);
     const clash = records.named(name);
     if (clash) {
-      throw new ConflictError(`Conflict. The container name "/${name}" is already in use by container "${clash.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+      throw new ConflictError(
+        `Conflict. The container name "/${name}" is already in use by container "${clash.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
     }
     const restart = parseRestartPolicy(o.restart);
     if (o.autoRemove && restart.Name !== 'no') throw new InvalidParameterError('Conflicting options: --restart and --rm');
@@ -49,10 +53,7 @@ export class ContainerCatalog {
 
     const id = randomHex(64);
     const anon = () => randomHex(64);
-    const requests: MountRequest[] = [
-      ...(o.volumes ?? []).map((v) => parseVolumeSpec(v, anon)),
-      ...(o.mounts ?? []).map((m) => parseMountSpec(m, anon)),
-    ];
+    const requests: MountRequest[] = [...(o.volumes ?? []).map((v) => parseVolumeSpec(v, anon)), ...(o.mounts ?? []).map((m) => parseMountSpec(m, anon))];
     for (const target of Object.keys(ic.Volumes ?? {})) {
       if (!requests.some((r) => r.mount.Destination === target)) requests.push(parseVolumeSpec(target, anon));
     }
@@ -91,7 +92,19 @@ export class ContainerCatalog {
       },
       HostConfig: { RestartPolicy: restart, AutoRemove: o.autoRemove ?? false, Memory: memory, PlacementConstraints: [...(o.constraints ?? [])] },
       Mounts: requests.map((r) => r.mount),
-      State: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+      State: {
+        Status: 'created',
+        Running: false,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: 0,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: '0001-01-01T00:00:00Z',
+        FinishedAt: '0001-01-01T00:00:00Z',
+      },
       RestartCount: 0,
       Node: '',
     };
@@ -106,7 +119,10 @@ export class ContainerCatalog {
     const name = newName.replace(/^\//, '');
     if (!CONTAINER_NAME_RE.test(name)) throw new InvalidParameterError(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     const clash = records.named(name);
-    if (clash) throw new ConflictError(`Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${clash.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    if (clash)
+      throw new ConflictError(
+        `Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${clash.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
     const old = rec.Name;
     await records.save({ ...rec, Name: `/${name}` });
     this.deps.events.emit('container', 'rename', rec.Id, { name, oldName: old });

@@ -1,4 +1,4 @@
-import { writeTarEntries, type TarWriteEntry } from '../../core/archive/tar-writer.ts';
+import { type TarWriteEntry, writeTarEntries } from '../../core/archive/tar-writer.ts';
 import { InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import { BatchWriter } from '../../core/store/batch-writer.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
@@ -66,7 +66,16 @@ export class ContainerFiles {
       if (e.type !== 'file' && e.type !== 'dir' && e.type !== 'symlink') continue;
       const name = e.path === root ? prefix : `${prefix}${root === '/' ? e.path : e.path.slice(root.length)}`;
       const data = e.type === 'file' && e.sha ? await readFile(this.deps.db, e.sha) : undefined;
-      entries.push({ name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, ...(data ? { data } : {}), ...(e.linkTarget ? { linkTarget: e.linkTarget } : {}) });
+      entries.push({
+        name,
+        type: e.type,
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+        mtime: e.mtime,
+        ...(data ? { data } : {}),
+        ...(e.linkTarget ? { linkTarget: e.linkTarget } : {}),
+      });
     }
     return writeTarEntries(entries);
   }
@@ -102,7 +111,11 @@ export class ContainerFiles {
     const sink = new FileSink(db, writer);
     const scope = containerScope(rec.Id);
     const entries: FsEntryRecord[] = [];
-    for await (const { header: h, body } of readTar((async function* () { yield tar; })())) {
+    for await (const { header: h, body } of readTar(
+      (async function* () {
+        yield tar;
+      })(),
+    )) {
       const rel = normalizeEntryPath(h.name);
       if (rel === '/') continue;
       const path = target.path === '/' ? rel : `${target.path}${rel}`;

@@ -59,7 +59,12 @@ export async function resolveUser(db: Db, tree: MergedTree, user: string): Promi
   const table = async (path: string) => {
     const e = resolvePath(tree, path);
     const bytes = e?.sha ? await readFile(db, e.sha) : undefined;
-    return bytes ? new TextDecoder().decode(bytes).split('\n').map((l) => l.split(':')) : [];
+    return bytes
+      ? new TextDecoder()
+          .decode(bytes)
+          .split('\n')
+          .map((l) => l.split(':'))
+      : [];
   };
   let uid: number;
   let gid = 0;

@@ -11,7 +11,5 @@ export function hasKernelTerminal(rec: ContainerRecord): boolean {
 export function runnablePlatform(p: ContainerRecord['Platform']): 'wasi' | 'linux/386' {
   if (isWasiPlatform(p)) return 'wasi';
   if (p.os === 'linux' && p.architecture === '386') return 'linux/386';
-  throw new CannotRunError(
-    `image platform ${formatPlatform(p)} cannot run here: containers run as WASI (wasi/wasm) or under x86 emulation (linux/386)`,
-  );
+  throw new CannotRunError(`image platform ${formatPlatform(p)} cannot run here: containers run as WASI (wasi/wasm) or under x86 emulation (linux/386)`);
 }

@@ -58,7 +58,9 @@ export class ContainerRecords {
   }
 
   usingVolume(name: string): string[] {
-    return this.all().filter((r) => r.Mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((r) => r.Id);
+    return this.all()
+      .filter((r) => r.Mounts.some((m) => m.Type === 'volume' && m.Name === name))
+      .map((r) => r.Id);
   }
 
   /** Containers counted by state, for `docker info`. */

@@ -7,11 +7,11 @@ import type { ImageService } from '../images/image-service.ts';
 import type { NodeManager } from '../nodes/node-manager.ts';
 import type { VolumeService } from '../volumes/volume-service.ts';
 import { ContainerCatalog } from './container-catalog.ts';
-import { ContainerFiles, type ChangeKind, type PathStat } from './container-files.ts';
+import { type ChangeKind, ContainerFiles, type PathStat } from './container-files.ts';
 import { ContainerIo, type ExecHandle, type ExecOptions } from './container-io.ts';
-import { listContainers, type ContainerSummary, type ListOptions } from './container-listing.ts';
+import { type ContainerSummary, type ListOptions, listContainers } from './container-listing.ts';
 import { ContainerRecords } from './container-records.ts';
-import { ContainerTasks, type AttachListeners } from './container-tasks.ts';
+import { type AttachListeners, ContainerTasks } from './container-tasks.ts';
 import type { CreateOptions } from './create-options.ts';
 import type { LogQuery, LogStore } from './log-store.ts';
 

@@ -48,7 +48,19 @@ export class ContainerTasks {
     const restart: string[] = [];
     for (const r of records.all()) {
       if (!r.State.Running && !r.State.Restarting) continue;
-      await records.save({ ...r, State: { ...r.State, Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: 255, Error: ENGINE_RESTARTED, FinishedAt: new Date().toISOString() } });
+      await records.save({
+        ...r,
+        State: {
+          ...r.State,
+          Status: 'exited',
+          Running: false,
+          Restarting: false,
+          Pid: 0,
+          ExitCode: 255,
+          Error: ENGINE_RESTARTED,
+          FinishedAt: new Date().toISOString(),
+        },
+      });
       // As at a daemon start: `always` and `unless-stopped` containers come back.
       if (r.HostConfig.RestartPolicy.Name === 'always' || r.HostConfig.RestartPolicy.Name === 'unless-stopped') restart.push(r.Id);
     }
@@ -118,7 +130,17 @@ export class ContainerTasks {
     const saved = this.deps.records.save({
       ...r,
       Node: node,
-      State: { ...r.State, Status: 'running', Running: true, Restarting: false, Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString() },
+      State: {
+        ...r.State,
+        Status: 'running',
+        Running: true,
+        Restarting: false,
+        Pid: pid,
+        ExitCode: 0,
+        Error: '',
+        OOMKilled: false,
+        StartedAt: new Date().toISOString(),
+      },
     });
     this.deps.events.emit('container', 'start', id, { name: r.Name.slice(1), image: r.Config.Image, node });
     await saved;

@@ -35,7 +35,10 @@ export class LogStore {
         .store.openKeyCursor(IDBKeyRange.bound([id, 0], [id, Infinity]), 'prev')
         .then((last) => (last ? (last.key[1] as number) + 1 : 0));
     const mine = prev.then((n) => n);
-    this.next.set(id, mine.then((n) => n + 1));
+    this.next.set(
+      id,
+      mine.then((n) => n + 1),
+    );
     return mine;
   }
 

@@ -1,6 +1,54 @@
 // Docker-style random names: adjective_surname (a short list of Docker's own words).
-const LEFT = ['admiring', 'brave', 'clever', 'dazzling', 'eager', 'elegant', 'festive', 'focused', 'gifted', 'happy', 'jolly', 'keen', 'loving', 'modest', 'nifty', 'quirky', 'relaxed', 'serene', 'sharp', 'trusting', 'vibrant', 'wizardly', 'youthful', 'zealous'];
-const RIGHT = ['albattani', 'babbage', 'curie', 'darwin', 'einstein', 'feynman', 'galileo', 'hopper', 'johnson', 'kepler', 'lovelace', 'meitner', 'newton', 'noether', 'pascal', 'ritchie', 'shannon', 'thompson', 'torvalds', 'turing', 'wozniak', 'yalow'];
+const LEFT = [
+  'admiring',
+  'brave',
+  'clever',
+  'dazzling',
+  'eager',
+  'elegant',
+  'festive',
+  'focused',
+  'gifted',
+  'happy',
+  'jolly',
+  'keen',
+  'loving',
+  'modest',
+  'nifty',
+  'quirky',
+  'relaxed',
+  'serene',
+  'sharp',
+  'trusting',
+  'vibrant',
+  'wizardly',
+  'youthful',
+  'zealous',
+];
+const RIGHT = [
+  'albattani',
+  'babbage',
+  'curie',
+  'darwin',
+  'einstein',
+  'feynman',
+  'galileo',
+  'hopper',
+  'johnson',
+  'kepler',
+  'lovelace',
+  'meitner',
+  'newton',
+  'noether',
+  'pascal',
+  'ritchie',
+  'shannon',
+  'thompson',
+  'torvalds',
+  'turing',
+  'wozniak',
+  'yalow',
+];
 
 export function randomName(taken: (name: string) => boolean): string {
   for (let i = 0; ; i++) {

@@ -3,8 +3,8 @@ import type { MountSpec, ProcessSpec } from '../../core/protocol.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
 import type { SnapshotStore } from '../../core/store/snapshot-store.ts';
-import { CannotRunError, CommandNotFoundError } from './container-errors.ts';
 import { withDefaultEnv } from './container-env.ts';
+import { CannotRunError, CommandNotFoundError } from './container-errors.ts';
 import { containerTreeAndLayer, lookPath, resolveUser } from './container-fs.ts';
 import { runnablePlatform } from './container-platform.ts';
 

@@ -1,10 +1,10 @@
 import { AbortError, RegistryError, SizeMismatchError } from '../../core/errors.ts';
 import type { Descriptor } from '../../core/oci/manifest.ts';
 import type { Reference } from '../../core/oci/reference.ts';
-import type { RegistryClient } from '../registry/client.ts';
 import { BLOB_CHUNK, type ContentStore } from '../../core/store/content-store.ts';
 import type { IngestWriter } from '../../core/store/ingest-writer.ts';
 import { iterate } from '../../core/unpack/streams.ts';
+import type { RegistryClient } from '../registry/client.ts';
 
 export interface BlobSourceStats {
   /** Bytes that came from the network in this pull (not from a stored ingest). */

@@ -79,4 +79,3 @@ export async function collectGarbage(db: Db, opts: { ingests?: boolean } = {}): 
   await tx.done;
   return result;
 }
-

@@ -1,12 +1,12 @@
 import { blobPath, type LayoutSource } from '../../core/archive/layout-source.ts';
 import { InvalidParameterError, ManifestInvalidError } from '../../core/errors.ts';
-import { chainIds, sha256Of, type Digest } from '../../core/oci/digest.ts';
-import { parseImageConfig, parseManifest, type Descriptor, type ImageManifest } from '../../core/oci/manifest.ts';
+import { chainIds, type Digest, sha256Of } from '../../core/oci/digest.ts';
+import { type Descriptor, type ImageManifest, parseImageConfig, parseManifest } from '../../core/oci/manifest.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
 import type { Platform } from '../../core/oci/platform.ts';
 import { parseReference, type Reference } from '../../core/oci/reference.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
-import { applyLayers, selectPlatform, type PullDeps, type PullOptions, type PullStats } from './pull.ts';
+import { applyLayers, type PullDeps, type PullOptions, type PullStats, selectPlatform } from './pull.ts';
 import { isWasmArtifact, wasmArtifactConfig } from './wasm-artifact.ts';
 
 export interface ImportedImage {

@@ -1,6 +1,7 @@
-import { blobPath, httpSource, tarSource, type LayoutSource } from '../../core/archive/layout-source.ts';
-import { writeTar, type TarFile } from '../../core/archive/tar-writer.ts';
+import { blobPath, httpSource, type LayoutSource, tarSource } from '../../core/archive/layout-source.ts';
+import { type TarFile, writeTar } from '../../core/archive/tar-writer.ts';
 import {
+  asEngineError,
   ConflictError,
   DecompressionLimitError,
   DigestMismatchError,
@@ -11,23 +12,22 @@ import {
   QuotaError,
   SizeMismatchError,
   UnsupportedMediaTypeError,
-  asEngineError,
 } from '../../core/errors.ts';
-import type { EventBus } from '../events.ts';
-import { digestHex, shortId, type Digest } from '../../core/oci/digest.ts';
+import { type Digest, digestHex, shortId } from '../../core/oci/digest.ts';
 import type { HistoryEntry } from '../../core/oci/manifest.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
-import { parsePlatform, type Platform } from '../../core/oci/platform.ts';
-import { familiarName, familiarTagged, formatReference, parseReference, repoName, type Reference } from '../../core/oci/reference.ts';
-import type { RwLock } from '../rw-lock.ts';
+import { type Platform, parsePlatform } from '../../core/oci/platform.ts';
+import { familiarName, familiarTagged, formatReference, parseReference, type Reference, repoName } from '../../core/oci/reference.ts';
 import type { ContentStore } from '../../core/store/content-store.ts';
 import type { Db } from '../../core/store/db.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
 import { iterate } from '../../core/unpack/streams.ts';
+import type { EventBus } from '../events.ts';
+import type { RwLock } from '../rw-lock.ts';
 import { collectGarbage, type GcResult } from './gc.ts';
-import { importImages, type ImportedImage } from './image-import.ts';
+import { type ImportedImage, importImages } from './image-import.ts';
 import type { ProgressListener } from './progress.ts';
-import { pullImage, type PullDeps, type PullStats } from './pull.ts';
+import { type PullDeps, type PullStats, pullImage } from './pull.ts';
 
 /** One row of `docker images`: an image under one of its names. */
 export interface ImageSummary {
@@ -88,7 +88,15 @@ export interface PullOutcome {
 }
 
 /** Errors that prove a download's bytes are bad: its partial copy must not be resumed. */
-const BAD_CONTENT = [DigestMismatchError, SizeMismatchError, LayerFormatError, HostileLayerError, DecompressionLimitError, UnsupportedMediaTypeError, QuotaError];
+const BAD_CONTENT = [
+  DigestMismatchError,
+  SizeMismatchError,
+  LayerFormatError,
+  HostileLayerError,
+  DecompressionLimitError,
+  UnsupportedMediaTypeError,
+  QuotaError,
+];
 
 const ID_RE = /^(sha256:)?([a-f0-9]{4,64})$/;
 
@@ -115,16 +123,18 @@ export class ImageService {
     const ref = parseReference(name);
     const platform = typeof req.platform === 'string' ? parsePlatform(req.platform) : req.platform;
     const ingesting = new Set<Digest>();
-    const result = await this.lock.withShared(async () => {
-      try {
-        return await pullImage(this.deps, ref, { ...(platform ? { platform } : {}), ...pick(req), ingesting });
-      } catch (e) {
-        throw asEngineError(e);
-      }
-    }).catch(async (e: unknown) => {
-      if (BAD_CONTENT.some((k) => e instanceof k)) await this.discardPartial(ingesting);
-      throw e;
-    });
+    const result = await this.lock
+      .withShared(async () => {
+        try {
+          return await pullImage(this.deps, ref, { ...(platform ? { platform } : {}), ...pick(req), ingesting });
+        } catch (e) {
+          throw asEngineError(e);
+        }
+      })
+      .catch(async (e: unknown) => {
+        if (BAD_CONTENT.some((k) => e instanceof k)) await this.discardPartial(ingesting);
+        throw e;
+      });
     const before = await this.db.get('images', result.image.id);
     const moved = await this.commit(result.image, ref.tag !== undefined ? [ref] : []);
     this.events.emit('image', 'pull', familiarTagged(ref), { name: familiarTagged(ref) });
@@ -308,9 +318,7 @@ export class ImageService {
       return out;
     }
     if (!byTag && tagRecs.length > 1 && !opts.force) {
-      throw new ConflictError(
-        `conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`,
-      );
+      throw new ConflictError(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
     }
     const users = await this.usage(img.id);
     if (users > 0 && !opts.force) {
@@ -445,9 +453,13 @@ function pick(req: PullRequest): { onProgress?: ProgressListener; signal?: Abort
 
 /** `docker images --filter reference=…` / `docker images NAME`: glob on the familiar name[:tag]. */
 function matchesPattern(tagged: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '.')}$`,
+  );
   if (re.test(tagged)) return true;
   const name = tagged.slice(0, tagged.lastIndexOf(':'));
   return re.test(name);
 }
-

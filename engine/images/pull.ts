@@ -1,21 +1,21 @@
 import { InvalidParameterError, PlatformNotFoundError, UnsupportedMediaTypeError } from '../../core/errors.ts';
-import { chainIds as computeChainIds, shortId, type Digest } from '../../core/oci/digest.ts';
-import { parseImageConfig, parseManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../../core/oci/manifest.ts';
+import { chainIds as computeChainIds, type Digest, shortId } from '../../core/oci/digest.ts';
+import { type Descriptor, type ImageConfig, type ImageManifest, parseImageConfig, parseManifest } from '../../core/oci/manifest.ts';
 import { layerCompression } from '../../core/oci/media-types.ts';
-import { formatPlatform, platformMatches, RUNNABLE_PLATFORMS, type Platform } from '../../core/oci/platform.ts';
-import { repoName, type Reference } from '../../core/oci/reference.ts';
-import type { RegistryClient } from '../registry/client.ts';
+import { formatPlatform, type Platform, platformMatches, RUNNABLE_PLATFORMS } from '../../core/oci/platform.ts';
+import { type Reference, repoName } from '../../core/oci/reference.ts';
 import { BatchWriter } from '../../core/store/batch-writer.ts';
 import type { ContentStore } from '../../core/store/content-store.ts';
-import { IngestWriter } from '../../core/store/ingest-writer.ts';
 import type { Db } from '../../core/store/db.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
-import type { SnapshotRecord } from '../../core/store/snapshot-types.ts';
+import { IngestWriter } from '../../core/store/ingest-writer.ts';
 import type { SnapshotStore } from '../../core/store/snapshot-store.ts';
+import type { SnapshotRecord } from '../../core/store/snapshot-types.ts';
 import type { MergedTree } from '../../core/unpack/merged-tree.ts';
-import { blobSource, type BlobSourceStats } from './blob-source.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import { type BlobSourceStats, blobSource } from './blob-source.ts';
 import type { ProgressListener } from './progress.ts';
-import { unpackLayer, type UnpackLimits } from './unpack-layer.ts';
+import { type UnpackLimits, unpackLayer } from './unpack-layer.ts';
 import { isWasmArtifact, wasmArtifactConfig } from './wasm-artifact.ts';
 
 export interface PullDeps {

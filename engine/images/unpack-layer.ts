@@ -1,8 +1,8 @@
 import { DigestMismatchError, LayerFormatError, UnsupportedMediaTypeError } from '../../core/errors.ts';
 import type { Digest } from '../../core/oci/digest.ts';
-import { Sha256Stream } from '../../core/oci/sha256-stream.ts';
 import type { Descriptor } from '../../core/oci/manifest.ts';
 import { layerCompression } from '../../core/oci/media-types.ts';
+import { Sha256Stream } from '../../core/oci/sha256-stream.ts';
 import type { BatchWriter } from '../../core/store/batch-writer.ts';
 import type { Db } from '../../core/store/db.ts';
 import { FileSink } from '../../core/store/file-store.ts';
@@ -62,7 +62,10 @@ export async function unpackLayer(
   try {
     if (compression === 'wasm') {
       let n = 0;
-      const sha = await sink.write(desc.size, tap(shielded, (c) => (n += c.byteLength)));
+      const sha = await sink.write(
+        desc.size,
+        tap(shielded, (c) => (n += c.byteLength)),
+      );
       entries = [{ path: WASM_ARTIFACT_PATH, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: n, sha }];
       size = n;
       diffActual = `sha256:${sha}` as Digest;

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
-import { InvalidParameterError, NotFoundError, EngineError } from '../../core/errors.ts';
-import type { EventBus } from '../events.ts';
+import { EngineError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+import type { EventBus } from '../events.ts';
 
 export type NodeState = 'ready' | 'down';
 
@@ -36,8 +36,7 @@ interface Node {
 export type NodeFactory = (name: string) => Worker;
 
 /** The default node Worker: node/node-agent.ts, bundled by Vite. */
-const defaultNodeFactory: NodeFactory = (name) =>
-  new Worker(new URL('../../node/node-agent.ts', import.meta.url), { type: 'module', name });
+const defaultNodeFactory: NodeFactory = (name) => new Worker(new URL('../../node/node-agent.ts', import.meta.url), { type: 'module', name });
 
 class NoNodeError extends EngineError {
   override readonly status = 503;
@@ -86,7 +85,10 @@ export class NodeManager {
   private async check(node: Node): Promise<void> {
     if (node.state === 'down') return;
     const ok = await Promise.race([
-      node.api.ping().then(() => true, () => false),
+      node.api.ping().then(
+        () => true,
+        () => false,
+      ),
       new Promise<boolean>((r) => setTimeout(() => r(false), HEARTBEAT_TIMEOUT_MS)),
     ]);
     if (!ok) this.markDown(node, `node ${node.name} stopped answering`);
@@ -147,13 +149,9 @@ export class NodeManager {
 
   /** Picks a node: ready, below capacity, matching every constraint; the least loaded wins. */
   place(constraints: readonly string[] = []): string {
-    const fits = [...this.nodes.values()].filter(
-      (n) => n.state === 'ready' && n.processes.size < n.capacity && constraints.every((c) => matches(n, c)),
-    );
+    const fits = [...this.nodes.values()].filter((n) => n.state === 'ready' && n.processes.size < n.capacity && constraints.every((c) => matches(n, c)));
     if (!fits.length) {
-      throw new NoNodeError(
-        constraints.length ? `no suitable node (constraints ${constraints.join(', ')})` : 'no node is ready to run the container',
-      );
+      throw new NoNodeError(constraints.length ? `no suitable node (constraints ${constraints.join(', ')})` : 'no node is ready to run the container');
     }
     fits.sort((a, b) => a.processes.size - b.processes.size);
     return fits[0]!.name;

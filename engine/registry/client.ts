@@ -1,16 +1,9 @@
-import {
-  AbortError,
-  DigestMismatchError,
-  NotFoundError,
-  RateLimitError,
-  RegistryAuthError,
-  RegistryError,
-} from '../../core/errors.ts';
-import { sha256Of, verifyBytes, type Digest } from '../../core/oci/digest.ts';
+import { AbortError, DigestMismatchError, NotFoundError, RateLimitError, RegistryAuthError, RegistryError } from '../../core/errors.ts';
+import { type Digest, sha256Of, verifyBytes } from '../../core/oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../../core/oci/media-types.ts';
 import { DOCKER_HUB, familiarTagged, isLoopbackRegistry, type Reference } from '../../core/oci/reference.ts';
 import { TokenCache, tokenKey, tokenRequestUrl } from '../../core/oci/registry-token.ts';
-import { parseWwwAuthenticate, type AuthChallenge } from '../../core/oci/www-authenticate.ts';
+import { type AuthChallenge, parseWwwAuthenticate } from '../../core/oci/www-authenticate.ts';
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -107,12 +100,7 @@ export class RegistryClient {
    * Opens a blob from `offset`. Uses `Range` when resuming; a registry that ignores Range and
    * answers 200 is handled by reporting `start: 0` so the caller can skip what it already has.
    */
-  async openBlob(
-    ref: Reference,
-    digest: Digest,
-    offset: number,
-    signal?: AbortSignal,
-  ): Promise<{ body: Response; start: number }> {
+  async openBlob(ref: Reference, digest: Digest, offset: number, signal?: AbortSignal): Promise<{ body: Response; start: number }> {
     const url = `${this.baseUrl(ref.registry)}${ref.repository}/blobs/${digest}`;
     const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
     const res = await this.request(ref, url, { headers, signal }, 'blob');
@@ -138,10 +126,7 @@ export class RegistryClient {
       const challenge = this.challenges.get(authKey);
       const auth = challenge ? await this.authorization(ref.registry, challenge, init.signal) : undefined;
       const headers = { ...init.headers, ...(auth ? { Authorization: auth } : {}) };
-      const res = await this.withRetries(
-        () => this.doFetch(url, { headers, signal: init.signal, credentials: 'omit' }),
-        init.signal,
-      );
+      const res = await this.withRetries(() => this.doFetch(url, { headers, signal: init.signal, credentials: 'omit' }), init.signal);
       if (res.ok) return res;
       if (res.status === 401 && !authorized) {
         const header = res.headers.get('WWW-Authenticate');
@@ -158,11 +143,7 @@ export class RegistryClient {
       }
       throw await toRegistryError(res, ref, what);
     }
-    throw new RegistryAuthError(
-      `pull access denied for ${familiarTagged(ref)}, repository does not exist or may require authorization`,
-      401,
-      'UNAUTHORIZED',
-    );
+    throw new RegistryAuthError(`pull access denied for ${familiarTagged(ref)}, repository does not exist or may require authorization`, 401, 'UNAUTHORIZED');
   }
 
   private async authorization(registry: string, c: AuthChallenge, signal?: AbortSignal): Promise<string | undefined> {
@@ -175,9 +156,7 @@ export class RegistryClient {
     const cached = this.tokens.get(key);
     if (cached) return `Bearer ${cached}`;
     const u = tokenRequestUrl(new URL(c.params.realm), c);
-    const headers: Record<string, string> = creds
-      ? { Authorization: `Basic ${btoa(`${creds.username}:${creds.password}`)}` }
-      : {};
+    const headers: Record<string, string> = creds ? { Authorization: `Basic ${btoa(`${creds.username}:${creds.password}`)}` } : {};
     const res = await this.withRetries(() => this.doFetch(u.toString(), { headers, signal, credentials: 'omit' }), signal);
     if (!res.ok) {
       await res.body?.cancel();
@@ -256,25 +235,14 @@ async function toRegistryError(res: Response, ref: Reference, what: 'manifest' |
   switch (res.status) {
     case 401:
     case 403:
-      return new RegistryAuthError(
-        `pull access denied for ${name}, repository does not exist or may require authorization${detail}`,
-        res.status,
-        code,
-      );
+      return new RegistryAuthError(`pull access denied for ${name}, repository does not exist or may require authorization${detail}`, res.status, code);
     case 404:
       return what === 'manifest'
         ? new NotFoundError(`manifest for ${name} not found: manifest unknown${detail}`)
         : new NotFoundError(`blob unknown to registry for ${name}${detail}`);
     case 429:
-      return new RateLimitError(
-        `toomanyrequests: the registry rate-limited pulls of ${name}${detail}`,
-        parseRetryAfter(res.headers.get('Retry-After')),
-      );
+      return new RateLimitError(`toomanyrequests: the registry rate-limited pulls of ${name}${detail}`, parseRetryAfter(res.headers.get('Retry-After')));
     default:
-      return new RegistryError(
-        `error from registry for ${name}: HTTP ${res.status}${detail}`,
-        res.status,
-        code,
-      );
+      return new RegistryError(`error from registry for ${name}: HTTP ${res.status}${detail}`, res.status, code);
   }
 }

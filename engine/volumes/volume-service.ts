@@ -1,8 +1,8 @@
 import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
-import type { EventBus } from '../events.ts';
 import type { VolumeRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
 import { countScope, deleteScope, listScope, volumeScope } from '../../core/store/fs-entries.ts';
+import type { EventBus } from '../events.ts';
 import { randomHex } from '../random-hex.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

@@ -3,7 +3,7 @@
 // mount as a touched path, so persist.ts can turn it into writable-layer or volume records.
 import { E, fail } from './errno.ts';
 import type { Mount } from './mount.ts';
-import { Content, DirNode, FileNode, nowNs, SymlinkNode, type FsNode, type Meta } from './nodes.ts';
+import { Content, DirNode, FileNode, type FsNode, type Meta, nowNs, SymlinkNode } from './nodes.ts';
 
 const MAX_SYMLINKS = 40;
 const NAME_MAX = 255;

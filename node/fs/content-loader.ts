@@ -55,10 +55,7 @@ export class ContentLoader {
     }
     const loc = rec.loc;
     if ('pack' in loc) {
-      const [pack, mates] = await Promise.all([
-        tx.objectStore('fileData').get(loc.pack),
-        tx.objectStore('files').index('pack').getAll(loc.pack),
-      ]);
+      const [pack, mates] = await Promise.all([tx.objectStore('fileData').get(loc.pack), tx.objectStore('files').index('pack').getAll(loc.pack)]);
       this.stats.files += mates.length;
       if (!pack) return undefined;
       this.countData(pack);

@@ -4,15 +4,16 @@
 // Worker kept from earlier processes (kept-views.ts). No file contents are read here. The
 // image's own merged tree (MergedTree), which persisting needs to tell changes from the image,
 // is computed only if the process writes.
+
+import type { ProcessSpec } from '../../core/protocol.ts';
 import type { Db, FsEntryRecord, FsIndexRecord } from '../../core/store/db.ts';
 import { containerScope, decodeIndex, rebuildScopeIndex, volumeScope } from '../../core/store/fs-entries.ts';
 import type { LayerEntry, SnapshotRecord } from '../../core/store/snapshot-types.ts';
 import { MergedTree } from '../../core/unpack/merged-tree.ts';
-import type { ProcessSpec } from '../../core/protocol.ts';
 import { ContainerFs } from './container-fs.ts';
-import { Mount } from './mount.ts';
 import type { KeptViews } from './kept-views.ts';
-import { Content, DirNode, FileNode, metaOf, nowNs, SpecialNode, SymlinkNode, type FsNode } from './nodes.ts';
+import { Mount } from './mount.ts';
+import { Content, DirNode, FileNode, type FsNode, metaOf, nowNs, SpecialNode, SymlinkNode } from './nodes.ts';
 
 function nodeOf(mount: Mount, e: LayerEntry | FsEntryRecord): FsNode | undefined {
   const meta = metaOf(e);

@@ -103,7 +103,11 @@ abstract class BaseNode {
 
 export class FileNode extends BaseNode {
   readonly kind = 'file';
-  constructor(mount: Mount, meta: Meta, public content: Content) {
+  constructor(
+    mount: Mount,
+    meta: Meta,
+    public content: Content,
+  ) {
     super(mount, meta);
   }
 }
@@ -121,7 +125,11 @@ export class DirNode extends BaseNode {
 
 export class SymlinkNode extends BaseNode {
   readonly kind = 'symlink';
-  constructor(mount: Mount, meta: Meta, public target: string) {
+  constructor(
+    mount: Mount,
+    meta: Meta,
+    public target: string,
+  ) {
     super(mount, meta);
   }
 }
@@ -129,7 +137,11 @@ export class SymlinkNode extends BaseNode {
 /** Device nodes and fifos: listed and stat-able, never opened (nothing in a browser backs them). */
 export class SpecialNode extends BaseNode {
   readonly kind = 'special';
-  constructor(mount: Mount, meta: Meta, readonly type: 'char' | 'block' | 'fifo') {
+  constructor(
+    mount: Mount,
+    meta: Meta,
+    readonly type: 'char' | 'block' | 'fifo',
+  ) {
     super(mount, meta);
   }
 }

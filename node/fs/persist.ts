@@ -9,11 +9,10 @@
 // or after a reload) sees them. Processes running at the same time do not see each other's
 // changes; for one path the last flush wins.
 import type { Db, FsEntryRecord, PackSlice } from '../../core/store/db.ts';
-import { chunkFile, PACK_FILE_MAX, type GrowingPack } from '../../core/store/file-layout.ts';
+import { chunkFile, type GrowingPack, PACK_FILE_MAX } from '../../core/store/file-layout.ts';
 import type { TreeEntry } from '../../core/store/snapshot-types.ts';
 import type { Mount } from './mount.ts';
 import type { Content, FsNode } from './nodes.ts';
-
 
 type Found = FsNode | 'absent' | 'foreign';
 

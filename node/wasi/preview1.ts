@@ -7,12 +7,12 @@ import { wasi } from '@bjorn3/browser_wasi_shim';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import type { ContentLoader } from '../fs/content-loader.ts';
 import { E, Errno, fail } from '../fs/errno.ts';
-import { nowNs, type FileNode, type FsNode } from '../fs/nodes.ts';
+import { type FileNode, type FsNode, nowNs } from '../fs/nodes.ts';
 import * as abi from './abi.ts';
 import { blockFor } from './block.ts';
-import { DirFd, FdTable, FileFd, StdioFd, type OpenFd } from './fd-table.ts';
+import { DirFd, FdTable, FileFd, type OpenFd, StdioFd } from './fd-table.ts';
 import type { StdinQueue } from './stdin-queue.ts';
-import { suspendOnlyWhenWaiting, type MayWait, type ParamType } from './suspend-trampoline.ts';
+import { type MayWait, type ParamType, suspendOnlyWhenWaiting } from './suspend-trampoline.ts';
 
 /** The module called proc_exit (or raised a signal): unwinds it with its exit status. */
 export class ProcExit extends Error {
@@ -56,13 +56,52 @@ type Ret = number | Promise<number>;
 type Syscall = (...args: (number | bigint)[]) => Ret;
 
 const SYSCALLS = [
-  'args_get', 'args_sizes_get', 'environ_get', 'environ_sizes_get', 'clock_res_get', 'clock_time_get',
-  'fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get', 'fd_fdstat_set_flags', 'fd_fdstat_set_rights',
-  'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times', 'fd_pread', 'fd_prestat_get', 'fd_prestat_dir_name',
-  'fd_pwrite', 'fd_read', 'fd_readdir', 'fd_renumber', 'fd_seek', 'fd_sync', 'fd_tell', 'fd_write',
-  'path_create_directory', 'path_filestat_get', 'path_filestat_set_times', 'path_link', 'path_open', 'path_readlink',
-  'path_remove_directory', 'path_rename', 'path_symlink', 'path_unlink_file', 'poll_oneoff', 'proc_exit', 'proc_raise',
-  'sched_yield', 'random_get', 'sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown',
+  'args_get',
+  'args_sizes_get',
+  'environ_get',
+  'environ_sizes_get',
+  'clock_res_get',
+  'clock_time_get',
+  'fd_advise',
+  'fd_allocate',
+  'fd_close',
+  'fd_datasync',
+  'fd_fdstat_get',
+  'fd_fdstat_set_flags',
+  'fd_fdstat_set_rights',
+  'fd_filestat_get',
+  'fd_filestat_set_size',
+  'fd_filestat_set_times',
+  'fd_pread',
+  'fd_prestat_get',
+  'fd_prestat_dir_name',
+  'fd_pwrite',
+  'fd_read',
+  'fd_readdir',
+  'fd_renumber',
+  'fd_seek',
+  'fd_sync',
+  'fd_tell',
+  'fd_write',
+  'path_create_directory',
+  'path_filestat_get',
+  'path_filestat_set_times',
+  'path_link',
+  'path_open',
+  'path_readlink',
+  'path_remove_directory',
+  'path_rename',
+  'path_symlink',
+  'path_unlink_file',
+  'poll_oneoff',
+  'proc_exit',
+  'proc_raise',
+  'sched_yield',
+  'random_get',
+  'sock_accept',
+  'sock_recv',
+  'sock_send',
+  'sock_shutdown',
 ] as const;
 
 /** Names of every import this runtime provides under `wasi_snapshot_preview1`. */
@@ -171,7 +210,16 @@ export class Preview1 {
     const m = n.meta;
     const size = n.kind === 'file' ? n.content.size : n.kind === 'symlink' ? encoder.encode(n.target).length : n.kind === 'dir' ? 4096 : 0;
     const nlink = n.kind === 'file' ? Math.max(1, n.content.links.size) : 1;
-    return { dev: n.mount.dev, ino: BigInt(n.ino), filetype: filetypeOf(n), nlink: BigInt(nlink), size: BigInt(size), atim: m.atime, mtim: m.mtime, ctim: m.ctime };
+    return {
+      dev: n.mount.dev,
+      ino: BigInt(n.ino),
+      filetype: filetypeOf(n),
+      nlink: BigInt(nlink),
+      size: BigInt(size),
+      atim: m.atime,
+      mtim: m.mtime,
+      ctim: m.ctime,
+    };
   }
 
   private writeList(list: readonly string[], ptrs: number, buf: number): number {
@@ -190,7 +238,11 @@ export class Preview1 {
   private sizes(list: readonly string[], countPtr: number, sizePtr: number): number {
     const v = this.mem();
     v.setUint32(countPtr, list.length, true);
-    v.setUint32(sizePtr, list.reduce((n, s) => n + encoder.encode(s).length + 1, 0), true);
+    v.setUint32(
+      sizePtr,
+      list.reduce((n, s) => n + encoder.encode(s).length + 1, 0),
+      true,
+    );
     return 0;
   }
 
@@ -614,7 +666,11 @@ export class Preview1 {
     for (let i = 0; i < n; i++) subs.push(abi.readSubscription(v, inPtr + i * abi.SUBSCRIPTION_SIZE) ?? fail(E.INVAL));
     const start = monotonicNs();
     const deadlines = subs.map((s) =>
-      s.type !== wasi.EVENTTYPE_CLOCK ? undefined : s.abstime ? start + s.timeout - (s.clock === wasi.CLOCKID_REALTIME ? realtimeNs() : start) : start + s.timeout,
+      s.type !== wasi.EVENTTYPE_CLOCK
+        ? undefined
+        : s.abstime
+          ? start + s.timeout - (s.clock === wasi.CLOCKID_REALTIME ? realtimeNs() : start)
+          : start + s.timeout,
     );
     const collect = (): abi.PollEvent[] => {
       const now = monotonicNs();

@@ -1,6 +1,7 @@
 // What a node agent and its process Workers say to each other (internal to a node).
-import type { ReadStats } from '../fs/content-loader.ts';
+
 import type { ProcessSpec } from '../../core/protocol.ts';
+import type { ReadStats } from '../fs/content-loader.ts';
 
 /** How one process went, for `stats` and benchmarks. Times in ms from the `run` message. */
 export interface ProcessStats {

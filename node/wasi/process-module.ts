@@ -2,10 +2,10 @@
 // compiled, and checked to be a WASI command whose imports this runtime provides.
 import type { ContentLoader } from '../fs/content-loader.ts';
 import type { FileNode } from '../fs/nodes.ts';
-import { CannotRun } from './process-exit.ts';
-import { moduleKey } from './process-messages.ts';
 import { capMemory, InitialMemoryTooLarge } from './memory-limit.ts';
 import { PROVIDED } from './preview1.ts';
+import { CannotRun } from './process-exit.ts';
+import { moduleKey } from './process-messages.ts';
 import { isRubyInteropImport, isRubyReactor } from './ruby-reactor.ts';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';

@@ -1,21 +1,21 @@
 // One process, start to exit: the filesystem view, the working directory and entrypoint, the
 // module, WASI, and the exit status.
 import { searchPath } from '../../core/path-lookup.ts';
+import type { ProcessSpec } from '../../core/protocol.ts';
 import type { Db } from '../../core/store/db.ts';
 import { GrowingPack } from '../../core/store/file-layout.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import { ContentLoader } from '../fs/content-loader.ts';
 import { Errno } from '../fs/errno.ts';
+import type { KeptViews } from '../fs/kept-views.ts';
 import { loadFs } from '../fs/load-fs.ts';
 import type { DirNode, FileNode, FsNode } from '../fs/nodes.ts';
 import { flushAll } from '../fs/persist.ts';
-import type { KeptViews } from '../fs/kept-views.ts';
-import { CannotRun, exitOf, oomExit, type Exit } from './process-exit.ts';
-import { OUTPUT_WINDOW, type FromProcess, type ProcessStats } from './process-messages.ts';
-import { obtainModule, WASI_MODULE } from './process-module.ts';
-import type { ProcessSpec } from '../../core/protocol.ts';
 import { limitPages } from './memory-limit.ts';
 import { Preview1 } from './preview1.ts';
+import { CannotRun, type Exit, exitOf, oomExit } from './process-exit.ts';
+import { type FromProcess, OUTPUT_WINDOW, type ProcessStats } from './process-messages.ts';
+import { obtainModule, WASI_MODULE } from './process-module.ts';
 import { isRubyReactor, rubyInteropImports, runRuby } from './ruby-reactor.ts';
 import type { StdinQueue } from './stdin-queue.ts';
 
@@ -207,7 +207,18 @@ export async function runProcess(o: RunOptions): Promise<void> {
       exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
     }
   }
-  const stats: ProcessStats = { jspi, cachedModule, workerRuns: o.workerRuns, reads: { ...loader.stats }, preloadedBytes, viewReads: view.reads, viewKept: view.keptScopes, waits: wasi?.waits ?? 0, ...marks, exited: at() };
+  const stats: ProcessStats = {
+    jspi,
+    cachedModule,
+    workerRuns: o.workerRuns,
+    reads: { ...loader.stats },
+    preloadedBytes,
+    viewReads: view.reads,
+    viewKept: view.keptScopes,
+    waits: wasi?.waits ?? 0,
+    ...marks,
+    exited: at(),
+  };
   o.post({ t: 'exit', ...exit, stats });
 }
 

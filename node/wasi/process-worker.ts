@@ -3,7 +3,7 @@
 // once one exits by itself: its code is then compiled and hot, its database open, and the image
 // snapshots and scope indexes it read are kept (kept-views.ts). It opens IndexedDB itself, so
 // file data never crosses to another thread.
-import { openEngineDb, type Db } from '../../core/store/db.ts';
+import { type Db, openEngineDb } from '../../core/store/db.ts';
 import { KeptViews } from '../fs/kept-views.ts';
 import type { FromProcess, ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';

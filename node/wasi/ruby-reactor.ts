@@ -57,7 +57,8 @@ function rubyProgram(argv: readonly string[]): string {
     else if (a === '--') {
       i++;
       break;
-    } else if (a.startsWith('-') && a !== '-') continue; // -w, -W, -EUTF-8 …: no effect here
+    } else if (a.startsWith('-') && a !== '-')
+      continue; // -w, -W, -EUTF-8 …: no effect here
     else break;
   }
   const rest = argv.slice(i);

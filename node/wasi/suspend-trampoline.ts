@@ -49,22 +49,36 @@ function trampolineModule(sigs: readonly (readonly ParamType[])[], names: readon
     const r = params.length; // the local after the parameters
     const code = [
       ...params.flatMap((_, k) => [0x20, ...uleb(k)]), // local.get k
-      0x10, ...uleb(i), // call fast
-      0x22, ...uleb(r), // local.tee r
-      0x41, 0x7f, // i32.const -1 (WOULD_WAIT)
+      0x10,
+      ...uleb(i), // call fast
+      0x22,
+      ...uleb(r), // local.tee r
+      0x41,
+      0x7f, // i32.const -1 (WOULD_WAIT)
       0x46, // i32.eq
-      0x04, 0x40, // if
-      0x10, ...uleb(waitFn), // call wait.result
-      0x21, ...uleb(r), // local.set r
+      0x04,
+      0x40, // if
+      0x10,
+      ...uleb(waitFn), // call wait.result
+      0x21,
+      ...uleb(r), // local.set r
       0x0b, // end
-      0x20, ...uleb(r), // local.get r
+      0x20,
+      ...uleb(r), // local.get r
       0x0b, // end
     ];
     const body = [1, 1, I32, ...code]; // one local: r
     return [...uleb(body.length), ...body];
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec(imports)),
     ...section(3, vec(sigs.map((_, i) => uleb(i)))),
@@ -86,7 +100,16 @@ export function suspendOnlyWhenWaiting(
   const names = Object.keys(fns).sort();
   const key = names.map((n) => `${n}(${sigs[n]!.join(',')})`).join(';');
   let module = compiled.get(key);
-  if (!module) compiled.set(key, (module = new WebAssembly.Module(trampolineModule(names.map((n) => sigs[n]!), names))));
+  if (!module)
+    compiled.set(
+      key,
+      (module = new WebAssembly.Module(
+        trampolineModule(
+          names.map((n) => sigs[n]!),
+          names,
+        ),
+      )),
+    );
   let pending: Promise<number> | undefined;
   const fast: Record<string, (...args: (number | bigint)[]) => number> = {};
   for (const n of names) {

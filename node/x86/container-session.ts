@@ -1,8 +1,9 @@
 // One x86 container: a guest restored from the kit's state (ahead of time when possible), its
 // root filesystem served over 9p, its main process and its `exec`s. Runs in a guest Worker
 // (guest-worker.ts), or directly in Node for tests.
-import type { Db } from '../../core/store/db.ts';
+
 import type { ProcessSpec } from '../../core/protocol.ts';
+import type { Db } from '../../core/store/db.ts';
 import { Guest } from './guest.ts';
 import { GuestFs } from './guest-fs.ts';
 import { P9Server } from './p9-server.ts';

@@ -2,6 +2,8 @@
 // gets (node/fs: image snapshots + writable layer + volumes, loaded from metadata only), with
 // file bytes read lazily from IndexedDB and changes persisted to the writable layer shortly
 // after they happen.
+
+import type { ProcessSpec } from '../../core/protocol.ts';
 import type { Db, FileRecord } from '../../core/store/db.ts';
 import { FILE_CHUNK, GrowingPack } from '../../core/store/file-layout.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
@@ -9,7 +11,6 @@ import { ContentLoader } from '../fs/content-loader.ts';
 import { loadFs } from '../fs/load-fs.ts';
 import type { Content } from '../fs/nodes.ts';
 import { flushAll } from '../fs/persist.ts';
-import type { ProcessSpec } from '../../core/protocol.ts';
 import type { P9Backend } from './p9-server.ts';
 
 /** Persist this long after the last change: batches a burst of small writes into one commit. */

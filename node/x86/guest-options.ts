@@ -24,8 +24,7 @@ export const DEFAULT_MEMORY_MIB = 128;
  * zeroes freed pages, which v86 leaves out of a saved state.
  */
 export const CMDLINE =
-  'console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on nowatchdog audit=0 quiet ' +
-  'cryptomgr.notests noisapnp init_on_free=on';
+  'console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on nowatchdog audit=0 quiet ' + 'cryptomgr.notests noisapnp init_on_free=on';
 
 /** Not `.gz`: static servers (Vite's among them) send those with Content-Encoding: gzip. */
 export function stateFile(memoryMiB: number): string {

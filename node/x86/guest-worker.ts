@@ -1,9 +1,10 @@
 // A guest Worker: one x86 container (container-session.ts) for its node agent (x86-node.ts),
 // which starts it ahead with the machine restored, and terminates it when the container ends.
 // It opens IndexedDB itself, so file data never crosses to another thread.
+
+import type { ProcessSpec } from '../../core/protocol.ts';
 import { openEngineDb } from '../../core/store/db.ts';
 import { ContainerSession, type MachineImage, type SessionEvent } from './container-session.ts';
-import type { ProcessSpec } from '../../core/protocol.ts';
 
 export type ToGuest =
   | { readonly t: 'prepare'; readonly image: MachineImage }
@@ -21,8 +22,7 @@ const post = (m: FromGuest) => {
   self.postMessage(m, { transfer });
 };
 const session = new ContainerSession(post);
-const failed = (spec: ProcessSpec, e: unknown) =>
-  post({ type: 'failed', processId: spec.processId, error: e instanceof Error ? e.message : String(e) });
+const failed = (spec: ProcessSpec, e: unknown) => post({ type: 'failed', processId: spec.processId, error: e instanceof Error ? e.message : String(e) });
 
 self.onmessage = (e: MessageEvent<ToGuest>) => {
   const m = e.data;

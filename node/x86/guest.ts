@@ -1,7 +1,7 @@
 // One emulated x86 machine restored from the guest kit's saved state, and the host end of its
 // shim (scripts/guest-kit/shim.c): init, spawn, stdin with flow control, signals, resize, sync.
 import { V86 } from 'v86';
-import { encodeFrame, fields, FrameReader, type Frame } from './channel.ts';
+import { encodeFrame, type Frame, FrameReader, fields } from './channel.ts';
 import { machineOptions } from './guest-options.ts';
 
 /** Stdin bytes in flight to one process: the guest's serial receive buffer must never overflow. */

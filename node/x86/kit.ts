@@ -1,8 +1,9 @@
 // Fetches the guest kit (built by scripts/guest-kit/build.sh, served from demo/public/guest/)
 // and v86's wasm, once per node: every container of the node restores from the same bytes.
-import v86Package from 'v86/package.json';
+
 import v86WasmUrl from 'v86/build/v86.wasm?url';
-import { pickMemory, stateFile, type GuestKitManifest } from './guest-options.ts';
+import v86Package from 'v86/package.json';
+import { type GuestKitManifest, pickMemory, stateFile } from './guest-options.ts';
 
 const DEFAULT_KIT_URL = '/guest/';
 const HOW_TO_BUILD = 'build it with `bash scripts/guest-kit/build.sh` (`npm run setup` runs it)';

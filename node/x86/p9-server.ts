@@ -4,7 +4,7 @@
 // cache=loose, so reads and lookups mostly stay in the guest's caches.
 import type { ContainerFs } from '../fs/container-fs.ts';
 import { E, Errno } from '../fs/errno.ts';
-import { nowNs, SpecialNode, type Content, type DirNode, type FileNode, type FsNode } from '../fs/nodes.ts';
+import { type Content, type DirNode, type FileNode, type FsNode, nowNs, SpecialNode } from '../fs/nodes.ts';
 
 /** What the server needs besides the tree: file bytes and persistence. */
 export interface P9Backend {
@@ -20,11 +20,41 @@ export interface P9Backend {
 }
 
 // Linux errno values the guest expects.
-const L = { PERM: 1, NOENT: 2, IO: 5, BADF: 9, ACCES: 13, BUSY: 16, EXIST: 17, XDEV: 18, NOTDIR: 20, ISDIR: 21, INVAL: 22, ROFS: 30, NAMETOOLONG: 36, NOTEMPTY: 39, LOOP: 40, NOTSUP: 95 } as const;
+const L = {
+  PERM: 1,
+  NOENT: 2,
+  IO: 5,
+  BADF: 9,
+  ACCES: 13,
+  BUSY: 16,
+  EXIST: 17,
+  XDEV: 18,
+  NOTDIR: 20,
+  ISDIR: 21,
+  INVAL: 22,
+  ROFS: 30,
+  NAMETOOLONG: 36,
+  NOTEMPTY: 39,
+  LOOP: 40,
+  NOTSUP: 95,
+} as const;
 const FROM_WASI = new Map<number, number>([
-  [E.ACCES, L.ACCES], [E.BADF, L.BADF], [E.BUSY, L.BUSY], [E.EXIST, L.EXIST], [E.INVAL, L.INVAL], [E.IO, L.IO],
-  [E.ISDIR, L.ISDIR], [E.LOOP, L.LOOP], [E.NAMETOOLONG, L.NAMETOOLONG], [E.NOENT, L.NOENT], [E.NOTDIR, L.NOTDIR],
-  [E.NOTEMPTY, L.NOTEMPTY], [E.NOTSUP, L.NOTSUP], [E.PERM, L.PERM], [E.ROFS, L.ROFS], [E.XDEV, L.XDEV],
+  [E.ACCES, L.ACCES],
+  [E.BADF, L.BADF],
+  [E.BUSY, L.BUSY],
+  [E.EXIST, L.EXIST],
+  [E.INVAL, L.INVAL],
+  [E.IO, L.IO],
+  [E.ISDIR, L.ISDIR],
+  [E.LOOP, L.LOOP],
+  [E.NAMETOOLONG, L.NAMETOOLONG],
+  [E.NOENT, L.NOENT],
+  [E.NOTDIR, L.NOTDIR],
+  [E.NOTEMPTY, L.NOTEMPTY],
+  [E.NOTSUP, L.NOTSUP],
+  [E.PERM, L.PERM],
+  [E.ROFS, L.ROFS],
+  [E.XDEV, L.XDEV],
 ]);
 
 class P9Error extends Error {
@@ -223,7 +253,8 @@ export class P9Server {
         let node = from.node;
         const qids: FsNode[] = [];
         for (const name of names) {
-          const next = node.kind !== 'dir' ? undefined : name === '..' ? (node === this.b.fs.root ? node : node.parent) : name === '.' ? node : node.children.get(name);
+          const next =
+            node.kind !== 'dir' ? undefined : name === '..' ? (node === this.b.fs.root ? node : node.parent) : name === '.' ? node : node.children.get(name);
           if (!next) {
             if (qids.length === 0) err(node.kind === 'dir' ? L.NOENT : L.NOTDIR);
             break;
@@ -405,7 +436,16 @@ export class P9Server {
       }
       case 8:
         // Tstatfs: V9FS_MAGIC, 4 KiB blocks, a generous quota the browser enforces anyway
-        return w.u32(0x01021997).u32(4096).u64(1 << 22).u64(1 << 21).u64(1 << 21).u64(1 << 20).u64(1 << 19).u64(0).u32(255);
+        return w
+          .u32(0x01021997)
+          .u32(4096)
+          .u64(1 << 22)
+          .u64(1 << 21)
+          .u64(1 << 21)
+          .u64(1 << 20)
+          .u64(1 << 19)
+          .u64(0)
+          .u32(255);
       case 50:
         // Tfsync: durable means in IndexedDB
         this.fid(r.u32());
@@ -464,8 +504,16 @@ export class P9Server {
       .u64(size)
       .u64(4096)
       .u64(Math.ceil(size / 512))
-      .u64(as).u64(an).u64(ms).u64(mn).u64(cs).u64(cn)
-      .u64(0).u64(0).u64(0).u64(0);
+      .u64(as)
+      .u64(an)
+      .u64(ms)
+      .u64(mn)
+      .u64(cs)
+      .u64(cn)
+      .u64(0)
+      .u64(0)
+      .u64(0)
+      .u64(0);
   }
 
   private async setattr(r: Reader): Promise<void> {
@@ -528,10 +576,13 @@ export class P9Server {
       const e = f.listing[i]!;
       const name = this.enc.encode(e.name);
       if (w.len - start + 13 + 8 + 1 + 2 + name.length > count) break;
-      w.qid(e.node).u64(i + 1).u8(DT[kindOf(e.node)]).u16(name.length).bytes(name);
+      w.qid(e.node)
+        .u64(i + 1)
+        .u8(DT[kindOf(e.node)])
+        .u16(name.length)
+        .bytes(name);
     }
     new DataView(w.buf.buffer).setUint32(7, w.len - start, true);
     return w;
   }
 }
-

@@ -3,8 +3,9 @@
 // ahead (its code loaded). After its first x86 container it keeps the compiled emulator, the
 // inflated state and a guest Worker with the machine already restored, so the next container
 // only mounts its root and spawns.
-import { OutputRelay } from '../output-relay.ts';
+
 import type { ProcessEvent, ProcessInfo, ProcessSpec } from '../../core/protocol.ts';
+import { OutputRelay } from '../output-relay.ts';
 import type { MachineImage } from './container-session.ts';
 import { DEFAULT_MEMORY_MIB } from './guest-options.ts';
 import type { FromGuest, ToGuest } from './guest-worker.ts';

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeTarEntries } from '../../core/archive/tar-writer.ts';
-import { Engine } from '../../engine/engine.ts';
 import { sha256Of } from '../../core/oci/digest.ts';
 import type { ProcessSpec } from '../../core/protocol.ts';
+import { Engine } from '../../engine/engine.ts';
 import { ContainerSession, type SessionEvent } from '../../node/x86/container-session.ts';
 
 const [stateFile, mib, busyboxFile, release, ...modules] = process.argv.slice(2);
@@ -73,10 +73,21 @@ const ended = new Promise<void>((resolve) => {
     else if (e.type === 'ended') resolve();
   });
   const spec: ProcessSpec = {
-    processId: 'kit-check', containerId: 'kit-check', dbName: '', chainIds, mounts: [],
+    processId: 'kit-check',
+    containerId: 'kit-check',
+    dbName: '',
+    chainIds,
+    mounts: [],
     // A write and a read back through the 9p root, then what the guest runs.
     argv: ['/bin/sh', '-c', 'echo ok > /tmp/check && cat /tmp/check && uname -r && cut -d" " -f1 /proc/modules'],
-    env: ['PATH=/bin'], cwd: '/', uid: 0, gid: 0, hostname: 'kit-check', tty: false, openStdin: false, memoryLimit: 0,
+    env: ['PATH=/bin'],
+    cwd: '/',
+    uid: 0,
+    gid: 0,
+    hostname: 'kit-check',
+    tty: false,
+    openStdin: false,
+    memoryLimit: 0,
   };
   session.run(engine.db, spec, image).catch((e: Error) => fail('mounting the 9p root', e.message));
 });

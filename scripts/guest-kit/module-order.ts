@@ -97,7 +97,12 @@ export function moduleDir(dir: string): ModuleSource {
   } catch {
     // An older package may not ship it: then every dependency must be a file.
   }
-  const builtin = new Set(builtinText.split('\n').filter(Boolean).map((l) => norm(path.basename(l).replace(/\.ko$/, ''))));
+  const builtin = new Set(
+    builtinText
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => norm(path.basename(l).replace(/\.ko$/, ''))),
+  );
   const deps = new Map<string, readonly string[]>();
   return {
     files,

@@ -1,10 +1,10 @@
 // Bad input gets a typed error, and the store is exactly as it was before.
-import { writeFile, readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { blobDataPath } from '../support/registry.ts';
-import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
-import { startFaultRegistry } from './fault-registry.ts';
+import { type BrowserSession, launchChromium, openHarness } from '../support/chromium.ts';
 import { gzipBomb, gzLayer, pushImage, randomLayer } from '../support/image-builder.ts';
+import { blobDataPath } from '../support/registry.ts';
+import { startFaultRegistry } from './fault-registry.ts';
 
 const registry = inject('registry');
 const dataDir = inject('registryDataDir');

@@ -1,7 +1,7 @@
 // Interactive containers typed into the demo's terminal (docker run -it: raw keystrokes, the CLI's
 // line discipline, Ctrl-D, Ctrl-C, the prompt coming back), and the panels following the engine.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, type BrowserSession } from '../support/chromium.ts';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');

@@ -1,7 +1,7 @@
 // The docker CLI's container, volume and node commands in the demo page (window.docker), with WASI
 // containers really running on the node Workers: fixtures/wasi-tools (/bin/tools.wasm multi-call).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, type BrowserSession } from '../support/chromium.ts';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');

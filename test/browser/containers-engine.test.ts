@@ -1,8 +1,8 @@
 // Containers through the engine in the demo page: files that survive a stop and a page reload,
 // storage freed by rm, and failover when a node crashes.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 import { loadTree } from '../support/registry.ts';
-import { launchChromium, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');
@@ -34,7 +34,9 @@ describe('containers through the engine', () => {
     expect(await docker('docker start -a keep')).toMatchObject({ code: 0 });
     const cp = await docker('docker cp keep:/note.txt note.txt');
     expect(cp.code, cp.stderr).toBe(0);
-    const note = await s.page.evaluate(() => new TextDecoder().decode((window as unknown as { dockerFiles: { get(p: string): Uint8Array } }).dockerFiles.get('note.txt')));
+    const note = await s.page.evaluate(() =>
+      new TextDecoder().decode((window as unknown as { dockerFiles: { get(p: string): Uint8Array } }).dockerFiles.get('note.txt')),
+    );
     expect(note).toBe('hello\nhello\n');
     expect((await docker('docker diff keep')).stdout).toBe('A /note.txt\n');
     expect(await count('fsEntries')).toBeGreaterThan(before.entries);

@@ -2,7 +2,7 @@
 // the terminal, and persistence across a reload.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, type BrowserSession } from '../support/chromium.ts';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');
@@ -88,7 +88,9 @@ describe('demo page', () => {
       const r = await run("docker run --rm busybox sh -c 'echo hi'");
       expect(r.code).toBe(125);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^docker: Error response from daemon: failed to create task for container: the x86 guest kit's state .*state-128\.gzip is damaged \(.+\); build it with .*\.\n$/);
+      expect(r.stderr).toMatch(
+        /^docker: Error response from daemon: failed to create task for container: the x86 guest kit's state .*state-128\.gzip is damaged \(.+\); build it with .*\.\n$/,
+      );
       // --rm leaves nothing behind, and WASI containers still run.
       expect((await run('docker ps -aq')).stdout).toBe('');
       expect(await run('docker run --rm hello')).toMatchObject({ code: 0 });

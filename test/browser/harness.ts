@@ -1,8 +1,9 @@
 // Runs in Chromium: exposes the runtime to Playwright tests as `window.T`.
-import { Engine, type EngineOptions } from '../../engine/engine.ts';
+
 import * as errors from '../../core/errors.ts';
 import { readFile } from '../../core/store/file-store.ts';
 import type { TreeEntry } from '../../core/store/snapshot-types.ts';
+import { Engine, type EngineOptions } from '../../engine/engine.ts';
 
 const params = new URLSearchParams(location.search);
 const dbName = params.get('db') ?? 'harness';

@@ -2,8 +2,8 @@
 // processes on them, exposed to Playwright tests as `window.N`. Output and timings come back as
 // plain data; a process's handle is its processId.
 import * as Comlink from 'comlink';
-import type { NodeAgent } from '../../node/node-agent.ts';
 import type { ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+import type { NodeAgent } from '../../node/node-agent.ts';
 import type { Outcome, SpecInput } from '../support/node-harness-types.ts';
 
 interface Running {

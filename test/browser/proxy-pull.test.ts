@@ -1,9 +1,9 @@
 // A page on one origin pulls a whole image through the registry proxy on another, in Chromium;
 // the second pull is served from the proxy's cache.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium, openHarness } from '../support/chromium.ts';
+import { cleanup, type Front, startFront, startProxy, type TestProxy } from '../support/proxy-helpers.ts';
 import { loadFixtures, loadTree } from '../support/registry.ts';
-import { cleanup, startFront, startProxy, type Front, type TestProxy } from '../support/proxy-helpers.ts';
-import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');
@@ -44,7 +44,9 @@ it('pulls a full image through the proxy from another origin, then from its cach
   expect(first.id).toBe(busybox.manifest.config!.digest);
   const host = loadTree('busybox');
   expect(first.tree.filter((e) => e.type === 'file').map((e) => [e.path, e.sha])).toEqual(
-    Object.entries(host).filter(([, e]) => e.type === 'file').map(([p, e]) => [p, e.sha256]),
+    Object.entries(host)
+      .filter(([, e]) => e.type === 'file')
+      .map(([p, e]) => [p, e.sha256]),
   );
   // The page talked to the proxy only, never to the registry itself.
   expect([...origins]).toEqual([proxy.url]);

@@ -1,10 +1,11 @@
 // Pulls the fixture images from a real registry into real IndexedDB in Chromium.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { loadFixtures, loadTree } from '../support/registry.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium, openHarness } from '../support/chromium.ts';
 import { makeTar, pushImage } from '../support/image-builder.ts';
-import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
+import { loadFixtures, loadTree } from '../support/registry.ts';
 
 const registry = inject('registry');
 const authRegistry = inject('authRegistry');
@@ -25,8 +26,21 @@ function pull(ref: string, platform?: string) {
     async ([ref, platform]) => {
       const events: string[] = [];
       try {
-        const r = await E.images.pull(ref!, { ...(platform ? { platform } : {}), onProgress: (p) => events.push(p.kind === 'layer' ? `${p.id} ${p.status}` : p.message) });
-        return { ok: true as const, id: r.image.Id, tags: r.image.RepoTags, digests: r.image.RepoDigests, digest: r.digest, status: r.status, stats: r.stats, platform: r.image.Platform, events };
+        const r = await E.images.pull(ref!, {
+          ...(platform ? { platform } : {}),
+          onProgress: (p) => events.push(p.kind === 'layer' ? `${p.id} ${p.status}` : p.message),
+        });
+        return {
+          ok: true as const,
+          id: r.image.Id,
+          tags: r.image.RepoTags,
+          digests: r.image.RepoDigests,
+          digest: r.digest,
+          status: r.status,
+          stats: r.stats,
+          platform: r.image.Platform,
+          events,
+        };
       } catch (e) {
         return { ok: false as const, error: T.describe(e), events };
       }

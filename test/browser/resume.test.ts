@@ -1,7 +1,7 @@
 // A reload in the middle of a pull leaves no half-made image; the next pull resumes with Range.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium, openHarness } from '../support/chromium.ts';
 import { loadFixtures } from '../support/registry.ts';
-import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
 
 const registry = inject('registry');
 const baseUrl = inject('baseUrl');

@@ -108,7 +108,9 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
 it('shares a volume between containers on different nodes, across both paths', async () => {
   const vol = [{ kind: 'volume', source: 'shared', target: '/vol', readOnly: false }] as const;
   expect((await s.run('jspi', { argv: tools('write', '/vol/from-jspi.txt', 'hello from node jspi'), containerId: 'v1', mounts: vol })).code).toBe(0);
-  expect((await s.run('fallback', { argv: tools('write', '/vol/from-fallback.txt', 'hello from node fallback'), containerId: 'v2', mounts: vol })).code).toBe(0);
+  expect((await s.run('fallback', { argv: tools('write', '/vol/from-fallback.txt', 'hello from node fallback'), containerId: 'v2', mounts: vol })).code).toBe(
+    0,
+  );
   const r = await s.run('other', { argv: tools('cat', '/vol/from-jspi.txt', '/vol/from-fallback.txt'), containerId: 'v3', mounts: vol });
   expect(r.stdout).toBe('hello from node jspi\nhello from node fallback\n');
   expect((await scope('v:shared')).map((e) => e.path)).toEqual(['/from-fallback.txt', '/from-jspi.txt']);

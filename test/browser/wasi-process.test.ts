@@ -113,7 +113,14 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
 const name = (t: string) => [t.length, ...Buffer.from(t)];
 const section = (id: number, body: number[]) => [id, body.length, ...body];
 const ODD_SIGNATURE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
   ...section(1, [2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 0, 0]), // (i32) → i32; () → ()
   ...section(2, [1, ...name('wasi_snapshot_preview1'), ...name('fd_read'), 0x00, 0]),
   ...section(3, [1, 1]),
@@ -123,7 +130,17 @@ const ODD_SIGNATURE = new Uint8Array([
 ]);
 
 it('refuses under JSPI, with 126 and the linker’s message, a module importing a syscall with another signature', async () => {
-  const img = await pushImage(inject('registry'), 'bad/wasi-signature', [gzLayer([{ name: 'bin/', type: 'dir' }, { name: 'bin/odd.wasm', data: ODD_SIGNATURE }])], { os: 'wasi', architecture: 'wasm' });
+  const img = await pushImage(
+    inject('registry'),
+    'bad/wasi-signature',
+    [
+      gzLayer([
+        { name: 'bin/', type: 'dir' },
+        { name: 'bin/odd.wasm', data: ODD_SIGNATURE },
+      ]),
+    ],
+    { os: 'wasi', architecture: 'wasm' },
+  );
   await s.page.evaluate((ref) => E.images.pull(ref).then(() => undefined), img.ref);
   const r = await s.run('jspi', { argv: ['/bin/odd.wasm'] }, img.ref);
   expect(r).toMatchObject({ code: 126, started: false });

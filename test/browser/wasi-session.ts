@@ -1,7 +1,7 @@
 // What the WASI browser tests share: a Chromium on the test harness page with node-harness.ts
 // loaded, the engine open, and the WASI fixture images pulled into its database.
 import { inject } from 'vitest';
-import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
+import { type BrowserSession, launchChromium, openHarness } from '../support/chromium.ts';
 import type { Outcome, SpecInput } from '../support/node-harness-types.ts';
 
 export const TOOLS = `${inject('registry')}/fixtures/wasi-tools:latest`;

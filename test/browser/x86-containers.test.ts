@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProcessSpec } from '../../core/protocol.ts';
-import { startRegistry, type RunningRegistry } from '../support/registry.ts';
-import { launchChromium, openHarness, type BrowserSession } from '../support/chromium.ts';
+import { type BrowserSession, launchChromium, openHarness } from '../support/chromium.ts';
+import { type RunningRegistry, startRegistry } from '../support/registry.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(path.join(root, 'demo/public/guest/kit.json'))) {
@@ -157,7 +157,11 @@ afterAll(async () => {
 describe('busybox (fixtures/busybox, linux/386)', () => {
   it("runs the image's entrypoint and command as its user, in its working directory", async () => {
     const r = await run(busybox, {
-      argv: ['/bin/sh', '-c', 'echo "$GREETING from $(uname -m) as $(id -un) in $(pwd)"; cat /hello.txt; ls /opt/data; test -e /etc/deleteme.txt || echo whiteout-ok'],
+      argv: [
+        '/bin/sh',
+        '-c',
+        'echo "$GREETING from $(uname -m) as $(id -un) in $(pwd)"; cat /hello.txt; ls /opt/data; test -e /etc/deleteme.txt || echo whiteout-ok',
+      ],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'GREETING=hello-386'],
       cwd: '/home/app',
       uid: 1000,
@@ -214,14 +218,20 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
     const containerId = `persist-${Date.now()}`;
     const first = await run(busybox, {
       containerId,
-      argv: ['/bin/sh', '-c', 'mkdir -p /data && echo kept > /data/f && ln -s f /data/link && ln /data/f /data/hard && chmod 600 /data/f && rm /etc/hl-a.txt && mv /hello.txt /moved.txt'],
+      argv: [
+        '/bin/sh',
+        '-c',
+        'mkdir -p /data && echo kept > /data/f && ln -s f /data/link && ln /data/f /data/hard && chmod 600 /data/f && rm /etc/hl-a.txt && mv /hello.txt /moved.txt',
+      ],
     });
     expect(first).toMatchObject({ code: 0, stderr: '' });
     const layer = await s.page.evaluate(async (id) => {
       const all = await E.db.getAll('fsEntries', IDBKeyRange.bound([`c:${id}`, ''], [`c:${id}`, '\uffff']));
       return all.map((e) => `${e.path} ${e.type}`).sort();
     }, containerId);
-    expect(layer).toEqual(expect.arrayContaining(['/data dir', '/data/f file', '/data/link symlink', '/etc/hl-a.txt whiteout', '/hello.txt whiteout', '/moved.txt file']));
+    expect(layer).toEqual(
+      expect.arrayContaining(['/data dir', '/data/f file', '/data/link symlink', '/etc/hl-a.txt whiteout', '/hello.txt whiteout', '/moved.txt file']),
+    );
 
     await s.page.reload();
     await openPage();
@@ -238,7 +248,11 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
       const main = await X.spec(ref, { argv: ['/bin/sh', '-c', 'echo main > /tmp/main; echo ready; exec sleep 100'] });
       await X.start(main);
       await X.waitFor(main.processId, 'ready');
-      const exec = await X.spec(ref, { containerId: main.containerId, processId: `${main.containerId}-exec`, argv: ['/bin/sh', '-c', 'cat /tmp/main; echo $$; ps -o pid,args | grep -c sleep'] });
+      const exec = await X.spec(ref, {
+        containerId: main.containerId,
+        processId: `${main.containerId}-exec`,
+        argv: ['/bin/sh', '-c', 'cat /tmp/main; echo $$; ps -o pid,args | grep -c sleep'],
+      });
       const e = await X.result(await X.start(exec));
       await X.kill(main.processId, 9);
       return { exec: e, main: await X.result(main.processId) };

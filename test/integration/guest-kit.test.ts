@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrder, modinfo, type ModuleSource } from '../../scripts/guest-kit/module-order.ts';
+import { loadOrder, type ModuleSource, modinfo } from '../../scripts/guest-kit/module-order.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const kitDir = path.join(root, '.cache/guest-kit');
@@ -81,7 +81,13 @@ describe('kit.json records what the build resolved', () => {
   beforeAll(() => {
     // The kit's modules as the kernel package holds them, with the dependency data they carry.
     modulesDir = mkdtempSync(path.join(os.tmpdir(), 'kit-modules-'));
-    execFileSync('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './lib/modules/*/kernel/*' './lib/modules/*/modules.builtin'`, 'sh', debOf(kit.inputs.kernel), modulesDir]);
+    execFileSync('sh', [
+      '-c',
+      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './lib/modules/*/kernel/*' './lib/modules/*/modules.builtin'`,
+      'sh',
+      debOf(kit.inputs.kernel),
+      modulesDir,
+    ]);
   });
   afterAll(() => rmSync(modulesDir, { recursive: true, force: true }));
 
@@ -99,12 +105,20 @@ describe('kit.json records what the build resolved', () => {
     expect(kit.kernel).toBe(`${kit.inputs.kernel.package.split(':')[0]} ${release}`);
     expect(sha(member(debOf(kit.inputs.kernel), `boot/vmlinuz-${release}`))).toBe(kit.files['vmlinuz']!.sha256);
     expect(sha(member(debOf(kit.inputs.seabios), 'usr/share/seabios/bios.bin'))).toBe(kit.files['bios.bin']!.sha256);
-    expect(execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -t | grep -c "^./bin/busybox$"', 'sh', debOf(kit.inputs.busybox)], { encoding: 'utf8' }).trim()).toBe('1');
+    expect(
+      execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -t | grep -c "^./bin/busybox$"', 'sh', debOf(kit.inputs.busybox)], {
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe('1');
   });
 
   it('lists the modules for a 9p root in an order the kernel’s own dependencies allow', () => {
     const dir = path.join(modulesDir, 'lib/modules', kit.inputs.kernel.release);
-    const builtin = new Set(readFileSync(path.join(dir, 'modules.builtin'), 'utf8').split('\n').map((l) => path.basename(l, '.ko').replace(/-/g, '_')));
+    const builtin = new Set(
+      readFileSync(path.join(dir, 'modules.builtin'), 'utf8')
+        .split('\n')
+        .map((l) => path.basename(l, '.ko').replace(/-/g, '_')),
+    );
     const files = new Map<string, string>();
     (function walk(d: string) {
       for (const e of readdirSync(d, { withFileTypes: true })) {

@@ -8,12 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../engine/engine.ts';
-import { listScope } from '../../core/store/fs-entries.ts';
 import type { ProcessSpec } from '../../core/protocol.ts';
+import { listScope } from '../../core/store/fs-entries.ts';
+import { Engine } from '../../engine/engine.ts';
 import { ContainerSession, type MachineImage, type SessionEvent } from '../../node/x86/container-session.ts';
-import { DEFAULT_MEMORY_MIB } from '../../node/x86/guest-options.ts';
 import { Guest } from '../../node/x86/guest.ts';
+import { DEFAULT_MEMORY_MIB } from '../../node/x86/guest-options.ts';
 import { fixturesDir } from '../support/registry.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,9 +61,20 @@ async function run(argv: string[], o: { containerId?: string; stdin?: Uint8Array
     }
   });
   const spec: ProcessSpec = {
-    processId: containerId, containerId, dbName: '', chainIds, mounts: [], argv,
-    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], cwd: '/', uid: 0, gid: 0,
-    hostname: 'unit', tty: false, openStdin: o.stdin !== undefined, memoryLimit: o.memoryLimit ?? 0,
+    processId: containerId,
+    containerId,
+    dbName: '',
+    chainIds,
+    mounts: [],
+    argv,
+    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    cwd: '/',
+    uid: 0,
+    gid: 0,
+    hostname: 'unit',
+    tty: false,
+    openStdin: o.stdin !== undefined,
+    memoryLimit: o.memoryLimit ?? 0,
   };
   await session.run(engine.db, spec, image);
   if (o.stdin) {
@@ -77,13 +88,17 @@ describe('x86 container filesystem (9p over the layered store)', () => {
   it('persists writes, renames, deletions, links, modes and owners to the writable layer', async () => {
     const containerId = 'fs-semantics';
     const first = await run(
-      ['/bin/sh', '-c', [
-        'mkdir -p /w/sub && echo one > /w/a && echo two > /w/sub/b',
-        'mv /w/a /w/renamed && ln /w/renamed /w/hard && ln -s renamed /w/soft',
-        'chmod 4711 /w/renamed && chown 1000:65534 /w/sub/b',
-        'rm -r /opt/long && rm /usr/local/bin/bb && mv /opt/replaceme /opt/moved',
-        'echo appended >> /etc/os-release && : > /hello.txt && mkfifo /w/fifo',
-      ].join(' && ')],
+      [
+        '/bin/sh',
+        '-c',
+        [
+          'mkdir -p /w/sub && echo one > /w/a && echo two > /w/sub/b',
+          'mv /w/a /w/renamed && ln /w/renamed /w/hard && ln -s renamed /w/soft',
+          'chmod 4711 /w/renamed && chown 1000:65534 /w/sub/b',
+          'rm -r /opt/long && rm /usr/local/bin/bb && mv /opt/replaceme /opt/moved',
+          'echo appended >> /etc/os-release && : > /hello.txt && mkfifo /w/fifo',
+        ].join(' && '),
+      ],
       { containerId },
     );
     expect(first).toMatchObject({ code: 0, stderr: '' });
@@ -98,7 +113,11 @@ describe('x86 container filesystem (9p over the layered store)', () => {
     expect(layer.get('/hello.txt')).toMatchObject({ type: 'file', size: 0 });
 
     const again = await run(
-      ['/bin/sh', '-c', 'cat /w/renamed /w/hard /w/soft /w/sub/b; stat -c "%a %u:%g" /w/renamed /w/sub/b; ls /opt; tail -1 /usr/lib/os-release; wc -c < /hello.txt; ls /opt/moved; test -p /w/fifo && echo fifo'],
+      [
+        '/bin/sh',
+        '-c',
+        'cat /w/renamed /w/hard /w/soft /w/sub/b; stat -c "%a %u:%g" /w/renamed /w/sub/b; ls /opt; tail -1 /usr/lib/os-release; wc -c < /hello.txt; ls /opt/moved; test -p /w/fifo && echo fifo',
+      ],
       { containerId },
     );
     expect(again.stderr).toBe('');
@@ -157,9 +176,7 @@ describe('the guest kit as built', () => {
       },
     });
     try {
-      await expect(guest.init({ hostname: 'broken', memoryLimit: 0 })).rejects.toThrow(
-        'the guest could not set up the container: mount 9p: I/O error',
-      );
+      await expect(guest.init({ hostname: 'broken', memoryLimit: 0 })).rejects.toThrow('the guest could not set up the container: mount 9p: I/O error');
     } finally {
       await guest.destroy();
     }

@@ -2,10 +2,10 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dockerCommand, runDocker, VirtualFiles, type CliIO } from '../../cli/docker.ts';
+import { type CliIO, dockerCommand, runDocker, VirtualFiles } from '../../cli/docker.ts';
 import { Engine } from '../../engine/engine.ts';
+import { type FakeCluster, fakeNodes } from './fake-node.ts';
 import { fixturesDir } from './registry.ts';
-import { fakeNodes, type FakeCluster } from './fake-node.ts';
 import { loadToolsImage } from './tools-image.ts';
 
 let dbCount = 0;

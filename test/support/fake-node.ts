@@ -6,8 +6,8 @@
 // err (to stderr), seq N, both (a line to each stream), id, hostname, tty; and unstartable REASON,
 // which never starts: it ends at once with 125 and REASON, as a guest that cannot boot does.
 import * as Comlink from 'comlink';
-import type { NodeFactory } from '../../engine/nodes/node-manager.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../../core/protocol.ts';
+import type { NodeFactory } from '../../engine/nodes/node-manager.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -39,7 +39,16 @@ class FakeAgent implements NodeAgentApi {
 
   async spawn(spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {
     this.log.spawned.push(spec);
-    const proc: Proc = { spec, pid: this.nextPid++, startedAt: Date.now(), emit: (e) => void onEvent(e), stdin: '', stdinClosed: !spec.openStdin, done: false, resizes: [] };
+    const proc: Proc = {
+      spec,
+      pid: this.nextPid++,
+      startedAt: Date.now(),
+      emit: (e) => void onEvent(e),
+      stdin: '',
+      stdinClosed: !spec.openStdin,
+      done: false,
+      resizes: [],
+    };
     this.procs.set(spec.processId, proc);
     if (spec.argv[1] === 'unstartable') return this.exit(proc, 125, spec.argv.slice(2).join(' '));
     proc.emit({ type: 'started', pid: proc.pid });
@@ -170,7 +179,13 @@ class FakeAgent implements NodeAgentApi {
   }
 
   async list(): Promise<ProcessInfo[]> {
-    return [...this.procs.values()].map((p) => ({ processId: p.spec.processId, containerId: p.spec.containerId, pid: p.pid, argv: p.spec.argv, startedAt: p.startedAt }));
+    return [...this.procs.values()].map((p) => ({
+      processId: p.spec.processId,
+      containerId: p.spec.containerId,
+      pid: p.pid,
+      argv: p.spec.argv,
+      startedAt: p.startedAt,
+    }));
   }
 
   async ping(): Promise<number> {

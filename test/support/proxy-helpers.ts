@@ -139,9 +139,7 @@ export interface PushedImage {
 export async function pushImage(reg: RunningRegistry, repo: string, tag: string, layerSizes: number[]): Promise<PushedImage> {
   const layers = layerSizes.map((n) => ({ bytes: randomBytes(n), digest: '' }));
   for (const l of layers) l.digest = await pushBlob(reg, repo, l.bytes);
-  const configBytes = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }),
-  );
+  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
   const config = { bytes: configBytes, digest: await pushBlob(reg, repo, configBytes) };
   const manifest = Buffer.from(
     JSON.stringify({
@@ -205,8 +203,19 @@ export async function eventually(check: () => boolean | Promise<boolean>): Promi
 export async function tokenAuthDir(): Promise<string> {
   const dir = await tempDir('proxy-token-');
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=fixtures-token-issuer',
-    '-keyout', path.join(dir, 'token.key'), '-out', path.join(dir, 'token.crt'),
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=fixtures-token-issuer',
+    '-keyout',
+    path.join(dir, 'token.key'),
+    '-out',
+    path.join(dir, 'token.crt'),
   ]);
   return dir;
 }

@@ -7,13 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import {
-  copyRegistryData,
-  fixturesDir,
-  startRegistry,
-  startTokenAuthRegistry,
-  type RunningRegistry,
-} from './registry.ts';
+import { copyRegistryData, fixturesDir, type RunningRegistry, startRegistry, startTokenAuthRegistry } from './registry.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

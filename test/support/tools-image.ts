@@ -22,7 +22,14 @@ function ociArchive(tag: string, layer: Uint8Array, config: object): Uint8Array 
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(manifest), size: manifest.byteLength, annotations: { 'io.containerd.image.name': `docker.io/${tag}`, 'org.opencontainers.image.ref.name': tag.split(':')[1] } }],
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: sha(manifest),
+        size: manifest.byteLength,
+        annotations: { 'io.containerd.image.name': `docker.io/${tag}`, 'org.opencontainers.image.ref.name': tag.split(':')[1] },
+      },
+    ],
   };
   const blob = (b: Uint8Array) => ({ name: `blobs/sha256/${sha(b).slice(7)}`, data: b });
   return writeTar([

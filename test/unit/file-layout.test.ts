@@ -2,8 +2,8 @@
 // of fsEntries (derived data that must never lag the entries it mirrors).
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { openEngineDb, type FsEntryRecord } from '../../core/store/db.ts';
-import { GrowingPack, GROWING_PACK_MAX } from '../../core/store/file-layout.ts';
+import { type FsEntryRecord, openEngineDb } from '../../core/store/db.ts';
+import { GROWING_PACK_MAX, GrowingPack } from '../../core/store/file-layout.ts';
 import { decodeIndex, deleteScope, encodeIndex, rebuildScopeIndex, staleIndex } from '../../core/store/fs-entries.ts';
 
 const file = (sha: string, size: number) => ({ sha, bytes: new Uint8Array(size).fill(sha.charCodeAt(0)) });
@@ -19,7 +19,10 @@ describe('GrowingPack', () => {
     expect(a.data[0]![0]).toBe(id);
     expect(bytes.byteLength).toBe(18);
     expect(bytes.subarray(0, 10)).toEqual(a.data[0]![1]);
-    expect(b.records.map((r) => r.loc)).toEqual([{ pack: id, offset: 10 }, { pack: id, offset: 15 }]);
+    expect(b.records.map((r) => r.loc)).toEqual([
+      { pack: id, offset: 10 },
+      { pack: id, offset: 15 },
+    ]);
   });
 
   it('forgets an append that was not stored, and starts a new pack when one is full', () => {
@@ -64,7 +67,18 @@ describe('the fsEntries index of a scope', () => {
   it('keeps every field through its columns, and leaves out what an entry lacks', () => {
     const entries: FsEntryRecord[] = [
       { scope: 'v:x', path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1 },
-      { scope: 'v:x', path: '/f', type: 'file', mode: 0o644, uid: 1000, gid: 50, mtime: 1.5e9, size: 18, sha: 'ab'.repeat(32), at: { pack: 'p:1', offset: 4096 } },
+      {
+        scope: 'v:x',
+        path: '/f',
+        type: 'file',
+        mode: 0o644,
+        uid: 1000,
+        gid: 50,
+        mtime: 1.5e9,
+        size: 18,
+        sha: 'ab'.repeat(32),
+        at: { pack: 'p:1', offset: 4096 },
+      },
       { scope: 'v:x', path: '/big', type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: 2, size: 3 << 30, sha: 'cd'.repeat(32) },
       { scope: 'v:x', path: '/l', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 3, linkTarget: '../ü nicode' },
       { scope: 'v:x', path: '/gone', type: 'whiteout', mode: 0, uid: 0, gid: 0, mtime: 0 },

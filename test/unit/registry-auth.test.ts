@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../engine/registry/client.ts';
 import { TokenCache } from '../../core/oci/registry-token.ts';
 import { parseWwwAuthenticate } from '../../core/oci/www-authenticate.ts';
+import { parseRetryAfter } from '../../engine/registry/client.ts';
 
 describe('WWW-Authenticate', () => {
   it('parses Docker Hub’s Bearer challenge', () => {
-    const [c] = parseWwwAuthenticate(
-      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"',
-    );
+    const [c] = parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"');
     expect(c).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/alpine:pull' },

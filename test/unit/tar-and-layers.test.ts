@@ -1,11 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DecompressionLimitError, HostileLayerError, LayerFormatError } from '../../core/errors.ts';
+import type { LayerEntry } from '../../core/store/snapshot-types.ts';
 import { decompress } from '../../core/unpack/decompress.ts';
 import { MergedTree } from '../../core/unpack/merged-tree.ts';
 import { normalizeEntryPath } from '../../core/unpack/paths.ts';
 import { readTar } from '../../core/unpack/tar-reader.ts';
-import type { LayerEntry } from '../../core/store/snapshot-types.ts';
 import { makeTar, tarHeader } from '../support/image-builder.ts';
 
 async function* chunks(b: Uint8Array, size: number) {

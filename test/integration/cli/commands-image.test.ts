@@ -1,12 +1,12 @@
-import http from 'node:http';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import { humanSize, timeAgo } from '../../../cli/humanize.ts';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { fixturesDir } from '../../support/registry.ts';
 import { BUSYBOX_ID, dockerCommand, FIXTURE_CREATED, fixtureArchive, freshEngine, loadBusybox, ttyCommand } from '../../support/cli-helpers.ts';
+import { fixturesDir } from '../../support/registry.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -42,12 +42,35 @@ describe('docker images', () => {
   });
 
   it('supports --digests, --no-trunc and json', async () => {
-    expect((await docker('docker images --digests')).stdout.split('\n')[0]).toBe('REPOSITORY         TAG       DIGEST    IMAGE ID       CREATED' + ' '.repeat(AGO.length + 3 - 7) + 'SIZE');
+    expect((await docker('docker images --digests')).stdout.split('\n')[0]).toBe(
+      'REPOSITORY         TAG       DIGEST    IMAGE ID       CREATED' + ' '.repeat(AGO.length + 3 - 7) + 'SIZE',
+    );
     expect((await docker('docker images --no-trunc --format "{{.ID}}"')).stdout).toBe(`${BUSYBOX_ID}\n`);
     const json = JSON.parse((await docker('docker images --format json')).stdout) as Record<string, string>;
-    expect(Object.keys(json)).toEqual(['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize']);
-    expect(json).toMatchObject({ Repository: 'fixtures/busybox', Tag: 'latest', ID: SHORT, Digest: '<none>', CreatedAt: '2000-01-01 00:00:00 +0000 UTC', CreatedSince: AGO });
-    expect((await docker('docker images --format "table {{.Repository}}\\t{{.Size}}"')).stdout).toMatch(/^REPOSITORY         SIZE\nfixtures\/busybox   \S+MB\n$/);
+    expect(Object.keys(json)).toEqual([
+      'Containers',
+      'CreatedAt',
+      'CreatedSince',
+      'Digest',
+      'ID',
+      'Repository',
+      'SharedSize',
+      'Size',
+      'Tag',
+      'UniqueSize',
+      'VirtualSize',
+    ]);
+    expect(json).toMatchObject({
+      Repository: 'fixtures/busybox',
+      Tag: 'latest',
+      ID: SHORT,
+      Digest: '<none>',
+      CreatedAt: '2000-01-01 00:00:00 +0000 UTC',
+      CreatedSince: AGO,
+    });
+    expect((await docker('docker images --format "table {{.Repository}}\\t{{.Size}}"')).stdout).toMatch(
+      /^REPOSITORY         SIZE\nfixtures\/busybox   \S+MB\n$/,
+    );
   });
 
   it('filters by reference, dangling and label', async () => {
@@ -80,9 +103,13 @@ describe('docker image inspect / docker inspect', () => {
   it('formats with -f templates', async () => {
     expect((await docker('docker image inspect -f "{{.Id}}" fixtures/busybox')).stdout).toBe(`${BUSYBOX_ID}\n`);
     expect((await docker(`docker image inspect --format '{{.Os}}/{{.Architecture}}' fixtures/busybox`)).stdout).toBe('linux/386\n');
-    expect((await docker('docker inspect -f "{{.Config.Env}}" fixtures/busybox')).stdout).toBe('[PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GREETING=hello-386]\n');
+    expect((await docker('docker inspect -f "{{.Config.Env}}" fixtures/busybox')).stdout).toBe(
+      '[PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GREETING=hello-386]\n',
+    );
     expect(JSON.parse((await docker("docker inspect -f '{{json .Config}}' fixtures/busybox")).stdout)).toMatchObject({ User: 'app', WorkingDir: '/home/app' });
-    expect((await docker('docker image inspect -f "{{.Nope.X}}" fixtures/busybox')).stderr).toMatch(/^template parsing error: template: :1: executing "" at <\.Nope\.X>: nil pointer/);
+    expect((await docker('docker image inspect -f "{{.Nope.X}}" fixtures/busybox')).stderr).toMatch(
+      /^template parsing error: template: :1: executing "" at <\.Nope\.X>: nil pointer/,
+    );
   });
 
   it('reports missing images as docker does, after printing what was found', async () => {
@@ -126,7 +153,9 @@ describe('docker tag / rmi', () => {
     expect(await docker('docker rmi my/app:v1')).toEqual({ code: 0, stdout: 'Untagged: my/app:v1\n', stderr: '' });
     const conflict = await docker(`docker rmi ${SHORT}`);
     expect(conflict.code).toBe(1);
-    expect(conflict.stderr).toBe(`Error response from daemon: conflict: unable to delete ${SHORT} (must be forced) - image is referenced in multiple repositories\n`);
+    expect(conflict.stderr).toBe(
+      `Error response from daemon: conflict: unable to delete ${SHORT} (must be forced) - image is referenced in multiple repositories\n`,
+    );
     expect(await docker(`docker image rm -f ${SHORT}`)).toEqual({
       code: 0,
       stdout: `Untagged: fixtures/busybox:latest\nUntagged: my/app:v2\nDeleted: ${BUSYBOX_ID}\n`,
@@ -190,7 +219,11 @@ describe('docker save / load', () => {
   });
 
   it('fails like docker without a destination or a source', async () => {
-    expect(await docker('docker save fixtures/busybox')).toEqual({ code: 1, stdout: '', stderr: 'cowardly refusing to save to a terminal. Use the -o flag or redirect\n' });
+    expect(await docker('docker save fixtures/busybox')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'cowardly refusing to save to a terminal. Use the -o flag or redirect\n',
+    });
     expect(await docker('docker load')).toEqual({ code: 1, stdout: '', stderr: 'requested load from stdin, but stdin is empty\n' });
     expect(await docker('docker load -i nope.tar')).toEqual({ code: 1, stdout: '', stderr: 'open nope.tar: no such file or directory\n' });
     expect((await docker('docker save -o x.tar nope')).stderr).toBe('Error response from daemon: No such image: nope:latest\n');
@@ -214,10 +247,18 @@ describe('docker save / load', () => {
     try {
       const fresh = (await freshEngine()).engine;
       const run = (line: string) => dockerCommand(fresh, line);
-      expect(await run(`docker load -i ${base}/layout/`)).toEqual({ code: 0, stdout: 'Loaded image: hello:latest\nLoaded image: busybox:latest\n', stderr: '' });
+      expect(await run(`docker load -i ${base}/layout/`)).toEqual({
+        code: 0,
+        stdout: 'Loaded image: hello:latest\nLoaded image: busybox:latest\n',
+        stderr: '',
+      });
       expect((await run(`docker load -i ${base}/layout/index.json`)).stdout).toBe('Loaded image: hello:latest\nLoaded image: busybox:latest\n');
       expect((await run(`docker load -i ${base}/busybox.tar`)).stdout).toBe('Loaded image: fixtures/busybox:latest\n');
-      expect(await run(`docker load -i ${base}/missing.tar`)).toEqual({ code: 1, stdout: '', stderr: `failed to fetch ${base}/missing.tar: HTTP 404 Not Found\n` });
+      expect(await run(`docker load -i ${base}/missing.tar`)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `failed to fetch ${base}/missing.tar: HTTP 404 Not Found\n`,
+      });
     } finally {
       server.close();
     }

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../engine/engine.ts';
-import { fixturesDir, loadFixtures, startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import { dockerCommand, freshEngine, ttyCommand } from '../../support/cli-helpers.ts';
+import { fixturesDir, loadFixtures, type RunningRegistry, startRegistry } from '../../support/registry.ts';
 
 let registry: RunningRegistry;
 let engine: Engine;
@@ -65,7 +65,11 @@ describe('docker pull', () => {
     expect(r.stdout.startsWith(`latest: Pulling from fixtures/busybox\n\n\x1b[1A\x1b[2K\r${layerIds[0]}: Pulling fs layer \r\x1b[1B`)).toBe(true);
     expect(r.stdout).toContain(`\x1b[2K\r${layerIds[0]}: Downloading [`);
     expect(r.stdout).toContain(`\x1b[${layerIds.length}A\x1b[2K\r${layerIds[0]}: Pull complete \r\x1b[${layerIds.length}B`);
-    expect(r.stdout.endsWith(`\r\x1b[1BDigest: ${busybox.digest}\nStatus: Downloaded newer image for ${registry.host}/fixtures/busybox:latest\n${registry.host}/fixtures/busybox:latest\n`)).toBe(true);
+    expect(
+      r.stdout.endsWith(
+        `\r\x1b[1BDigest: ${busybox.digest}\nStatus: Downloaded newer image for ${registry.host}/fixtures/busybox:latest\n${registry.host}/fixtures/busybox:latest\n`,
+      ),
+    ).toBe(true);
   });
 
   it('pulls by digest', async () => {
@@ -81,7 +85,11 @@ describe('docker pull', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('1: Pulling from fixtures/nope\n');
     expect(r.stderr).toMatch(/^Error response from daemon: .*not found/);
-    expect(await dockerCommand(engine, 'docker pull UPPER')).toEqual({ code: 1, stdout: '', stderr: 'invalid reference format: repository name (UPPER) must be lowercase\n' });
+    expect(await dockerCommand(engine, 'docker pull UPPER')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'invalid reference format: repository name (UPPER) must be lowercase\n',
+    });
   });
 
   it('stops with status 130 when interrupted', async () => {

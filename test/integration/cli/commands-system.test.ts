@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../../engine/engine.ts';
 import { runDocker, VirtualFiles } from '../../../cli/docker.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { BUSYBOX_ID, dockerCommand, freshEngine, loadBusybox } from '../../support/cli-helpers.ts';
 
 let engine: Engine;

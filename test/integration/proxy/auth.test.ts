@@ -2,13 +2,13 @@
 // and against a small fake registry whose token server wants the proxy's service account.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, startTokenAuthRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cleanup,
   errorCodes,
   eventually,
   get,
   OCI_MANIFEST,
+  type PushedImage,
   pull,
   pushImage,
   sha256,
@@ -16,8 +16,8 @@ import {
   startProxy,
   tempDir,
   tokenAuthDir,
-  type PushedImage,
 } from '../../support/proxy-helpers.ts';
+import { type RunningRegistry, startRegistry, startTokenAuthRegistry } from '../../support/registry.ts';
 
 let open: RunningRegistry;
 let auth: RunningRegistry & { tokenRequests(): number };

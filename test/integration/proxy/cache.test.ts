@@ -3,11 +3,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushManifest, startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
   eventually,
+  type Front,
   get,
   OCI_MANIFEST,
   pull,
@@ -16,8 +16,8 @@ import {
   startFront,
   startProxy,
   tempDir,
-  type Front,
 } from '../../support/proxy-helpers.ts';
+import { pushManifest, type RunningRegistry, startRegistry } from '../../support/registry.ts';
 
 let registry: RunningRegistry;
 let front: Front;

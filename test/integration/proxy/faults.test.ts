@@ -3,7 +3,6 @@
 // and the cache never keeps anything partial or wrong.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
@@ -11,13 +10,14 @@ import {
   eventually,
   get,
   OCI_MANIFEST,
+  type PushedImage,
   pushImage,
   sha256,
   startFront,
   startProxy,
   tempDir,
-  type PushedImage,
 } from '../../support/proxy-helpers.ts';
+import { type RunningRegistry, startRegistry } from '../../support/registry.ts';
 
 let registry: RunningRegistry;
 let image: PushedImage;

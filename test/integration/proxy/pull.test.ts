@@ -2,22 +2,22 @@
 // what is (and is not) sent upstream, and the request log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_ACCEPT } from '../../../core/oci/media-types.ts';
-import { startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cleanup,
   errorCodes,
   eventually,
+  type Front,
   get,
   OCI_MANIFEST,
+  type PushedImage,
   pull,
   pushImage,
   startFront,
   startProxy,
-  tempDir,
-  type Front,
-  type PushedImage,
   type TestProxy,
+  tempDir,
 } from '../../support/proxy-helpers.ts';
+import { type RunningRegistry, startRegistry } from '../../support/registry.ts';
 
 let registry: RunningRegistry;
 let front: Front;

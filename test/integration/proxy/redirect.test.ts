@@ -2,12 +2,13 @@
 // without the registry token, and subject to the same address policy as the registry.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, startTokenAuthRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
   errorCodes,
+  type Front,
   get,
+  type PushedImage,
   pull,
   pushImage,
   sha256,
@@ -15,9 +16,8 @@ import {
   startProxy,
   tempDir,
   tokenAuthDir,
-  type Front,
-  type PushedImage,
 } from '../../support/proxy-helpers.ts';
+import { type RunningRegistry, startRegistry, startTokenAuthRegistry } from '../../support/registry.ts';
 
 let open: RunningRegistry;
 let auth: RunningRegistry;

@@ -1,22 +1,22 @@
 // What the proxy refuses: it is not an open proxy. Each refusal is a clean 4xx with a
 // registry-style error body, nothing reaches the upstream unless it must, and nothing is cached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushManifest, startRegistry, type RunningRegistry } from '../../support/registry.ts';
 import {
   cacheFiles,
   cleanup,
   errorCodes,
+  type Front,
   get,
   OCI_MANIFEST,
+  type PushedImage,
   pushImage,
   rawGet,
   startFront,
   startProxy,
-  tempDir,
-  type Front,
-  type PushedImage,
   type TestProxy,
+  tempDir,
 } from '../../support/proxy-helpers.ts';
+import { pushManifest, type RunningRegistry, startRegistry } from '../../support/registry.ts';
 
 let registry: RunningRegistry;
 let front: Front;
@@ -28,9 +28,7 @@ beforeAll(async () => {
   registry = await startRegistry({ dataDir: await tempDir() });
   image = await pushImage(registry, 'team/app', 'v1', [100]);
   const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: image.config.digest, size: image.config.bytes.length };
-  const big = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [], annotations: { pad: 'x'.repeat(5000) } }),
-  );
+  const big = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [], annotations: { pad: 'x'.repeat(5000) } }));
   bigManifestDigest = await pushManifest(registry, 'team/app', 'big', big, OCI_MANIFEST);
   front = await startFront(registry);
   proxy = await startProxy({ allow: [front.host], manifestMaxBytes: 4096 });

@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryProxyPlugin } from '../../../proxy/vite-plugin.ts';
-import { startRegistry, type RunningRegistry } from '../../support/registry.ts';
-import { cleanup, errorCodes, get, pushImage, tempDir, type PushedImage } from '../../support/proxy-helpers.ts';
+import { cleanup, errorCodes, get, type PushedImage, pushImage, tempDir } from '../../support/proxy-helpers.ts';
+import { type RunningRegistry, startRegistry } from '../../support/registry.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('Vite plugin', () => {
-  it('serves /v2/ on the dev server, same origin, with loopback registries allowed; other paths stay Vite\'s', async () => {
+  it("serves /v2/ on the dev server, same origin, with loopback registries allowed; other paths stay Vite's", async () => {
     const logs: string[] = [];
     const server = await createServer({
       configFile: false,

@@ -5,8 +5,8 @@ import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
-import { loadToolsImage } from '../../support/tools-image.ts';
 import type { FakeCluster } from '../../support/fake-node.ts';
+import { loadToolsImage } from '../../support/tools-image.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -74,7 +74,12 @@ describe('docker run', () => {
       Tty: true,
       OpenStdin: true,
     });
-    expect(c.HostConfig).toEqual({ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 }, AutoRemove: false, Memory: 64 * 1024 * 1024, PlacementConstraints: ['node.name==node-2'] });
+    expect(c.HostConfig).toEqual({
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 },
+      AutoRemove: false,
+      Memory: 64 * 1024 * 1024,
+      PlacementConstraints: ['node.name==node-2'],
+    });
     expect(c.Mounts).toEqual([
       { Type: 'volume', Name: 'data', Destination: '/data', RW: true },
       { Type: 'tmpfs', Name: '', Destination: '/scratch', RW: true },
@@ -94,13 +99,17 @@ describe('docker run', () => {
       stdout: '',
       stderr: "docker: poorly formatted environment: variable 'BAD KEY' contains whitespaces.\nSee 'docker run --help'.\n",
     });
-    expect((await docker('docker run --env-file nope.env test/tools env')).stderr).toBe("docker: open nope.env: no such file or directory.\nSee 'docker run --help'.\n");
+    expect((await docker('docker run --env-file nope.env test/tools env')).stderr).toBe(
+      "docker: open nope.env: no such file or directory.\nSee 'docker run --help'.\n",
+    );
   });
 
   it('exits 125 for the engine’s and the flags’ errors, 126 when it cannot run, 127 when the command is missing', async () => {
     await docker('docker create --name taken test/tools');
     expect(await docker('docker run --name taken test/tools')).toMatchObject({ code: 125, stdout: '' });
-    expect((await docker('docker run --name taken test/tools')).stderr).toMatch(/^docker: Error response from daemon: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nSee 'docker run --help'\.\n$/);
+    expect((await docker('docker run --name taken test/tools')).stderr).toMatch(
+      /^docker: Error response from daemon: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nSee 'docker run --help'\.\n$/,
+    );
     expect(await docker('docker run --restart sometimes test/tools')).toMatchObject({ code: 125 });
     expect(await docker('docker run --bogus test/tools')).toEqual({ code: 125, stdout: '', stderr: "unknown flag: --bogus\nSee 'docker run --help'.\n" });
     expect(await docker('docker run -m lots test/tools')).toEqual({
@@ -113,7 +122,10 @@ describe('docker run', () => {
       stdout: '',
       stderr: "docker: Error response from daemon: No such image: nothing/here:latest.\nSee 'docker run --help'.\n",
     });
-    expect(await docker('docker run --pull sometimes test/tools')).toMatchObject({ code: 125, stderr: expect.stringContaining("invalid pull option: 'sometimes'") });
+    expect(await docker('docker run --pull sometimes test/tools')).toMatchObject({
+      code: 125,
+      stderr: expect.stringContaining("invalid pull option: 'sometimes'"),
+    });
     expect(await docker('docker run --entrypoint missing test/tools')).toEqual({
       code: 127,
       stdout: '',
@@ -188,7 +200,11 @@ describe('docker start / stop / kill / restart / rm / wait', () => {
     expect(await docker('docker kill -s HUP one')).toEqual({ code: 0, stdout: 'one\n', stderr: '' });
     expect((await docker('docker wait one')).stdout).toBe('129\n');
     const id = engine.containers.inspect('one').Id;
-    expect(await docker('docker kill one')).toEqual({ code: 1, stdout: '', stderr: `Error response from daemon: Cannot kill container: one: Container ${id} is not running\n` });
+    expect(await docker('docker kill one')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error response from daemon: Cannot kill container: one: Container ${id} is not running\n`,
+    });
     await docker('docker start two');
     expect(await docker('docker kill -s NOPE two')).toMatchObject({ code: 1, stderr: expect.stringContaining('Invalid signal: NOPE') });
   });
@@ -214,7 +230,9 @@ describe('docker start / stop / kill / restart / rm / wait', () => {
     await docker('docker run -d --name live -v /anon test/tools spin');
     const r = await docker('docker rm live');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error response from daemon: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
+    expect(r.stderr).toMatch(
+      /^Error response from daemon: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/,
+    );
     expect((await docker('docker volume ls -q')).stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
     expect(await docker('docker rm -f -v live nope')).toEqual({ code: 1, stdout: 'live\n', stderr: 'Error response from daemon: No such container: nope\n' });
     expect((await docker('docker volume ls -q')).stdout).toBe('');
@@ -245,7 +263,11 @@ describe('docker start / stop / kill / restart / rm / wait', () => {
       stdout: '',
       stderr: 'Error response from daemon: pause is not supported: a WebAssembly process cannot be suspended between instructions\n',
     });
-    expect(await docker('docker unpause new')).toEqual({ code: 1, stdout: '', stderr: `Error response from daemon: Container ${engine.containers.inspect('new').Id} is not paused\n` });
+    expect(await docker('docker unpause new')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error response from daemon: Container ${engine.containers.inspect('new').Id} is not paused\n`,
+    });
   });
 
   it('prunes stopped containers after asking', async () => {
@@ -253,7 +275,11 @@ describe('docker start / stop / kill / restart / rm / wait', () => {
     await docker('docker run --name done1 test/tools');
     await docker('docker run --name done2 test/tools');
     const ids = ['done1', 'done2'].map((n) => engine.containers.inspect(n).Id);
-    expect(await docker('docker container prune')).toEqual({ code: 0, stdout: 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ', stderr: '' });
+    expect(await docker('docker container prune')).toEqual({
+      code: 0,
+      stdout: 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ',
+      stderr: '',
+    });
     expect((await docker('docker ps -aq')).stdout.trim().split('\n')).toHaveLength(3);
     const r = await docker('docker container prune -f');
     expect(r.stdout.startsWith('Deleted Containers:\n')).toBe(true);
@@ -279,9 +305,17 @@ describe('docker exec', () => {
   });
 
   it('fails with docker’s statuses', async () => {
-    expect(await docker('docker exec box nothere')).toEqual({ code: 127, stdout: '', stderr: 'Error response from daemon: exec: "nothere": executable file not found in $PATH\n' });
+    expect(await docker('docker exec box nothere')).toEqual({
+      code: 127,
+      stdout: '',
+      stderr: 'Error response from daemon: exec: "nothere": executable file not found in $PATH\n',
+    });
     await docker('docker stop box');
-    expect(await docker('docker exec box tools.wasm echo')).toEqual({ code: 1, stdout: '', stderr: `Error response from daemon: Container ${engine.containers.inspect('box').Id} is not running\n` });
+    expect(await docker('docker exec box tools.wasm echo')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error response from daemon: Container ${engine.containers.inspect('box').Id} is not running\n`,
+    });
     expect(await docker('docker exec box')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^"docker exec" requires at least 2 arguments\./) });
     expect(await docker('docker exec -it box tools.wasm cat')).toMatchObject({ code: 1, stderr: 'the input device is not a TTY\n' });
   });
@@ -301,7 +335,10 @@ describe('docker logs', () => {
     expect((await docker('docker logs --since 1h ss')).stdout).toBe('1\n2\n3\n4\n5\n');
     expect((await docker(`docker logs --since ${Math.floor(Date.now() / 1000) + 60} ss`)).stdout).toBe('');
     expect((await docker('docker logs --until 2000-01-01T00:00:00Z ss')).stdout).toBe('');
-    expect(await docker('docker logs --since yesterday ss')).toMatchObject({ code: 1, stderr: 'invalid value for "since": failed to parse value as time or duration: "yesterday"\n' });
+    expect(await docker('docker logs --since yesterday ss')).toMatchObject({
+      code: 1,
+      stderr: 'invalid value for "since": failed to parse value as time or duration: "yesterday"\n',
+    });
     expect(await docker('docker logs nope')).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: No such container: nope\n' });
   });
 
@@ -324,7 +361,13 @@ describe('docker inspect', () => {
     const r = await docker('docker container inspect ins');
     expect(r.code).toBe(0);
     const [doc] = JSON.parse(r.stdout) as [Record<string, unknown>];
-    expect(doc).toMatchObject({ Name: '/ins', Path: 'tools.wasm', Args: ['spin'], State: { Status: 'running', Running: true }, Node: expect.stringMatching(/^node-/) });
+    expect(doc).toMatchObject({
+      Name: '/ins',
+      Path: 'tools.wasm',
+      Args: ['spin'],
+      State: { Status: 'running', Running: true },
+      Node: expect.stringMatching(/^node-/),
+    });
     expect((await docker('docker inspect -f "{{.Name}} {{.State.Status}} {{.Config.Labels.a}}" ins')).stdout).toBe('/ins running b\n');
     expect((await docker('docker inspect --type container -f "{{.Id}}" ins')).stdout).toBe(`${engine.containers.inspect('ins').Id}\n`);
     expect((await docker('docker inspect -s -f "{{.SizeRw}} {{.SizeRootFs}}" ins')).stdout).toBe('0 120\n');

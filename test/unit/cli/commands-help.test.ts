@@ -41,7 +41,8 @@ describe('help', () => {
       /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  container   Manage containers\n  image       Manage images\n  node        Manage nodes \(the Workers containers run on\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
     );
     expect(root.stdout).toContain('  rmi         Remove one or more images\n');
-    for (const c of ['kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stop', 'top', 'unpause', 'wait', 'inspect']) expect(root.stdout).toMatch(new RegExp(`\n  ${c} +\\S`));
+    for (const c of ['kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stop', 'top', 'unpause', 'wait', 'inspect'])
+      expect(root.stdout).toMatch(new RegExp(`\n  ${c} +\\S`));
     expect(root.stdout).toContain("Run 'docker COMMAND --help' for more information on a command.\n");
     const group = await docker('docker image --help');
     expect(group.stdout).toContain('Usage:  docker image COMMAND\n\nManage images\n\nCommands:\n  history     Show the history of an image\n');
@@ -50,25 +51,51 @@ describe('help', () => {
 
   it('prints each container, volume and node command’s help', async () => {
     const run = await docker('docker run --help');
-    expect(run.stdout).toMatch(/^\nUsage:  docker run \[OPTIONS\] IMAGE \[COMMAND\] \[ARG\.\.\.\]\n\nCreate and run a new container from an image\n\nAliases:\n  docker container run, docker run\n\nOptions:\n/);
+    expect(run.stdout).toMatch(
+      /^\nUsage:  docker run \[OPTIONS\] IMAGE \[COMMAND\] \[ARG\.\.\.\]\n\nCreate and run a new container from an image\n\nAliases:\n  docker container run, docker run\n\nOptions:\n/,
+    );
     expect(run.stdout).toContain('\n  -d, --detach               Run container in background and print container ID\n');
     expect(run.stdout).toContain('\n  -e, --env list             Set environment variables\n');
     expect(run.stdout).toContain('\n  -h, --hostname string      Container host name\n');
     expect(run.stdout).toContain('\n      --pull string          Pull image before running ("always", "missing", "never") (default "missing")\n');
     expect(run.stdout).toContain('\n      --sig-proxy            Proxy received signals to the process (default true)\n');
     expect((await docker('docker ps --help')).stdout).toContain('Aliases:\n  docker container ls, docker container list, docker container ps, docker ps\n');
-    expect((await docker('docker help cp')).stdout).toContain('Usage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n');
+    expect((await docker('docker help cp')).stdout).toContain(
+      'Usage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n',
+    );
     // A deprecated spelling is accepted but not shown.
     expect((await docker('docker stop --help')).stdout).not.toContain('--time ');
     const container = await docker('docker container --help');
     expect(container.stdout).toContain('Usage:  docker container COMMAND\n\nManage containers\n\nCommands:\n  attach ');
-    for (const c of ['cp', 'create', 'diff', 'exec', 'inspect', 'kill', 'logs', 'ls', 'pause', 'prune', 'rename', 'restart', 'rm', 'run', 'start', 'stop', 'top', 'unpause', 'wait']) {
+    for (const c of [
+      'cp',
+      'create',
+      'diff',
+      'exec',
+      'inspect',
+      'kill',
+      'logs',
+      'ls',
+      'pause',
+      'prune',
+      'rename',
+      'restart',
+      'rm',
+      'run',
+      'start',
+      'stop',
+      'top',
+      'unpause',
+      'wait',
+    ]) {
       expect(container.stdout).toMatch(new RegExp(`\n  ${c} +\\S`));
       expect((await docker(`docker container ${c} --help`)).stdout).toContain(`Usage:  docker container ${c} `);
     }
     expect((await docker('docker volume --help')).stdout).toMatch(/Commands:\n  create +Create a volume\n  inspect .*\n  ls .*\n  prune .*\n  rm /);
     expect((await docker('docker node --help')).stdout).toMatch(/Commands:\n  create +Start a new node\n  inspect .*\n  ls .*\n  rm /);
-    expect((await docker('docker system --help')).stdout).toMatch(/Commands:\n  df +Show docker disk usage\n  events .*\n  info .*\n  prune +Remove unused data\n/);
+    expect((await docker('docker system --help')).stdout).toMatch(
+      /Commands:\n  df +Show docker disk usage\n  events .*\n  info .*\n  prune +Remove unused data\n/,
+    );
   });
 
   it('prints help to stderr for a bare `docker` or `docker image`', async () => {
@@ -103,7 +130,8 @@ describe('usage errors', () => {
     expect(await docker('docker tag busybox')).toEqual({
       code: 1,
       stdout: '',
-      stderr: '"docker tag" requires exactly 2 arguments.\nSee \'docker tag --help\'.\n\nUsage:  docker tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nCreate a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n',
+      stderr:
+        '"docker tag" requires exactly 2 arguments.\nSee \'docker tag --help\'.\n\nUsage:  docker tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nCreate a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n',
     });
     expect((await docker('docker pull')).stderr).toMatch(/^"docker pull" requires exactly 1 argument\.\n/);
     expect((await docker('docker rmi')).stderr).toMatch(/^"docker rmi" requires at least 1 argument\.\n/);
@@ -112,6 +140,10 @@ describe('usage errors', () => {
   });
 
   it('reports shell quoting errors', async () => {
-    expect(await docker(`docker images --format '{{.ID}}`)).toEqual({ code: 2, stdout: '', stderr: "sh: syntax error: unexpected EOF while looking for matching `''\n" });
+    expect(await docker(`docker images --format '{{.ID}}`)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "sh: syntax error: unexpected EOF while looking for matching `''\n",
+    });
   });
 });

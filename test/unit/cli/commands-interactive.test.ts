@@ -100,6 +100,10 @@ describe('interactive containers', () => {
     expect(await done).toBe(0);
     expect(term.stdout).toBe('hi\nhi\n');
     await dockerCommand(engine, 'docker create --name idle test/tools');
-    expect(await dockerCommand(engine, 'docker attach idle')).toEqual({ code: 1, stdout: '', stderr: 'You cannot attach to a stopped container, start it first\n' });
+    expect(await dockerCommand(engine, 'docker attach idle')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'You cannot attach to a stopped container, start it first\n',
+    });
   });
 });

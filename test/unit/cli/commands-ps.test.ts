@@ -2,8 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { timeAgo } from '../../../cli/humanize.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
-import type { Engine } from '../../../engine/engine.ts';
 import { readTar } from '../../../core/unpack/tar-reader.ts';
+import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand, ttyCommand } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
@@ -50,7 +50,11 @@ describe('docker ps', () => {
     expect((await docker('docker ps -l --format "{{.Command}}"')).stdout).toBe('"tools.wasm echo a-r…"\n');
     expect((await docker('docker ps -l --no-trunc --format "{{.Command}}"')).stdout).toBe('"tools.wasm echo a-rather-long-argument"\n');
     const warned = await docker('docker ps -q --format "{{.Names}}"');
-    expect(warned).toEqual({ code: 0, stdout: `${engine.containers.inspect('web').Id.slice(0, 12)}\n`, stderr: 'WARNING: Ignoring custom format, because both --format and --quiet are set.\n' });
+    expect(warned).toEqual({
+      code: 0,
+      stdout: `${engine.containers.inspect('web').Id.slice(0, 12)}\n`,
+      stderr: 'WARNING: Ignoring custom format, because both --format and --quiet are set.\n',
+    });
   });
 
   it('filters', async () => {
@@ -67,7 +71,11 @@ describe('docker ps', () => {
     expect(await names(`-a -f node=${engine.containers.inspect('web').Node}`)).toContain('web');
     expect(await names('-f before=fresh')).toEqual(['job', 'web']);
     expect(await names('-f since=web')).toEqual(['fresh', 'job']);
-    expect(await docker('docker ps -f status=sleeping')).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: Unrecognised filter value for status\n' });
+    expect(await docker('docker ps -f status=sleeping')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error response from daemon: Unrecognised filter value for status\n',
+    });
     expect(await docker('docker ps -f color=red')).toEqual({ code: 1, stdout: '', stderr: "Error response from daemon: invalid filter 'color'\n" });
   });
 
@@ -76,17 +84,38 @@ describe('docker ps', () => {
     expect((await docker('docker ps --format "{{.Names}}|{{.Image}}|{{.Labels}}|{{.Mounts}}|{{.LocalVolumes}}|{{.State}}|{{.Node}}|{{.Ports}}"')).stdout).toBe(
       `web|test/tools|org.example.image=tools,tier=front|data|1|running|${web.Node}|\n`,
     );
-    expect((await docker('docker ps -a --format "table {{.Names}}\\t{{.Status}}" -f name=job')).stdout).toMatch(/^NAMES     STATUS\njob       Exited \(3\) .* ago\n$/);
+    expect((await docker('docker ps -a --format "table {{.Names}}\\t{{.Status}}" -f name=job')).stdout).toMatch(
+      /^NAMES     STATUS\njob       Exited \(3\) .* ago\n$/,
+    );
     expect((await docker('docker ps --format "{{.RunningFor}}"')).stdout).toBe(`${timeAgo(Math.floor(Date.parse(web.Created) / 1000))}\n`);
     const json = JSON.parse((await docker('docker ps --format json')).stdout) as Record<string, string>;
-    expect(Object.keys(json)).toEqual(['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Node', 'Ports', 'RunningFor', 'Size', 'State', 'Status']);
+    expect(Object.keys(json)).toEqual([
+      'Command',
+      'CreatedAt',
+      'ID',
+      'Image',
+      'Labels',
+      'LocalVolumes',
+      'Mounts',
+      'Names',
+      'Networks',
+      'Node',
+      'Ports',
+      'RunningFor',
+      'Size',
+      'State',
+      'Status',
+    ]);
     expect(json).toMatchObject({ ID: web.Id.slice(0, 12), Names: 'web', Command: '"tools.wasm spin"', Size: '0B (virtual 120B)' });
     files.set('f.txt', new TextEncoder().encode('12345'));
     await docker('docker cp f.txt web:/tmp/');
     const sized = await docker('docker ps -s');
     expect(sized.stdout.split('\n')[0]).toMatch(/ NAMES +SIZE$/);
     expect(sized.stdout.split('\n')[1]).toMatch(/ web +5B \(virtual 125B\)$/);
-    expect(await docker('docker ps --format "{{.Nope}}"')).toMatchObject({ code: 1, stderr: expect.stringContaining("can't evaluate field Nope in type *formatter.ContainerContext") });
+    expect(await docker('docker ps --format "{{.Nope}}"')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("can't evaluate field Nope in type *formatter.ContainerContext"),
+    });
   });
 });
 
@@ -120,7 +149,12 @@ describe('docker cp', () => {
     expect(r.code).toBe(0);
     const bytes = Uint8Array.from(r.stdout, (c) => c.charCodeAt(0));
     const names: string[] = [];
-    for await (const e of readTar((async function* () { yield bytes; })())) names.push(e.header.name);
+    for await (const e of readTar(
+      (async function* () {
+        yield bytes;
+      })(),
+    ))
+      names.push(e.header.name);
     expect(names).toEqual(['hello.txt']);
   });
 
@@ -164,7 +198,11 @@ describe('docker cp', () => {
     expect(await docker('docker cp a b')).toEqual({ code: 1, stdout: '', stderr: 'must specify at least one container source\n' });
     expect(await docker('docker cp box:/a box:/b')).toEqual({ code: 1, stdout: '', stderr: 'copying between containers is not supported\n' });
     expect(await docker('docker cp missing.txt box:/tmp/')).toEqual({ code: 1, stdout: '', stderr: 'lstat missing.txt: no such file or directory\n' });
-    expect(await docker('docker cp box:/nope out')).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: Could not find the file /nope in container box\n' });
+    expect(await docker('docker cp box:/nope out')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error response from daemon: Could not find the file /nope in container box\n',
+    });
     expect(await docker('docker cp nope:/x out')).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: No such container: nope\n' });
   });
 

@@ -23,7 +23,12 @@ describe('docker volume', () => {
     expect(await docker('docker volume create --label env=prod logs')).toEqual({ code: 0, stdout: 'logs\n', stderr: '' });
     const anon = (await docker('docker volume create')).stdout;
     expect(anon).toMatch(/^[0-9a-f]{64}\n$/);
-    expect((await docker('docker volume ls')).stdout).toBe(`DRIVER    VOLUME NAME\n${['data', 'logs', anon.trim()].sort().map((n) => `local     ${n}\n`).join('')}`);
+    expect((await docker('docker volume ls')).stdout).toBe(
+      `DRIVER    VOLUME NAME\n${['data', 'logs', anon.trim()]
+        .sort()
+        .map((n) => `local     ${n}\n`)
+        .join('')}`,
+    );
     expect((await docker('docker volume ls -q -f label=env=prod')).stdout).toBe('logs\n');
     expect((await docker('docker volume ls -q -f name=ogs')).stdout).toBe('logs\n');
     expect((await docker('docker volume ls --format "{{.Name}} {{.Labels}} {{.Scope}}" -f label=env')).stdout).toBe('logs env=prod local\n');
@@ -34,7 +39,10 @@ describe('docker volume', () => {
     expect(await docker('docker volume rm data nope')).toEqual({ code: 1, stdout: 'data\n', stderr: 'Error response from daemon: get nope: no such volume\n' });
     expect(await docker('docker volume rm -f nope')).toEqual({ code: 0, stdout: 'nope\n', stderr: '' });
     expect(await docker('docker volume create -d nfs x1')).toMatchObject({ code: 1, stderr: expect.stringContaining('plugin "nfs" not found') });
-    expect(await docker('docker volume create bad/name')).toMatchObject({ code: 1, stderr: expect.stringContaining('includes invalid characters for a local volume name') });
+    expect(await docker('docker volume create bad/name')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('includes invalid characters for a local volume name'),
+    });
   });
 
   it('knows which volumes are in use', async () => {
@@ -92,7 +100,11 @@ describe('docker node', () => {
     expect(pretty).toContain('Labels:\n - zone=eu\n');
     expect(pretty).toMatch(/ Containers: +1\n/);
     expect(await docker('docker node inspect nope')).toEqual({ code: 1, stdout: '[]\n', stderr: 'Error: No such node: nope\n' });
-    expect(await docker('docker node rm edge')).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: node edge has running containers; use --force to remove it\n' });
+    expect(await docker('docker node rm edge')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error response from daemon: node edge has running containers; use --force to remove it\n',
+    });
     expect(await docker('docker node rm -f edge')).toEqual({ code: 0, stdout: 'edge\n', stderr: '' });
     expect((await docker('docker node ls --format "{{.Hostname}}"')).stdout).toBe('node-1\nnode-2\n');
   });
@@ -129,7 +141,9 @@ describe('docker system df / prune', () => {
     );
     expect((await docker('docker system df --format "{{.Type}}={{.TotalCount}}"')).stdout).toBe('Images=1\nContainers=2\nLocal Volumes=1\nBuild Cache=0\n');
     const v = (await docker('docker system df -v')).stdout;
-    expect(v).toMatch(/^Images space usage:\n\nREPOSITORY +TAG +IMAGE ID +CREATED +SIZE +SHARED SIZE +UNIQUE SIZE +CONTAINERS\ntest\/tools +latest +[0-9a-f]{12} .* 120B +0B +120B +2\n\n/);
+    expect(v).toMatch(
+      /^Images space usage:\n\nREPOSITORY +TAG +IMAGE ID +CREATED +SIZE +SHARED SIZE +UNIQUE SIZE +CONTAINERS\ntest\/tools +latest +[0-9a-f]{12} .* 120B +0B +120B +2\n\n/,
+    );
     expect(v).toContain('Local Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\nvol           1         0B\n\nBuild cache usage: 0B\n');
   });
 
@@ -140,9 +154,15 @@ describe('docker system df / prune', () => {
     expect((await docker('docker system prune')).stdout).toBe(
       'WARNING! This will remove:\n  - all stopped containers\n  - all dangling images\n\nAre you sure you want to continue? [y/N] ',
     );
-    expect((await docker('docker system prune -a --volumes')).stdout).toContain('  - all anonymous volumes not used by at least one container\n  - all images without at least one container associated to them\n');
+    expect((await docker('docker system prune -a --volumes')).stdout).toContain(
+      '  - all anonymous volumes not used by at least one container\n  - all images without at least one container associated to them\n',
+    );
     const r = await docker('docker system prune -f --volumes');
-    expect(r).toEqual({ code: 0, stdout: `Deleted Containers:\n${down.Id}\n\nDeleted Volumes:\n${down.Mounts[0]!.Name}\n\nTotal reclaimed space: 0B\n`, stderr: '' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: `Deleted Containers:\n${down.Id}\n\nDeleted Volumes:\n${down.Mounts[0]!.Name}\n\nTotal reclaimed space: 0B\n`,
+      stderr: '',
+    });
   });
 });
 

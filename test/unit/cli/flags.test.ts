@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, Flags, flagUsages, parseFlags, type FlagSpec } from '../../../cli/flags.ts';
+import { FlagError, type FlagSpec, Flags, flagUsages, parseFlags } from '../../../cli/flags.ts';
 
 const specs: FlagSpec[] = [
   { name: 'all', short: 'a', type: 'bool', description: 'Show all' },
@@ -58,7 +58,13 @@ describe('parseFlags', () => {
   });
 
   it('runs a flag value check', () => {
-    const f: FlagSpec = { name: 'filter', short: 'f', type: 'stringArray', description: '', check: (v) => (v.includes('=') ? undefined : 'bad format of filter (expected name=value)') };
+    const f: FlagSpec = {
+      name: 'filter',
+      short: 'f',
+      type: 'stringArray',
+      description: '',
+      check: (v) => (v.includes('=') ? undefined : 'bad format of filter (expected name=value)'),
+    };
     expect(() => parseFlags(['-f', 'x'], [f])).toThrow('invalid argument "x" for "-f, --filter" flag: bad format of filter (expected name=value)');
   });
 });

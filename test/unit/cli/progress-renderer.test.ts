@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PullProgress } from '../../../engine/images/progress.ts';
+import { ProgressRenderer, progressBar } from '../../../cli/progress-renderer.ts';
 import type { Digest } from '../../../core/oci/digest.ts';
-import { progressBar, ProgressRenderer } from '../../../cli/progress-renderer.ts';
+import type { PullProgress } from '../../../engine/images/progress.ts';
 
 const A = 'sha256:aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000' as Digest;
 const B = 'sha256:bbbbbbbbbbbb0000000000000000000000000000000000000000000000000000' as Digest;
@@ -71,8 +71,10 @@ describe('ProgressRenderer', () => {
     const bar = (n: number) => `[${'='.repeat(n)}>${' '.repeat(50 - n)}] `;
     expect(render(true)).toBe(
       'latest: Pulling from library/busybox\n' +
-        '\n' + line(1, 'aaaaaaaaaaaa: Pulling fs layer ') +
-        '\n' + line(1, 'bbbbbbbbbbbb: Already exists ') +
+        '\n' +
+        line(1, 'aaaaaaaaaaaa: Pulling fs layer ') +
+        '\n' +
+        line(1, 'bbbbbbbbbbbb: Already exists ') +
         line(2, `aaaaaaaaaaaa: Downloading ${bar(24)} 1.049MB/2.152MB`) +
         line(2, `aaaaaaaaaaaa: Downloading ${bar(50)} 2.152MB/2.152MB`) +
         line(2, 'aaaaaaaaaaaa: Verifying Checksum ') +

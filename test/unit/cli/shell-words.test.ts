@@ -8,7 +8,13 @@ describe('splitCommandLine', () => {
   });
 
   it('keeps single-quoted text literally', () => {
-    expect(splitCommandLine(`docker images --format '{{.Repository}}\\t{{.Tag}}' x`)).toEqual(['docker', 'images', '--format', '{{.Repository}}\\t{{.Tag}}', 'x']);
+    expect(splitCommandLine(`docker images --format '{{.Repository}}\\t{{.Tag}}' x`)).toEqual([
+      'docker',
+      'images',
+      '--format',
+      '{{.Repository}}\\t{{.Tag}}',
+      'x',
+    ]);
     expect(splitCommandLine(`'a "b" \\c'`)).toEqual(['a "b" \\c']);
   });
 
@@ -30,6 +36,6 @@ describe('splitCommandLine', () => {
 
   it('rejects unterminated quotes with bash wording', () => {
     expect(() => splitCommandLine(`echo 'abc`)).toThrow(ShellSyntaxError);
-    expect(() => splitCommandLine(`echo "abc`)).toThrow("unexpected EOF while looking for matching `\"'");
+    expect(() => splitCommandLine(`echo "abc`)).toThrow('unexpected EOF while looking for matching `"\'');
   });
 });

@@ -125,8 +125,20 @@ describe('AddressPolicy', () => {
   it('refuses non-public addresses unless allowed', () => {
     const strict = new AddressPolicy([], []);
     for (const ip of [
-      '127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-      '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', '224.0.0.1',
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '::ffff:a9fe:a9fe',
+      '224.0.0.1',
     ]) {
       expect(strict.isAddressAllowed(ip), ip).toBe(false);
     }
@@ -149,9 +161,7 @@ describe('AddressPolicy', () => {
     const err = await new Promise<Error | null>((resolve) => p.lookup('localhost', {}, (e) => resolve(e)));
     expect(err?.message).toMatch(/localhost resolves to a non-public address/);
     const allowed = new AddressPolicy([], ['loopback']);
-    const addr = await new Promise<string>((resolve, reject) =>
-      allowed.lookup('localhost', {}, (e, a) => (e ? reject(e) : resolve(a as string))),
-    );
+    const addr = await new Promise<string>((resolve, reject) => allowed.lookup('localhost', {}, (e, a) => (e ? reject(e) : resolve(a as string))));
     expect(['127.0.0.1', '::1']).toContain(addr);
   });
 });

@@ -7,7 +7,7 @@ import { DigestMismatchError, InvalidParameterError } from '../../../core/errors
 import type { Digest } from '../../../core/oci/digest.ts';
 import { BatchWriter } from '../../../core/store/batch-writer.ts';
 import { BLOB_CHUNK, ContentStore } from '../../../core/store/content-store.ts';
-import { openEngineDb, type Db } from '../../../core/store/db.ts';
+import { type Db, openEngineDb } from '../../../core/store/db.ts';
 import { IngestWriter } from '../../../core/store/ingest-writer.ts';
 
 const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
@@ -59,7 +59,13 @@ describe('ContentStore.putVerified', () => {
     await content.putVerified(d, bytes, 'application/vnd.oci.image.manifest.v1+json');
 
     expect(await content.has(d)).toBe(true);
-    expect(await content.get(d)).toMatchObject({ digest: d, size: bytes.byteLength, mediaType: 'application/vnd.oci.image.manifest.v1+json', chunkSize: BLOB_CHUNK, chunks: 1 });
+    expect(await content.get(d)).toMatchObject({
+      digest: d,
+      size: bytes.byteLength,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      chunkSize: BLOB_CHUNK,
+      chunks: 1,
+    });
     expect(sameBytes(await content.readAll(d), bytes)).toBe(true);
   });
 

@@ -4,16 +4,25 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HostileLayerError } from '../../../core/errors.ts';
-import { chainIds, sha256Of, type Digest } from '../../../core/oci/digest.ts';
+import { chainIds, type Digest, sha256Of } from '../../../core/oci/digest.ts';
 import { ContentStore } from '../../../core/store/content-store.ts';
-import { openEngineDb, type Db } from '../../../core/store/db.ts';
+import { type Db, openEngineDb } from '../../../core/store/db.ts';
 import type { ImageRecord } from '../../../core/store/image-types.ts';
 import { SnapshotStore } from '../../../core/store/snapshot-store.ts';
 import type { LayerEntry, SnapshotRecord } from '../../../core/store/snapshot-types.ts';
 import { collectGarbage } from '../../../engine/images/gc.ts';
 
 const dir = (path: string): LayerEntry => ({ path, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1 });
-const file = (path: string, sha = path.replace(/\W/g, '').padEnd(8, '0'), size = 4): LayerEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 1, size, sha });
+const file = (path: string, sha = path.replace(/\W/g, '').padEnd(8, '0'), size = 4): LayerEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 1,
+  size,
+  sha,
+});
 const symlink = (path: string, linkTarget: string): LayerEntry => ({ path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 1, linkTarget });
 const hardlink = (path: string, linkTarget: string): LayerEntry => ({ path, type: 'hardlink', mode: 0o644, uid: 0, gid: 0, mtime: 1, linkTarget });
 const whiteout = (path: string): LayerEntry => ({ path, type: 'whiteout', mode: 0, uid: 0, gid: 0, mtime: 0 });
