@@ -55,6 +55,22 @@ module.exports = {
       to: { path: '^demo/' },
     },
     {
+      name: 'net-imports-only-core',
+      severity: 'error',
+      comment: 'net/ runs in the network Worker; it shares only core/ (codecs, the Fabric API) with the rest.',
+      from: { path: '^net/' },
+      to: { path: '^(engine|node|cli|demo|proxy|test|bench|scripts)/' },
+    },
+    {
+      name: 'ports-origin-stands-alone',
+      severity: 'error',
+      comment:
+        'ports-origin/ is what the published ports origin serves (a Service Worker, a relay page, a shim in served pages) and the engine tab’s end of it: ' +
+        'it knows only its own wire format; the demo hands it engine.ports.',
+      from: { path: '^ports-origin/' },
+      to: { path: '^(engine|node|core|cli|demo|net|proxy)/' },
+    },
+    {
       name: 'shipped-code-never-imports-tests',
       severity: 'error',
       comment: 'Test and benchmark code is not shipped; what shipped code needs belongs in core/ or engine/.',

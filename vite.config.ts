@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Connect, defineConfig, type Plugin } from 'vite';
+import { portsOriginPlugin } from './ports-origin/vite-plugin.ts';
 import { registryProxyPlugin } from './proxy/vite-plugin.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -40,8 +41,9 @@ function imageLayouts(): Plugin {
 export default defineConfig({
   root: 'demo',
   publicDir: 'public',
-  // The registry proxy at /v2/ gives the demo same-origin access to any allowlisted registry.
-  plugins: [registryProxyPlugin(), imageLayouts()],
+  // The registry proxy at /v2/ gives the demo same-origin access to any allowlisted registry. The
+  // published ports' origin listens on PORTS_PORT (5174; tests take a free port).
+  plugins: [registryProxyPlugin(), imageLayouts(), portsOriginPlugin(Number(process.env.PORTS_PORT ?? (process.env.VITEST ? 0 : 5174)))],
   optimizeDeps: { include: ['idb', 'hash-wasm', 'fzstd', '@xterm/xterm', 'comlink', '@bjorn3/browser_wasi_shim', 'v86'] },
   server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true, fs: { allow: [here] } },
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },

@@ -5,12 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'vite';
 import { launchChromium, openHarness } from '../test/support/chromium.ts';
 import { fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
+import { startViteServer } from '../test/support/vite-server.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const MB = 1e6;
 
@@ -18,9 +17,8 @@ const big = loadFixtures().images['fixtures/big:latest'];
 if (!big) throw new Error('fixtures/big is missing: run `bash scripts/setup.sh --test` with BIG_MB > 0');
 const layer = big.layers![0]!;
 const reg = await startRegistry({ dataDir: path.join(fixturesDir(), 'registry-data'), readOnly: true });
-const vite = await createServer({ configFile: path.join(root, 'vite.config.ts'), root, logLevel: 'warn', server: { port: 0, hmr: false } });
-await vite.listen();
-const baseUrl = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
+const vite = await startViteServer();
+const baseUrl = vite.baseUrl;
 const s = await launchChromium();
 const ref = `${reg.host}/fixtures/big:latest`;
 const blobUrl = `${reg.url}/v2/fixtures/big/blobs/${layer.digest}`;

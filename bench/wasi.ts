@@ -14,11 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { createServer } from 'vite';
 import { launchChromium, openHarness } from '../test/support/chromium.ts';
 import { makeTar, pushImage, type RawEntry } from '../test/support/image-builder.ts';
 import type { Outcome } from '../test/support/node-harness-types.ts';
 import { blobDataPath, fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
+import { startViteServer } from '../test/support/vite-server.ts';
 import type { BareHarness, BareRun } from './wasi-page.ts';
 
 declare global {
@@ -80,9 +80,8 @@ function native(args: string[]): Promise<{ exitMs: number; firstOutputMs: number
 const regDir = mkdtempSync(path.join(os.tmpdir(), 'bench-wasi-registry-'));
 const reg = await startRegistry({ dataDir: fixtureData, readOnly: true });
 const scratch = await startRegistry({ dataDir: regDir });
-const vite = await createServer({ configFile: path.join(root, 'vite.config.ts'), root, logLevel: 'warn', server: { port: 0, hmr: false } });
-await vite.listen();
-const baseUrl = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
+const vite = await startViteServer();
+const baseUrl = vite.baseUrl;
 const s = await launchChromium();
 await s.context.route('**/bench-wasi/tools.wasm', (route) => route.fulfill({ body: toolsWasm, contentType: 'application/wasm' }));
 

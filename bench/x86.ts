@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'vite';
 import type { ProcessSpec } from '../core/protocol.ts';
 import { CMDLINE } from '../node/x86/guest-options.ts';
 import { launchChromium, openHarness } from '../test/support/chromium.ts';
 import { fixturesDir, startRegistry } from '../test/support/registry.ts';
+import { startViteServer } from '../test/support/vite-server.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const LOOP = Number(process.env.LOOP ?? 30000);
@@ -45,15 +45,8 @@ rmSync(tmp, { recursive: true, force: true });
 
 // ---------------------------------------------------------------- browser
 const reg = await startRegistry({ dataDir: path.join(fixturesDir(), 'registry-data'), readOnly: true });
-const vite = await createServer({
-  configFile: path.join(root, 'vite.config.ts'),
-  root,
-  publicDir: path.join(root, 'demo/public'),
-  logLevel: 'warn',
-  server: { port: 0, hmr: false },
-});
-await vite.listen();
-const baseUrl = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
+const vite = await startViteServer();
+const baseUrl = vite.baseUrl;
 const s = await launchChromium();
 // The cold-boot images are not in the public kit (containers never boot): hand them to the page.
 await s.context.route('**/bench-kit/*', (route) =>

@@ -7,9 +7,11 @@ import { containerCpCommands } from './commands/container-cp.ts';
 import { containerExecCommands } from './commands/container-exec.ts';
 import { containerLogsCommands } from './commands/container-logs.ts';
 import { containerLsCommands } from './commands/container-ls.ts';
+import { containerPortCommands } from './commands/container-port.ts';
 import { containerRunCommands } from './commands/container-run.ts';
 import { imageCommands, imageGroup } from './commands/image.ts';
 import { inspectCommands } from './commands/inspect.ts';
+import { networkCommands, networkGroup } from './commands/network.ts';
 import { nodeCommands, nodeGroup } from './commands/node.ts';
 import { systemCommands, systemGroup } from './commands/system.ts';
 import { volumeCommands, volumeGroup } from './commands/volume.ts';
@@ -27,6 +29,7 @@ export { VirtualFiles } from './virtual-files.ts';
 const registry = new CommandRegistry()
   .addGroup(containerGroup)
   .addGroup(imageGroup)
+  .addGroup(networkGroup)
   .addGroup(nodeGroup)
   .addGroup(systemGroup)
   .addGroup(volumeGroup)
@@ -35,9 +38,11 @@ const registry = new CommandRegistry()
   .add(containerLsCommands)
   .add(containerLogsCommands)
   .add(containerCpCommands)
+  .add(containerPortCommands)
   .add(containerCommands)
   .add(imageCommands)
   .add(inspectCommands)
+  .add(networkCommands)
   .add(nodeCommands)
   .add(systemCommands)
   .add(volumeCommands);

@@ -119,3 +119,8 @@ export function asEngineError(e: unknown): unknown {
   if (e instanceof DOMException && e.name === 'AbortError') return new AbortError(undefined, { cause: e });
   return e;
 }
+
+/** Nothing listens on that port of the container (ECONNREFUSED). */
+export class ConnectionRefusedError extends EngineError {
+  override readonly status = 502;
+}

@@ -12,6 +12,56 @@ export interface MountSpec {
   readonly readOnly: boolean;
 }
 
+/** One network interface of a container, as its node needs it. */
+export interface NetworkInterfaceSpec {
+  /** `eth0`, `eth1`, … in the order the container joined its networks. */
+  readonly name: string;
+  /** Docker's form, derived from the address: `02:42:ac:11:00:02` for 172.17.0.2. */
+  readonly mac: string;
+  /** IPv4 address with its prefix length: `172.17.0.2/16`. */
+  readonly address: string;
+  /** The network's gateway (the engine's side of the network): `172.17.0.1`. */
+  readonly gateway: string;
+  /**
+   * The container's cable to its network's switch: every message is one Ethernet frame (a
+   * Uint8Array, transferred), in both directions. Transferred with the spec.
+   */
+  readonly port: MessagePort;
+}
+
+/** A container's networking; absent on a spec means `--network none` (loopback only). */
+export interface NetworkSpec {
+  /** Empty for `--network none`; the first interface carries the default route. */
+  readonly interfaces: readonly NetworkInterfaceSpec[];
+  /** `/etc/hosts`, `/etc/resolv.conf`, as Docker writes them for this container. */
+  readonly hosts: string;
+  readonly resolvConf: string;
+  /**
+   * Container-side TCP ports a WASI program gets as preopened listening sockets (published or
+   * exposed ports, as `wasmtime --tcplisten`), in this order, numbered after the preopened
+   * directories.
+   */
+  readonly listenPorts: readonly number[];
+}
+
+/**
+ * One end of a TCP-like byte stream between the engine and a process (a connection accepted on a
+ * listening socket). Messages, both ways: a Uint8Array of data (transferred), or `null` for the
+ * end of that direction (a shutdown of writing). A `StreamReset` ends both directions at once.
+ */
+export type StreamMessage = Uint8Array | null | StreamReset | StreamAck;
+export interface StreamReset {
+  readonly reset: string;
+}
+/**
+ * Flow control: the receiver took `ack` more bytes of the sender's data. A sender keeps at most
+ * STREAM_WINDOW bytes unacknowledged, so neither end buffers without bound.
+ */
+export interface StreamAck {
+  readonly ack: number;
+}
+export const STREAM_WINDOW = 256 << 10;
+
 export interface ProcessSpec {
   /** Unique per process: the container ID for its main process, an exec ID for `docker exec`. */
   readonly processId: string;
@@ -40,6 +90,8 @@ export interface ProcessSpec {
   /** Initial terminal size when `tty` is set (80×24 when absent). */
   readonly columns?: number;
   readonly rows?: number;
+  /** The container's networks (execs get their container's); absent: `--network none`. */
+  readonly network?: NetworkSpec;
 }
 
 export type ProcessEvent =
@@ -74,6 +126,12 @@ export interface NodeAgentApi {
    */
   kill(processId: string, signal: number): Promise<void>;
   list(): Promise<ProcessInfo[]>;
+  /**
+   * Opens a connection to the process's listening socket on container port `port`: `stream` (a
+   * transferred MessagePort carrying StreamMessages) is what the program's `sock_accept` returns.
+   * Rejects with ConnectionRefusedError when nothing listens there.
+   */
+  connect(processId: string, port: number, stream: MessagePort): Promise<void>;
   /** For liveness checks by the manager. */
   ping(): Promise<number>;
 }

@@ -7,6 +7,8 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { type DockerCommandOptions, dockerCommand, VirtualFiles } from '../cli/docker.ts';
 import { Engine } from '../engine/index.ts';
+import { mountPortsRelay } from '../ports-origin/relay-host.ts';
+import { PORTS_ORIGIN_ENDPOINT } from '../ports-origin/wire.ts';
 import { Panels } from './panels.ts';
 import { Shell } from './shell.ts';
 
@@ -17,6 +19,8 @@ declare global {
     docker(cmdline: string, opts?: DockerCommandOptions): Promise<{ code: number; stdout: string; stderr: string }>;
     /** Resolves once the built-in images are loaded (or found missing). */
     engineReady: Promise<void>;
+    /** Resolves once published ports open in tabs (`engine.ports.url(port)`); `engine.ports.fetch` works without it. */
+    portsReady: Promise<void>;
     dockerFiles: VirtualFiles;
   }
 }
@@ -68,6 +72,7 @@ const WELCOME = [
   '  \x1b[36mdocker run hello\x1b[0m                   run a WebAssembly (WASI) container',
   "  \x1b[36mdocker run --rm ruby -e 'puts 1+1'\x1b[0m  Ruby 3.4, as a WASI container",
   '  \x1b[36mdocker run -it --rm busybox sh\x1b[0m     a linux/386 shell under x86 emulation',
+  '  \x1b[36mdocker run -d -p 8080:8080 web\x1b[0m     a WASI web server: then docker port, and open its URL',
   '  \x1b[36mdocker ps -a\x1b[0m                       the containers, running and exited',
   '  \x1b[36mdocker node ls\x1b[0m                     the nodes (crash one in the Nodes panel)',
   '  \x1b[36mdocker images\x1b[0m                      list images',
@@ -132,6 +137,23 @@ window.engineReady = (async () => {
     void shell.run();
   }
 })();
+/** Published ports open on the ports origin, which the dev server starts beside this one (README, "Published ports"). */
+async function mountPorts(engine: Engine): Promise<void> {
+  const res = await fetch(PORTS_ORIGIN_ENDPOINT);
+  const body = (await res.json().catch(() => ({}))) as { origin?: string; error?: string };
+  if (!body.origin) throw new Error(`this server has no ports origin (${body.error ?? `${PORTS_ORIGIN_ENDPOINT}: ${res.status}`})`);
+  await mountPortsRelay(
+    body.origin,
+    (hostPort, request) => engine.ports.fetch(hostPort, request),
+    (hostPort, path, protocols) => engine.ports.websocket(hostPort, path, protocols),
+  );
+  engine.ports.useOrigin(body.origin);
+}
+window.portsReady = opened.then(mountPorts);
+window.portsReady.catch((e: unknown) =>
+  console.warn(`published ports open only from script (engine.ports.fetch): ${e instanceof Error ? e.message : String(e)}`),
+);
+
 window.engineReady.catch((e: unknown) => {
   console.error(e);
   if (!window.engine) term.write(`\x1b[31mThe engine could not start: ${e instanceof Error ? e.message : String(e)}\x1b[0m\r\n`);

@@ -6,7 +6,12 @@ import { LogStore } from './containers/log-store.ts';
 import { type EngineEvent, EventBus, type EventListener } from './events.ts';
 import { collectGarbage } from './images/gc.ts';
 import { ImageService } from './images/image-service.ts';
+import type { NetworkFabric } from './networks/network-fabric.ts';
+import { NetworkService } from './networks/network-service.ts';
+import { PortService } from './networks/port-service.ts';
+import { startWorkerFabric, type WorkerFabric } from './networks/worker-fabric.ts';
 import { type NodeFactory, NodeManager } from './nodes/node-manager.ts';
+import { PublishedPorts } from './ports/published-ports.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
 import { RwLock } from './rw-lock.ts';
 import { VolumeService } from './volumes/volume-service.ts';
@@ -20,6 +25,12 @@ export interface EngineOptions {
   /** Node Workers started with the engine (default 2; 0 where Workers do not exist, e.g. in Node). */
   readonly nodes?: number;
   readonly nodeFactory?: NodeFactory;
+  /**
+   * What carries the containers' packets (a switch per network): by default the network Worker
+   * where Workers exist; `null` for none. Without one, networks, addresses and published ports
+   * are still kept, and containers get /etc/hosts and resolv.conf, but no network interfaces.
+   */
+  readonly fabric?: NetworkFabric | null;
 }
 
 export const ENGINE_VERSION = '0.1.0';
@@ -30,6 +41,8 @@ export class Engine {
   readonly images: ImageService;
   readonly containers: ContainerService;
   readonly volumes: VolumeService;
+  readonly networks: NetworkService;
+  readonly ports: PublishedPorts;
   readonly nodes: NodeManager;
   private readonly bus = new EventBus();
 
@@ -40,7 +53,9 @@ export class Engine {
     readonly content: ContentStore,
     readonly snapshots: SnapshotStore,
     readonly options: EngineOptions,
+    private readonly ownFabric: WorkerFabric | undefined,
   ) {
+    const fabric = options.fabric === undefined ? ownFabric : options.fabric;
     const lock = new RwLock();
     this.images = new ImageService(
       db,
@@ -52,7 +67,10 @@ export class Engine {
     );
     const collect = () => lock.withExclusive(() => collectGarbage(db));
     this.nodes = new NodeManager(this.bus, options.nodeFactory);
+    const ports = new PortService();
+    this.ports = new PublishedPorts({ ports, nodes: this.nodes, container: (id) => this.containers.inspect(id) });
     this.volumes = new VolumeService(db, dbName, this.bus, async (name) => this.containers.usingVolume(name), collect);
+    this.networks = new NetworkService(db, this.bus, () => this.containers.networkHooks(), fabric ?? undefined);
     this.containers = new ContainerService({
       db,
       dbName,
@@ -63,15 +81,19 @@ export class Engine {
       events: this.bus,
       logs: new LogStore(db),
       collect,
+      networks: this.networks,
+      ports,
     });
   }
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const dbName = options.dbName ?? 'container-engine';
     const db = await openEngineDb(dbName);
-    const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options);
+    const ownFabric = options.fabric === undefined && typeof Worker !== 'undefined' ? startWorkerFabric() : undefined;
+    const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options, ownFabric);
     const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);
     for (let i = 0; i < nodes; i++) engine.nodes.add();
+    await engine.networks.load();
     await engine.containers.recover();
     return engine;
   }
@@ -120,6 +142,7 @@ export class Engine {
   async close(): Promise<void> {
     this.nodes.close();
     await this.containers.close();
+    this.ownFabric?.close();
     this.db.close();
   }
 }

@@ -3,8 +3,10 @@
 // compiled modules and one process Worker ready, with the database already open: the Worker of
 // a process that exited by itself, or one started ahead.
 import * as Comlink from 'comlink';
+import { ConnectionRefusedError } from '../core/errors.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../core/protocol.ts';
 import { OutputRelay } from './output-relay.ts';
+import { StreamRelay } from './stream-relay.ts';
 import { ModuleCache } from './wasi/module-cache.ts';
 import { type FromProcess, OUTPUT_WINDOW, type ProcessStats, type ToProcess } from './wasi/process-messages.ts';
 import type { X86Node } from './x86/x86-node.ts';
@@ -27,6 +29,8 @@ interface Process {
   /** The process waits for output credit. */
   waiting: boolean;
   done: boolean;
+  /** Connections to its listening sockets, relayed so that a kill can reset them. */
+  readonly connections: Set<StreamRelay>;
 }
 
 export interface NodeOptions {
@@ -101,7 +105,19 @@ export class NodeAgent implements NodeAgentApi {
       }
     };
     const relay = new OutputRelay(emit);
-    const p: Process = { spec, pid: this.nextPid++, startedAt: Date.now(), worker, relay, onEvent, emit, unacked: 0, waiting: false, done: false };
+    const p: Process = {
+      spec,
+      pid: this.nextPid++,
+      startedAt: Date.now(),
+      worker,
+      relay,
+      onEvent,
+      emit,
+      unacked: 0,
+      waiting: false,
+      done: false,
+      connections: new Set(),
+    };
     this.processes.set(spec.processId, p);
     worker.onmessage = (e: MessageEvent<FromProcess>) => this.onMessage(p, e.data);
     worker.onerror = (e) => {
@@ -130,6 +146,9 @@ export class NodeAgent implements NodeAgentApi {
         break;
       case 'exit':
         if (m.stats) this.keepStats(p.spec.processId, m.stats);
+        // The process closed its connections before it said so: their ends are on the way.
+        for (const c of p.connections) c.processGone(undefined);
+        p.connections.clear();
         this.end(p, { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) }, !m.oomKilled);
         break;
     }
@@ -153,6 +172,9 @@ export class NodeAgent implements NodeAgentApi {
     p.worker.onerror = null;
     if (reuse && !this.idle) this.idle = p.worker;
     else p.worker.terminate();
+    // Left only when the process could not close them itself: killed, or its Worker failed.
+    for (const c of p.connections) c.processGone('the process was killed');
+    p.connections.clear();
     // Otherwise the next process's Worker boots now: booting while a process runs would take CPU
     // from it (on two cores a compute-bound program lost ~20%).
     this.idle ??= this.newWorker();
@@ -202,6 +224,28 @@ export class NodeAgent implements NodeAgentApi {
         startedAt: p.startedAt,
       })),
     ];
+  }
+
+  async connect(processId: string, port: number, stream: MessagePort): Promise<void> {
+    const p = this.processes.get(processId);
+    if (!p) {
+      stream.close();
+      if (await this.x86For(processId)) {
+        throw new ConnectionRefusedError(
+          `connect to port ${port}/tcp: connection refused (x86 containers take connections through their network interface, not from the engine yet)`,
+        );
+      }
+      throw new ConnectionRefusedError(`connect to port ${port}/tcp: connection refused (process ${processId} is not running)`);
+    }
+    const address = p.spec.network?.interfaces[0]?.address.split('/')[0] ?? '127.0.0.1';
+    if (!p.spec.network?.listenPorts.includes(port)) {
+      stream.close();
+      throw new ConnectionRefusedError(`dial tcp ${address}:${port}: connect: connection refused`);
+    }
+    const { port1, port2 } = new MessageChannel();
+    const relay = new StreamRelay(stream, port1, () => p.connections.delete(relay));
+    p.connections.add(relay);
+    this.send(p.worker, { t: 'connect', port, stream: port2 }, [port2]);
   }
 
   async ping(): Promise<number> {

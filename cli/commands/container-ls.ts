@@ -2,6 +2,7 @@
 import type { ContainerSummary, Engine } from '../../engine/index.ts';
 import { familiarName, familiarTagged, parseReference } from '../../engine/index.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { displayablePorts } from '../displayable-ports.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goQuote, goTimeString, humanSize, timeAgo } from '../humanize.ts';
 import { filterFlag, LIST_FORMAT_FLAG, listFormat, parseFilters } from '../output.ts';
@@ -26,7 +27,7 @@ const PS_HEADERS = {
 
 const TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-const FILTERS = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'node', 'since', 'status', 'volume'];
+const FILTERS = ['ancestor', 'before', 'expose', 'exited', 'id', 'label', 'name', 'network', 'node', 'publish', 'since', 'status', 'volume'];
 
 const shortHex = (s: string) => s.replace(/^sha256:/, '').slice(0, 12);
 
@@ -65,9 +66,9 @@ function containerRow(c: ContainerSummary, opts: { trunc: boolean; size?: [numbe
       Names: c.Names.map((n) => n.replace(/^\//, ''))
         .filter((n) => !n.includes('/'))
         .join(','),
-      Networks: '',
+      Networks: c.Networks.join(','),
       Node: c.Node,
-      Ports: '',
+      Ports: displayablePorts(c.Ports),
       RunningFor: timeAgo(c.Created),
       Size: size,
       State: c.State,

@@ -4,7 +4,16 @@
 // otherwise the status is the container's own.
 
 import type { CreateOptions } from '../../engine/index.ts';
-import { CannotRunError, CommandNotFoundError, familiarTagged, hasKernelTerminal, NotFoundError, parseReference } from '../../engine/index.ts';
+import {
+  CannotRunError,
+  CommandNotFoundError,
+  familiarTagged,
+  hasKernelTerminal,
+  NotFoundError,
+  parseExpose,
+  parsePublish,
+  parseReference,
+} from '../../engine/index.ts';
 import { AttachSession, watchExit } from '../attach.ts';
 import { CliError, type Command, type CommandContext, daemonError } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
@@ -32,8 +41,10 @@ const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'entrypoint', type: 'string', description: 'Overwrite the default ENTRYPOINT of the image' },
   { name: 'env', short: 'e', type: 'stringArray', valueName: 'list', description: 'Set environment variables' },
   { name: 'env-file', type: 'stringArray', valueName: 'list', description: 'Read in a file of environment variables' },
+  { name: 'expose', type: 'stringArray', valueName: 'list', description: 'Expose a port or a range of ports' },
   { name: 'hostname', short: 'h', type: 'string', description: 'Container host name' },
   { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open even if not attached' },
+  { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
   { name: 'label', short: 'l', type: 'stringArray', valueName: 'list', description: 'Set meta data on a container' },
   {
     name: 'memory',
@@ -45,7 +56,13 @@ const CREATE_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'mount', type: 'stringArray', valueName: 'mount', description: 'Attach a filesystem mount to the container' },
   { name: 'name', type: 'string', description: 'Assign a name to the container' },
+  { name: 'net', type: 'string', hidden: true, description: 'Connect a container to a network' },
+  { name: 'net-alias', type: 'stringArray', hidden: true, description: 'Add network-scoped alias for the container' },
+  { name: 'network', type: 'string', valueName: 'network', description: 'Connect a container to a network' },
+  { name: 'network-alias', type: 'stringArray', valueName: 'list', description: 'Add network-scoped alias for the container' },
   { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
+  { name: 'publish', short: 'p', type: 'stringArray', valueName: 'list', description: "Publish a container's port(s) to the host" },
+  { name: 'publish-all', short: 'P', type: 'bool', description: 'Publish all exposed ports to random ports' },
   { name: 'pull', type: 'string', default: 'missing', description: 'Pull image before running ("always", "missing", "never")' },
   { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the pull output' },
   { name: 'restart', type: 'string', default: 'no', description: 'Restart policy to apply when a container exits' },
@@ -112,6 +129,14 @@ function createOptions(ctx: CommandContext, cmd: string): CreateOptions {
   if (!['always', 'missing', 'never'].includes(pull)) {
     throw reportError(cmd, `invalid pull option: '${pull}': must be one of "always", "missing" or "never"`, true, 125);
   }
+  try {
+    for (const p of f.strings('publish')) parsePublish(p);
+    for (const p of f.strings('expose')) parseExpose(p);
+  } catch (e) {
+    throw reportError(cmd, (e as Error).message, true, 125);
+  }
+  const network = f.has('network') ? f.string('network') : f.has('net') ? f.string('net') : undefined;
+  const aliases = [...f.strings('network-alias'), ...f.strings('net-alias')];
   const opt = <K extends keyof CreateOptions>(key: K, flag: string, value: () => CreateOptions[K]) => (f.has(flag) ? { [key]: value() } : {});
   return {
     image,
@@ -134,6 +159,12 @@ function createOptions(ctx: CommandContext, cmd: string): CreateOptions {
     ...opt('mounts', 'mount', () => f.strings('mount')),
     ...opt('platform', 'platform', () => f.string('platform')),
     ...opt('constraints', 'constraint', () => f.strings('constraint')),
+    ...(network !== undefined ? { network } : {}),
+    ...(aliases.length ? { networkAliases: aliases } : {}),
+    ...opt('ip', 'ip', () => f.string('ip')),
+    ...opt('publish', 'publish', () => f.strings('publish')),
+    ...(f.bool('publish-all') ? { publishAll: true } : {}),
+    ...opt('expose', 'expose', () => f.strings('expose')),
   };
 }
 

@@ -16,6 +16,7 @@ interface ObjectInspector {
 const objectInspectors: readonly ObjectInspector[] = [
   { type: 'container', inspect: (engine, name, size) => inspectContainer(engine, name, size) },
   { type: 'image', inspect: (engine, name) => engine.images.inspect(name) },
+  { type: 'network', inspect: async (engine, name) => engine.networks.inspect(name) },
   { type: 'volume', inspect: (engine, name) => engine.volumes.inspect(name) },
   { type: 'node', inspect: async (engine, name) => engine.nodes.inspect(name) },
 ];

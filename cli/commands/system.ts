@@ -121,7 +121,7 @@ function isIdPrefix(id: string, v: string): boolean {
 }
 
 function eventMatcher(filterValues: readonly string[]): (e: EngineEvent) => boolean {
-  const f = parseFilters(filterValues, ['type', 'event', 'image', 'label', 'container', 'volume', 'node']);
+  const f = parseFilters(filterValues, ['type', 'event', 'image', 'label', 'container', 'volume', 'network', 'node']);
   const any = (key: string, test: (v: string) => boolean) => !f.has(key) || f.get(key)!.some(test);
   const imageNames = (e: EngineEvent) => [e.Actor.ID, e.Actor.Attributes['name'], e.Actor.Attributes['image']].filter((x): x is string => !!x);
   return (e) =>
@@ -130,6 +130,7 @@ function eventMatcher(filterValues: readonly string[]): (e: EngineEvent) => bool
     any('image', (v) => e.Type === 'image' && imageNames(e).some((n) => n === v || n.replace(/:[^/:]*$/, '') === v || isIdPrefix(n, v))) &&
     any('container', (v) => e.Type === 'container' && (e.Actor.ID.startsWith(v) || e.Actor.Attributes['name'] === v)) &&
     any('volume', (v) => e.Type === 'volume' && e.Actor.ID === v) &&
+    any('network', (v) => e.Type === 'network' && (e.Actor.ID.startsWith(v) || e.Actor.Attributes['name'] === v)) &&
     any('node', (v) => e.Type === 'node' && (e.Actor.ID.startsWith(v) || e.Actor.Attributes['name'] === v)) &&
     any('label', (v) => {
       const eq = v.indexOf('=');
@@ -289,6 +290,7 @@ const prune: Command = {
     const volumes = ctx.flags.bool('volumes');
     const items = [
       'all stopped containers',
+      'all networks not used by at least one container',
       ...(volumes ? ['all anonymous volumes not used by at least one container'] : []),
       all ? 'all images without at least one container associated to them' : 'all dangling images',
     ];
@@ -297,6 +299,8 @@ const prune: Command = {
     const c = await ctx.engine.containers.prune();
     reclaimed += c.SpaceReclaimed;
     if (c.ContainersDeleted.length) ctx.out(`Deleted Containers:\n${c.ContainersDeleted.join('\n')}\n`);
+    const n = await ctx.engine.networks.prune();
+    if (n.NetworksDeleted.length) ctx.out(`Deleted Networks:\n${n.NetworksDeleted.join('\n')}\n`);
     if (volumes) {
       const v = await ctx.engine.volumes.prune();
       reclaimed += v.SpaceReclaimed;

@@ -57,6 +57,8 @@ export interface ContainerRecord {
     /** The image as the user named it. */
     readonly Image: string;
     readonly Volumes: Readonly<Record<string, object>> | null;
+    /** `{"80/tcp": {}}`: the image's EXPOSE and `--expose`, and every published port. */
+    readonly ExposedPorts: Readonly<Record<string, object>>;
   };
   readonly HostConfig: {
     readonly RestartPolicy: RestartPolicy;
@@ -65,12 +67,62 @@ export interface ContainerRecord {
     readonly Memory: number;
     /** `node.name==x`, `node.labels.k==v` (Swarm's constraint syntax). */
     readonly PlacementConstraints: readonly string[];
+    /** `bridge`, a network's name, `none`, `container:<id>`. */
+    readonly NetworkMode: string;
+    /** `-p`: container port (`80/tcp`) to the host ports asked for (HostPort `""` = any free one). */
+    readonly PortBindings: Readonly<Record<string, readonly PortBinding[]>>;
+    /** `-P`: every exposed port gets a free host port. */
+    readonly PublishAllPorts: boolean;
   };
+  readonly NetworkSettings: NetworkSettings;
   readonly Mounts: readonly MountPoint[];
   readonly State: ContainerState;
   readonly RestartCount: number;
   /** The node it last ran on. */
   readonly Node: string;
+}
+
+/** A host port a container port is published on, as Docker's `PortBindings` and `Ports` entries. */
+export interface PortBinding {
+  readonly HostIp: string;
+  readonly HostPort: string;
+}
+
+/** A container's attachment to one network, as `NetworkSettings.Networks` entries. */
+export interface EndpointSettings {
+  /** `--ip` asked for: `{IPv4Address}`; null when the address is the allocator's choice. */
+  readonly IPAMConfig: { readonly IPv4Address: string } | null;
+  readonly Links: null;
+  /** `--network-alias` names. */
+  readonly Aliases: readonly string[] | null;
+  readonly MacAddress: string;
+  readonly DriverOpts: null;
+  readonly NetworkID: string;
+  /** The following are set while the container runs, empty otherwise (as Docker's). */
+  readonly EndpointID: string;
+  readonly Gateway: string;
+  readonly IPAddress: string;
+  readonly IPPrefixLen: number;
+  readonly IPv6Gateway: string;
+  readonly GlobalIPv6Address: string;
+  readonly GlobalIPv6PrefixLen: number;
+  /** Names the network's DNS answers for this container: its name, short ID and aliases. */
+  readonly DNSNames: readonly string[] | null;
+}
+
+/** `docker inspect`'s `NetworkSettings`; the top-level addresses are the default bridge's. */
+export interface NetworkSettings {
+  readonly Bridge: string;
+  readonly SandboxID: string;
+  readonly SandboxKey: string;
+  /** While running: every exposed port, with its host bindings or null; `{}` otherwise. */
+  readonly Ports: Readonly<Record<string, readonly PortBinding[] | null>>;
+  readonly EndpointID: string;
+  readonly Gateway: string;
+  readonly IPAddress: string;
+  readonly IPPrefixLen: number;
+  readonly MacAddress: string;
+  readonly Networks: Readonly<Record<string, EndpointSettings>>;
 }
 
 export interface VolumeRecord {

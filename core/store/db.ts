@@ -2,6 +2,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { Digest } from '../oci/digest.ts';
 import type { ContainerRecord, LogRecord, VolumeRecord } from './container-types.ts';
 import type { ImageRecord } from './image-types.ts';
+import type { NetworkRecord } from './network-types.ts';
 import type { LayerEntry, SnapshotRecord } from './snapshot-types.ts';
 
 /** A verified, complete blob in the content store; its bytes live in `blobChunks`. */
@@ -101,11 +102,12 @@ export interface EngineDB extends DBSchema {
   fsIndex: { key: string; value: FsIndexRecord; indexes: { stamp: string } };
   volumes: { key: string; value: VolumeRecord };
   logs: { key: [string, number]; value: LogRecord };
+  networks: { key: string; value: NetworkRecord };
 }
 
 export type Db = IDBPDatabase<EngineDB>;
 
-const DB_VERSION = 3;
+const DB_VERSION = 4;
 
 export function openEngineDb(name: string): Promise<Db> {
   return openDB<EngineDB>(name, DB_VERSION, {
@@ -128,6 +130,7 @@ export function openEngineDb(name: string): Promise<Db> {
       }
       if (oldVersion < 2) db.createObjectStore('fsIndex', { keyPath: 'scope' });
       if (oldVersion < 3) tx.objectStore('fsIndex').createIndex('stamp', 'stamp', { unique: true });
+      if (oldVersion < 4) db.createObjectStore('networks', { keyPath: 'Id' });
     },
   });
 }

@@ -10,8 +10,9 @@ import type { ContainerServiceDeps } from './container-service.ts';
 import type { ContainerTasks } from './container-tasks.ts';
 import { type CreateOptions, type MountRequest, parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from './create-options.ts';
 import { CONTAINER_NAME_RE, randomName } from './names.ts';
+import { planNetworking } from './network-plan.ts';
 
-export type ContainerCatalogDeps = Pick<ContainerServiceDeps, 'db' | 'images' | 'volumes' | 'events' | 'logs' | 'collect'> & {
+export type ContainerCatalogDeps = Pick<ContainerServiceDeps, 'db' | 'images' | 'volumes' | 'events' | 'logs' | 'collect' | 'networks'> & {
   readonly records: ContainerRecords;
   readonly tasks: ContainerTasks;
   readonly files: ContainerFiles;
@@ -46,6 +47,7 @@ export class ContainerCatalog {
     if (o.autoRemove && restart.Name !== 'no') throw new InvalidParameterError('Conflicting options: --restart and --rm');
     const memory = parseMemory(o.memory);
     const ic = image.config.config ?? {};
+    const net = planNetworking(o, ic.ExposedPorts ?? {}, this.deps.networks, records);
     const entrypoint = o.entrypoint !== undefined ? (o.entrypoint === '' ? [] : [o.entrypoint]) : [...(ic.Entrypoint ?? [])];
     const cmd = o.cmd?.length ? [...o.cmd] : o.entrypoint !== undefined ? [] : [...(ic.Cmd ?? [])];
     const argv = [...entrypoint, ...cmd];
@@ -89,8 +91,18 @@ export class ContainerCatalog {
         StopTimeout: o.stopTimeout ?? 10,
         Image: o.image,
         Volumes: ic.Volumes ?? null,
+        ExposedPorts: net.ExposedPorts,
       },
-      HostConfig: { RestartPolicy: restart, AutoRemove: o.autoRemove ?? false, Memory: memory, PlacementConstraints: [...(o.constraints ?? [])] },
+      HostConfig: {
+        RestartPolicy: restart,
+        AutoRemove: o.autoRemove ?? false,
+        Memory: memory,
+        PlacementConstraints: [...(o.constraints ?? [])],
+        NetworkMode: net.NetworkMode,
+        PortBindings: net.PortBindings,
+        PublishAllPorts: net.PublishAllPorts,
+      },
+      NetworkSettings: net.NetworkSettings,
       Mounts: requests.map((r) => r.mount),
       State: {
         Status: 'created',
@@ -124,7 +136,14 @@ export class ContainerCatalog {
         `Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${clash.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     const old = rec.Name;
-    await records.save({ ...rec, Name: `/${name}` });
+    const networks = Object.fromEntries(
+      Object.entries(rec.NetworkSettings.Networks).map(([k, e]) => [
+        k,
+        e.DNSNames ? { ...e, DNSNames: e.DNSNames.map((d) => (d === old.slice(1) ? name : d)) } : e,
+      ]),
+    );
+    await records.save({ ...rec, Name: `/${name}`, NetworkSettings: { ...rec.NetworkSettings, Networks: networks } });
+    await this.deps.networks.renameEndpoint(rec.Id, name);
     this.deps.events.emit('container', 'rename', rec.Id, { name, oldName: old });
   }
 

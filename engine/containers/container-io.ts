@@ -2,11 +2,12 @@ import { ConflictError, InvalidParameterError } from '../../core/errors.ts';
 import type { LogRecord } from '../../core/store/container-types.ts';
 import { randomHex } from '../random-hex.ts';
 import { mergeEnv } from './container-env.ts';
+import type { ContainerNetworking } from './container-networking.ts';
 import type { ContainerRecords } from './container-records.ts';
 import type { ContainerServiceDeps } from './container-service.ts';
 import type { AttachListeners, ContainerTasks } from './container-tasks.ts';
 import type { LogQuery } from './log-store.ts';
-import { processSpec } from './process-spec.ts';
+import { processSpec, withNetwork } from './process-spec.ts';
 import { parseSignal } from './signals.ts';
 
 export interface ExecOptions extends AttachListeners {
@@ -30,6 +31,7 @@ export interface ExecHandle {
 export type ContainerIoDeps = Pick<ContainerServiceDeps, 'db' | 'dbName' | 'snapshots' | 'nodes' | 'events' | 'logs'> & {
   readonly records: ContainerRecords;
   readonly tasks: ContainerTasks;
+  readonly networking: ContainerNetworking;
 };
 
 /** A container's running processes from outside: logs, attach, stdin, terminal size, exec and top. */
@@ -77,6 +79,7 @@ export class ContainerIo {
       openStdin: o.openStdin ?? false,
       // An exec runs beside the container's main process, on its node.
       node: () => tasks.liveOf(rec.Id)!.node,
+      ...withNetwork(this.deps.networking.execSpec(rec.Id)),
     });
     let resolveExit!: (r: { code: number; error?: string }) => void;
     const exit = new Promise<{ code: number; error?: string }>((r) => (resolveExit = r));

@@ -2,6 +2,7 @@ import { InvalidParameterError } from '../../core/errors.ts';
 import type { Digest } from '../../core/oci/digest.ts';
 import type { ContainerRecord, ContainerState, MountPoint } from '../../core/store/container-types.ts';
 import { humanDuration } from '../human-duration.ts';
+import { splitPort } from '../networks/port-specs.ts';
 
 /** One row of `docker ps`. */
 export interface ContainerSummary {
@@ -18,6 +19,17 @@ export interface ContainerSummary {
   readonly Labels: Readonly<Record<string, string>>;
   readonly Mounts: readonly MountPoint[];
   readonly Node: string;
+  /** Docker's API shape: exposed ports, with the host side when published (a running container's). */
+  readonly Ports: readonly SummaryPort[];
+  /** The names of the networks it is attached to. */
+  readonly Networks: readonly string[];
+}
+
+export interface SummaryPort {
+  readonly IP?: string;
+  readonly PrivatePort: number;
+  readonly PublicPort?: number;
+  readonly Type: string;
 }
 
 export interface ListOptions {
@@ -44,7 +56,17 @@ export function listContainers(records: readonly ContainerRecord[], opts: ListOp
     Labels: r.Config.Labels,
     Mounts: r.Mounts,
     Node: r.Node,
+    Ports: summaryPorts(r),
+    Networks: Object.keys(r.NetworkSettings.Networks),
   }));
+}
+
+function summaryPorts(r: ContainerRecord): SummaryPort[] {
+  return Object.entries(r.NetworkSettings.Ports).flatMap(([key, bindings]) => {
+    const [port, proto] = splitPort(key);
+    if (!bindings) return [{ PrivatePort: port, Type: proto }];
+    return bindings.map((b) => ({ IP: b.HostIp, PrivatePort: port, PublicPort: Number(b.HostPort), Type: proto }));
+  });
 }
 
 function filterMatches(r: ContainerRecord, key: string, v: string): boolean {
@@ -67,6 +89,13 @@ function filterMatches(r: ContainerRecord, key: string, v: string): boolean {
       return r.Mounts.some((m) => m.Name === v || m.Destination === v);
     case 'node':
       return r.Node === v;
+    case 'network':
+      return Object.entries(r.NetworkSettings.Networks).some(([name, e]) => name === v || e.NetworkID.startsWith(v));
+    case 'publish':
+    case 'expose': {
+      const want = v.includes('/') ? v : `${v}/tcp`;
+      return key === 'publish' ? Boolean(r.NetworkSettings.Ports[want]) : want in r.Config.ExposedPorts;
+    }
     default:
       throw new InvalidParameterError(`invalid filter '${key}'`);
   }

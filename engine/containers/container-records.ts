@@ -2,6 +2,7 @@ import { InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import type { Digest } from '../../core/oci/digest.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
+import { withNetworkFields } from './network-settings.ts';
 
 /**
  * Every container's record, in memory for synchronous lookups and in IndexedDB so containers
@@ -12,8 +13,9 @@ export class ContainerRecords {
 
   constructor(private readonly db: Db) {}
 
-  async load(): Promise<void> {
-    for (const r of await this.db.getAll('containers')) this.byId.set(r.Id, r);
+  /** `bridgeId` is given to records stored before containers had networks (see withNetworkFields). */
+  async load(bridgeId: string): Promise<void> {
+    for (const r of await this.db.getAll('containers')) this.byId.set(r.Id, withNetworkFields(r, bridgeId));
   }
 
   /** The in-memory record changes at once, before it is stored: callers may announce it right away. */

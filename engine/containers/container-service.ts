@@ -1,15 +1,19 @@
 import type { Digest } from '../../core/oci/digest.ts';
 import type { ContainerRecord, LogRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
+import type { NetworkRecord } from '../../core/store/network-types.ts';
 import type { SnapshotStore } from '../../core/store/snapshot-store.ts';
 import type { EventBus } from '../events.ts';
 import type { ImageService } from '../images/image-service.ts';
+import type { ContainerNetworkHooks, NetworkService } from '../networks/network-service.ts';
+import type { PortService } from '../networks/port-service.ts';
 import type { NodeManager } from '../nodes/node-manager.ts';
 import type { VolumeService } from '../volumes/volume-service.ts';
 import { ContainerCatalog } from './container-catalog.ts';
 import { type ChangeKind, ContainerFiles, type PathStat } from './container-files.ts';
 import { ContainerIo, type ExecHandle, type ExecOptions } from './container-io.ts';
 import { type ContainerSummary, type ListOptions, listContainers } from './container-listing.ts';
+import { ContainerNetworking } from './container-networking.ts';
 import { ContainerRecords } from './container-records.ts';
 import { type AttachListeners, ContainerTasks } from './container-tasks.ts';
 import type { CreateOptions } from './create-options.ts';
@@ -25,6 +29,8 @@ export interface ContainerServiceDeps {
   readonly nodes: NodeManager;
   readonly events: EventBus;
   readonly logs: LogStore;
+  readonly networks: NetworkService;
+  readonly ports: PortService;
   /** Frees file contents nobody references any more. */
   readonly collect: () => Promise<unknown>;
 }
@@ -40,21 +46,32 @@ export class ContainerService {
   private readonly catalog: ContainerCatalog;
   private readonly io: ContainerIo;
   private readonly files: ContainerFiles;
+  private readonly networking: ContainerNetworking;
 
   constructor(private readonly deps: ContainerServiceDeps) {
     const records = new ContainerRecords(deps.db);
-    const tasks = new ContainerTasks({ ...deps, records, autoRemove: (id) => this.catalog.remove(id, { volumes: true }) });
+    const networking = new ContainerNetworking({ ...deps, records, running: (id) => this.tasks.liveOf(id) !== undefined });
+    const tasks = new ContainerTasks({ ...deps, records, networking, autoRemove: (id) => this.catalog.remove(id, { volumes: true }) });
     const files = new ContainerFiles({ ...deps, records });
     this.records = records;
     this.tasks = tasks;
     this.files = files;
+    this.networking = networking;
     this.catalog = new ContainerCatalog({ ...deps, records, tasks, files });
-    this.io = new ContainerIo({ ...deps, records, tasks });
+    this.io = new ContainerIo({ ...deps, records, tasks, networking });
   }
 
   /** Loads the records; containers that were running when the page went away are exited now. */
   recover(): Promise<void> {
     return this.tasks.recover();
+  }
+
+  /** What `docker network connect`/`disconnect` do to containers (see NetworkService). */
+  networkHooks(): ContainerNetworkHooks {
+    return {
+      connect: (n: NetworkRecord, c, o) => this.networking.connect(n, c, o),
+      disconnect: (n: NetworkRecord, c) => this.networking.disconnect(n, c),
+    };
   }
 
   /** By full or short ID, or by name (with or without the slash). */

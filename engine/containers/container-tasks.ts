@@ -1,7 +1,8 @@
 import { ConflictError, type EngineError } from '../../core/errors.ts';
-import type { ProcessEvent } from '../../core/protocol.ts';
+import type { ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import type { ContainerRecord, ContainerState } from '../../core/store/container-types.ts';
 import { CannotRunError, startError } from './container-errors.ts';
+import type { ContainerNetworking } from './container-networking.ts';
 import type { ContainerRecords } from './container-records.ts';
 import type { ContainerServiceDeps } from './container-service.ts';
 import { processSpec } from './process-spec.ts';
@@ -23,8 +24,9 @@ export interface LiveProcess {
   stopping: boolean;
 }
 
-export type ContainerTasksDeps = Pick<ContainerServiceDeps, 'db' | 'dbName' | 'snapshots' | 'nodes' | 'events' | 'logs'> & {
+export type ContainerTasksDeps = Pick<ContainerServiceDeps, 'db' | 'dbName' | 'snapshots' | 'nodes' | 'events' | 'logs' | 'networks'> & {
   readonly records: ContainerRecords;
+  readonly networking: ContainerNetworking;
   /** Removes a `--rm` container (and its anonymous volumes) once its process has ended. */
   readonly autoRemove: (id: string) => Promise<void>;
 };
@@ -44,7 +46,7 @@ export class ContainerTasks {
   /** Loads the records; containers that were running when the page went away are exited now. */
   async recover(): Promise<void> {
     const { records } = this.deps;
-    await records.load();
+    await records.load(this.deps.networks.inspect('bridge').Id);
     const restart: string[] = [];
     for (const r of records.all()) {
       if (!r.State.Running && !r.State.Restarting) continue;
@@ -83,16 +85,26 @@ export class ContainerTasks {
     clearTimeout(this.restartTimers.get(rec.Id));
     this.restartTimers.delete(rec.Id);
     this.manuallyStopped.delete(rec.Id);
-    const { spec, node } = await processSpec(this.deps, rec, {
-      processId: rec.Id,
-      argv: [rec.Path, ...rec.Args],
-      env: rec.Config.Env,
-      workdir: rec.Config.WorkingDir,
-      user: rec.Config.User,
-      tty: rec.Config.Tty,
-      openStdin: rec.Config.OpenStdin,
-      node: () => nodes.place(rec.HostConfig.PlacementConstraints),
-    });
+    const { networking } = this.deps;
+    const network = await networking.up(rec);
+    let placed: { spec: ProcessSpec; node: string };
+    try {
+      placed = await processSpec(this.deps, records.get(rec.Id) ?? rec, {
+        processId: rec.Id,
+        argv: [rec.Path, ...rec.Args],
+        env: rec.Config.Env,
+        workdir: rec.Config.WorkingDir,
+        user: rec.Config.User,
+        tty: rec.Config.Tty,
+        openStdin: rec.Config.OpenStdin,
+        node: () => nodes.place(rec.HostConfig.PlacementConstraints),
+        network,
+      });
+    } catch (e) {
+      await networking.down(rec.Id);
+      throw e;
+    }
+    const { spec, node } = placed;
     const live: LiveProcess = { processId: rec.Id, node, startedAt: Date.now(), attach: new Set(attach ? [attach] : []), stopping: false };
     this.live.set(rec.Id, live);
     let started = false;
@@ -118,6 +130,7 @@ export class ContainerTasks {
       await nodes.spawn(node, spec, onEvent);
     } catch (e) {
       this.live.delete(rec.Id);
+      await networking.down(rec.Id);
       throw e;
     }
     await running;
@@ -173,10 +186,13 @@ export class ContainerTasks {
     // sees the container not running, so a `wait` followed by `rm` never finds it still live.
     const saved = records.save({ ...r, State: state });
     this.live.delete(id);
+    // Freed in the same step too: a start right after the exit finds its address and ports free.
+    const freed = this.deps.networking.down(id);
     events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
     for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(error ? { Error: error } : {}) });
     this.waiters.delete(id);
     await saved;
+    await freed;
     if (restart) {
       const delay = nextDelay(this.restartDelay.get(id) ?? 0, Date.now() - live.startedAt);
       this.restartDelay.set(id, delay);

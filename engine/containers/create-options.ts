@@ -31,6 +31,18 @@ export interface CreateOptions {
   readonly platform?: string;
   /** Placement: `node.name==x`, `node.labels.k==v`. */
   readonly constraints?: readonly string[];
+  /** `--network`: `bridge` (the default), a network's name or ID, `none`, `container:NAME`; `host` is refused. */
+  readonly network?: string;
+  /** `--network-alias`: more names for it on a user-defined network's DNS. */
+  readonly networkAliases?: readonly string[];
+  /** `--ip`: its address on that network. */
+  readonly ip?: string;
+  /** `-p`: `8080:80`, `127.0.0.1:8080:80`, `8080:80/udp`, `80` (any free host port), `8000-8001:80-81`. */
+  readonly publish?: readonly string[];
+  /** `-P`: every exposed port on a free host port. */
+  readonly publishAll?: boolean;
+  /** `--expose 80`, `--expose 7000-7002/udp`. */
+  readonly expose?: readonly string[];
 }
 
 export function parseRestartPolicy(s: string | undefined): RestartPolicy {

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../core/errors.ts';
-import type { MountSpec, ProcessSpec } from '../../core/protocol.ts';
+import type { MountSpec, NetworkSpec, ProcessSpec } from '../../core/protocol.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
 import type { SnapshotStore } from '../../core/store/snapshot-store.ts';
@@ -19,6 +19,13 @@ export interface ProcessRequest {
   readonly openStdin: boolean;
   /** The node to run on, asked for only once the process is known to be runnable. */
   readonly node: () => string;
+  /** Its networking (see ContainerNetworking); absent: none at all, not even the network files. */
+  readonly network?: NetworkSpec;
+}
+
+/** `{ network }` when there is one, for a ProcessRequest. */
+export function withNetwork(network: NetworkSpec | undefined): { network?: NetworkSpec } {
+  return network ? { network } : {};
 }
 
 export interface ProcessSpecDeps {
@@ -58,6 +65,7 @@ export async function processSpec(deps: ProcessSpecDeps, rec: ContainerRecord, r
     openStdin: req.openStdin,
     memoryLimit: rec.HostConfig.Memory,
     platform,
+    ...withNetwork(req.network),
     // With no process of the container running, nothing writes its layer before the node reads it.
     ...(main && layerEmpty ? { emptyLayer: true } : {}),
   };

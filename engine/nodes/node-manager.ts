@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { EngineError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
+import { ConnectionRefusedError, EngineError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import type { EventBus } from '../events.ts';
 
@@ -168,7 +168,8 @@ export class NodeManager {
     };
     node.processes.set(spec.processId, relay);
     try {
-      await node.api.spawn(spec, Comlink.proxy(relay));
+      // The NICs' switch ports go with the spec (transferred: a MessagePort cannot be copied).
+      await node.api.spawn(Comlink.transfer(spec, spec.network?.interfaces.map((i) => i.port) ?? []), Comlink.proxy(relay));
     } catch (e) {
       node.processes.delete(spec.processId);
       throw e;
@@ -191,6 +192,26 @@ export class NodeManager {
     if (!api) return false;
     await api.kill(processId, signal);
     return true;
+  }
+
+  /**
+   * A connection to the listening socket of process `processId` on container port `port`: the
+   * engine's end of a stream of StreamMessages (engine/ports/stream-port.ts reads it). Rejects
+   * with ConnectionRefusedError when nothing listens there.
+   */
+  async connect(nodeName: string, processId: string, port: number): Promise<MessagePort> {
+    const node = this.get(nodeName);
+    if (node.state !== 'ready') throw new ConnectionRefusedError(`connect to port ${port}/tcp: connection refused (node ${nodeName} is down)`);
+    const { port1, port2 } = new MessageChannel();
+    try {
+      await node.api.connect(processId, port, Comlink.transfer(port2, [port2]));
+    } catch (e) {
+      port1.close();
+      // Comlink carries an error's name and message across, not its class.
+      if (e instanceof Error && e.name === ConnectionRefusedError.name) throw new ConnectionRefusedError(e.message);
+      throw e;
+    }
+    return port1;
   }
 
   async writeStdin(processId: string, data: Uint8Array | null): Promise<void> {

@@ -13,6 +13,7 @@ import { MergedTree } from '../../core/unpack/merged-tree.ts';
 import { ContainerFs } from './container-fs.ts';
 import type { KeptViews } from './kept-views.ts';
 import { Mount } from './mount.ts';
+import { addNetworkFiles } from './network-files.ts';
 import { Content, DirNode, FileNode, type FsNode, metaOf, nowNs, SpecialNode, SymlinkNode } from './nodes.ts';
 
 function nodeOf(mount: Mount, e: LayerEntry | FsEntryRecord): FsNode | undefined {
@@ -179,6 +180,7 @@ export async function loadFs(db: Db, spec: ProcessSpec, kept?: KeptViews, counts
     fs.ensureDir(dir, rootMount).add(name, mroot);
     fs.mounts.push(mount);
   }
+  addNetworkFiles(fs, spec, rootMount, dev);
   return fs;
 }
 

@@ -1,6 +1,9 @@
-// A process's open file descriptors: 0-2 are stdio, 3 is the preopened root directory.
+// A process's open file descriptors: 0-2 are stdio, 3 is the preopened root directory, 4 on
+// are the listening sockets of spec.network.listenPorts, in that order.
 import { E, fail } from '../fs/errno.ts';
 import type { DirNode, FileNode } from '../fs/nodes.ts';
+import type { SocketConnection } from './socket-connection.ts';
+import type { Listener } from './socket-hub.ts';
 
 export class StdioFd {
   readonly kind = 'stdio';
@@ -40,14 +43,37 @@ export class DirFd {
   ) {}
 }
 
-export type OpenFd = StdioFd | FileFd | DirFd;
+/** A preopened listening socket (`sock_accept` takes its connections). */
+export class ListenFd {
+  readonly kind = 'listen';
+  constructor(
+    readonly listener: Listener,
+    public flags: number,
+  ) {}
+}
+
+/** An accepted connection. */
+export class SocketFd {
+  readonly kind = 'socket';
+  constructor(
+    readonly conn: SocketConnection,
+    public flags: number,
+  ) {}
+}
+
+export type OpenFd = StdioFd | FileFd | DirFd | ListenFd | SocketFd;
 
 export class FdTable {
   private readonly fds = new Map<number, OpenFd>();
 
-  constructor(stdio: readonly OpenFd[], root: DirFd) {
+  constructor(stdio: readonly OpenFd[], root: DirFd, listening: readonly ListenFd[] = []) {
     stdio.forEach((f, i) => this.fds.set(i, f));
     this.fds.set(3, root);
+    listening.forEach((f, i) => this.fds.set(4 + i, f));
+  }
+
+  has(fd: number): boolean {
+    return this.fds.has(fd);
   }
 
   get(fd: number): OpenFd {

@@ -10,7 +10,8 @@ import { E, Errno, fail } from '../fs/errno.ts';
 import { type FileNode, type FsNode, nowNs } from '../fs/nodes.ts';
 import * as abi from './abi.ts';
 import { blockFor } from './block.ts';
-import { DirFd, FdTable, FileFd, type OpenFd, StdioFd } from './fd-table.ts';
+import { DirFd, FdTable, FileFd, ListenFd, type OpenFd, SocketFd, StdioFd } from './fd-table.ts';
+import type { SocketHub } from './socket-hub.ts';
 import type { StdinQueue } from './stdin-queue.ts';
 import { type MayWait, type ParamType, suspendOnlyWhenWaiting } from './suspend-trampoline.ts';
 
@@ -30,6 +31,8 @@ export interface WasiHost {
   readonly fs: ContainerFs;
   readonly loader: ContentLoader;
   readonly stdin: StdinQueue;
+  /** The listening sockets (fds 4 on) and their connections. */
+  readonly sockets: SocketHub;
   readonly tty: boolean;
   /** Whether a syscall may suspend the module (JSPI). */
   readonly jspi: boolean;
@@ -50,6 +53,9 @@ const MAY_WAIT: Readonly<Record<string, readonly ParamType[]>> = {
   fd_close: ['i32'],
   fd_sync: ['i32'],
   fd_datasync: ['i32'],
+  sock_accept: ['i32', 'i32', 'i32'],
+  sock_recv: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
+  sock_send: ['i32', 'i32', 'i32', 'i32', 'i32'],
 };
 
 type Ret = number | Promise<number>;
@@ -111,6 +117,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const READ = BigInt(wasi.RIGHTS_FD_READ);
 const WRITE = BigInt(wasi.RIGHTS_FD_WRITE);
+const SOCKET_RIGHTS = abi.STDIO_RIGHTS | BigInt(wasi.RIGHTS_SOCK_SHUTDOWN) | BigInt(wasi.RIGHTS_FD_FILESTAT_GET) | (1n << 29n); // 1 << 29: sock_accept
 
 function errnoOf(e: unknown): number {
   if (e instanceof Errno) return e.code;
@@ -150,7 +157,8 @@ export class Preview1 {
 
   constructor(private readonly h: WasiHost) {
     const root = new DirFd(h.fs.root, abi.ALL_RIGHTS, abi.ALL_RIGHTS, '/');
-    this.fds = new FdTable([new StdioFd(0), new StdioFd(1), new StdioFd(2)], root);
+    const listening = h.sockets.listeners.map((l) => new ListenFd(l, 0));
+    this.fds = new FdTable([new StdioFd(0), new StdioFd(1), new StdioFd(2)], root, listening);
   }
 
   /** The import object: errno for every failure, suspension where JSPI is used. */
@@ -288,7 +296,9 @@ export class Preview1 {
   }
 
   fd_close(fd: number): Ret {
-    this.fds.remove(fd);
+    const f = this.fds.remove(fd);
+    if (f.kind === 'socket') this.h.sockets.closeConnection(f.conn);
+    else if (f.kind === 'listen') this.h.sockets.closeListener(f.listener);
     return this.persist(false);
   }
 
@@ -317,6 +327,8 @@ export class Preview1 {
       abi.writeFdstat(v, ptr, this.h.tty ? wasi.FILETYPE_CHARACTER_DEVICE : wasi.FILETYPE_UNKNOWN, f.flags, abi.STDIO_RIGHTS, 0n);
     } else if (f.kind === 'file') {
       abi.writeFdstat(v, ptr, wasi.FILETYPE_REGULAR_FILE, f.flags, f.rights, f.inheriting);
+    } else if (f.kind === 'socket' || f.kind === 'listen') {
+      abi.writeFdstat(v, ptr, wasi.FILETYPE_SOCKET_STREAM, f.flags, SOCKET_RIGHTS, 0n);
     } else {
       abi.writeFdstat(v, ptr, wasi.FILETYPE_DIRECTORY, 0, f.rights, f.inheriting);
     }
@@ -332,7 +344,7 @@ export class Preview1 {
 
   fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint): number {
     const f = this.fds.get(fd);
-    if (f.kind === 'stdio') return 0;
+    if (f.kind === 'stdio' || f.kind === 'socket' || f.kind === 'listen') return 0;
     if ((base & ~f.rights) !== 0n || (inheriting & ~f.inheriting) !== 0n) return wasi.ERRNO_NOTCAPABLE;
     f.rights = base;
     f.inheriting = inheriting;
@@ -346,6 +358,9 @@ export class Preview1 {
       const t = nowNs();
       const filetype = this.h.tty ? wasi.FILETYPE_CHARACTER_DEVICE : wasi.FILETYPE_UNKNOWN;
       abi.writeFilestat(v, ptr, { dev: 0n, ino: BigInt(f.stream), filetype, nlink: 1n, size: 0n, atim: t, mtim: t, ctim: t });
+    } else if (f.kind === 'socket' || f.kind === 'listen') {
+      const t = nowNs();
+      abi.writeFilestat(v, ptr, { dev: 0n, ino: 0n, filetype: wasi.FILETYPE_SOCKET_STREAM, nlink: 1n, size: 0n, atim: t, mtim: t, ctim: t });
     } else {
       abi.writeFilestat(v, ptr, this.stat(f.node));
     }
@@ -362,7 +377,7 @@ export class Preview1 {
 
   fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number): number {
     const f = this.fds.get(fd);
-    if (f.kind === 'stdio') return 0;
+    if (f.kind === 'stdio' || f.kind === 'socket' || f.kind === 'listen') return 0;
     this.setTimes(f.node, atim, mtim, flags);
     return 0;
   }
@@ -446,6 +461,8 @@ export class Preview1 {
       return 0;
     }
     if (f.kind === 'dir') return E.ISDIR;
+    if (f.kind === 'socket') return this.receive(f, iovs, n, false, nread);
+    if (f.kind === 'listen') return wasi.ERRNO_NOTCONN;
     if (f.stream !== 0) return E.BADF;
     return this.readStdin(f, iovs, n, nread);
   }
@@ -530,6 +547,10 @@ export class Preview1 {
       if (f.flags & wasi.FDFLAGS_APPEND) f.pos = f.node.content.size;
       this.writeAt(f, data, f.pos);
       f.pos += len;
+    } else if (f.kind === 'socket') {
+      return this.send(f, data, nwritten);
+    } else if (f.kind === 'listen') {
+      return wasi.ERRNO_NOTCONN;
     } else {
       return E.BADF;
     }
@@ -689,7 +710,15 @@ export class Preview1 {
           out.push({ ...ev, error: E.BADF });
           return;
         }
-        if (s.type === wasi.EVENTTYPE_FD_WRITE) out.push(f.kind === 'stdio' && f.stream === 0 ? { ...ev, error: E.BADF } : ev);
+        if (f.kind === 'socket') {
+          const c = f.conn;
+          if (s.type === wasi.EVENTTYPE_FD_WRITE) {
+            if (c.writeReady) out.push(ev);
+          } else if (c.readReady) out.push({ ...ev, nbytes: BigInt(c.available), hangup: c.hungUp });
+        } else if (f.kind === 'listen') {
+          if (s.type === wasi.EVENTTYPE_FD_WRITE) out.push({ ...ev, error: wasi.ERRNO_NOTCONN });
+          else if (f.listener.backlog.length) out.push({ ...ev, nbytes: BigInt(f.listener.backlog.length) });
+        } else if (s.type === wasi.EVENTTYPE_FD_WRITE) out.push(f.kind === 'stdio' && f.stream === 0 ? { ...ev, error: E.BADF } : ev);
         else if (f.kind === 'file') out.push({ ...ev, nbytes: BigInt(Math.max(0, f.node.content.size - f.pos)) });
         else if (f.kind === 'stdio' && f.stream === 0) {
           const stdin = this.h.stdin;
@@ -704,22 +733,31 @@ export class Preview1 {
       view.setUint32(nevents, events.length, true);
       return 0;
     };
+    const polled = subs.flatMap((s) => (s.type === wasi.EVENTTYPE_CLOCK || !this.fds.has(s.fd) ? [] : [this.fds.get(s.fd).kind]));
+    const pollsSockets = polled.includes('socket') || polled.includes('listen');
     let events = collect();
-    if (events.length) return finish(events);
-    // Nothing is ready, so every fd is valid and only stdin or a clock can end the wait.
+    if (events.length) {
+      // Only a clock is due (a poll with timeout 0): let the sockets' messages in before answering.
+      if (pollsSockets && this.h.jspi && events.every((e) => e.type === wasi.EVENTTYPE_CLOCK)) return this.h.sockets.delivered().then(() => finish(collect()));
+      return finish(events);
+    }
+    // Nothing is ready, so every fd is valid and only stdin, a socket or a clock can end the wait.
     const next = deadlines.reduce<bigint | undefined>((m, d) => (d !== undefined && (m === undefined || d < m) ? d : m), undefined);
-    const waitsForStdin = subs.some((s) => s.type === wasi.EVENTTYPE_FD_READ);
-    if (waitsForStdin && this.h.jspi) return this.pollAsync(next, collect).then(finish);
+    // What can end the wait: stdin, or a change of a socket (each waited for only when polled).
+    const wakers: (() => Promise<void>)[] = [];
+    if (polled.includes('stdio')) wakers.push(() => this.h.stdin.readable());
+    if (pollsSockets) wakers.push(() => this.h.sockets.changed());
+    if (wakers.length && this.h.jspi) return this.pollAsync(next, collect, wakers).then(finish);
     if (next === undefined) return E.NOTSUP; // nothing here could ever become ready
     do this.sleep(next - monotonicNs());
     while (!(events = collect()).length);
     return finish(events);
   }
 
-  /** Waits (suspended) for stdin or the earliest clock, whichever comes first. */
-  private async pollAsync(next: bigint | undefined, collect: () => abi.PollEvent[]): Promise<abi.PollEvent[]> {
+  /** Waits (suspended) for stdin, a socket or the earliest clock, whichever comes first. */
+  private async pollAsync(next: bigint | undefined, collect: () => abi.PollEvent[], wakers: readonly (() => Promise<void>)[]): Promise<abi.PollEvent[]> {
     for (;;) {
-      const waits = [this.h.stdin.readable()];
+      const waits = wakers.map((w) => w());
       let timer: ReturnType<typeof setTimeout> | undefined;
       if (next !== undefined) waits.push(new Promise((r) => (timer = setTimeout(r, Math.max(0, Number(next - monotonicNs()) / 1e6)))));
       await Promise.race(waits);
@@ -757,21 +795,81 @@ export class Preview1 {
     return 0;
   }
 
-  /** No sockets: each fd is a file, a directory or stdio. */
-  private notSocket(fd: number): number {
-    this.fds.get(fd);
-    return E.NOTSOCK;
+  private socket(fd: number): SocketFd {
+    const f = this.fds.get(fd);
+    if (f.kind === 'socket') return f;
+    return fail(f.kind === 'listen' ? wasi.ERRNO_NOTCONN : E.NOTSOCK);
   }
-  sock_accept(fd: number): number {
-    return this.notSocket(fd);
+
+  /**
+   * A socket call that cannot go on now. On a blocking fd it waits for a change of the sockets
+   * and tries `again`. On a non-blocking one it answers EAGAIN, but first lets in the messages
+   * already on their way: a module that never suspends never receives them, and would spin on
+   * EAGAIN for ever. `fresh`: not yet tried after such a pause.
+   */
+  private wouldBlock(fdFlags: number, fresh: boolean, again: () => Ret): Ret {
+    if (!(fdFlags & wasi.FDFLAGS_NONBLOCK)) return this.h.sockets.changed().then(again);
+    return fresh && this.h.jspi ? this.h.sockets.delivered().then(again) : E.AGAIN;
   }
-  sock_recv(fd: number): number {
-    return this.notSocket(fd);
+
+  /** `flags` are the new fd's (SOCK_NONBLOCK); whether accept waits is the listening fd's, as in POSIX. */
+  sock_accept(fd: number, flags: number, ptr: number): Ret {
+    return this.accept(fd, flags, ptr, true);
   }
-  sock_send(fd: number): number {
-    return this.notSocket(fd);
+
+  private accept(fd: number, flags: number, ptr: number, fresh: boolean): Ret {
+    const f = this.fds.get(fd);
+    if (f.kind !== 'listen') return f.kind === 'socket' ? E.INVAL : E.NOTSOCK;
+    if (flags & ~wasi.FDFLAGS_NONBLOCK) return E.INVAL;
+    const conn = this.h.sockets.accept(f.listener);
+    if (conn) return this.opened(new SocketFd(conn, flags), ptr);
+    return this.wouldBlock(f.flags, fresh, () => this.accept(fd, flags, ptr, false));
   }
-  sock_shutdown(fd: number): number {
-    return this.notSocket(fd);
+
+  /** Reads a connection into iovecs: fd_read and sock_recv. */
+  private receive(f: SocketFd, iovs: number, n: number, peek: boolean, nread: number, fresh = true): Ret {
+    const list = this.iovecs(iovs, n);
+    const want = list.reduce((s, [, len]) => s + len, 0);
+    const data = want ? f.conn.read(want, peek) : new Uint8Array(0);
+    if (data === undefined) return this.wouldBlock(f.flags, fresh, () => this.receive(f, iovs, n, peek, nread, false));
+    this.mem();
+    let at = 0;
+    for (const [buf, len] of list) {
+      if (at >= data.length) break;
+      const part = data.subarray(at, at + len);
+      this.u8.set(part, buf);
+      at += part.length;
+    }
+    this.view.setUint32(nread, data.length, true);
+    return 0;
+  }
+
+  /** Sends what the window takes now; blocks (or EAGAIN) only when it takes nothing. */
+  private send(f: SocketFd, data: Uint8Array, nwritten: number, fresh = true): Ret {
+    const sent = f.conn.write(data);
+    if (sent === undefined) return this.wouldBlock(f.flags, fresh, () => this.send(f, data, nwritten, false));
+    this.mem().setUint32(nwritten, sent, true);
+    return 0;
+  }
+
+  sock_recv(fd: number, iovs: number, n: number, flags: number, nread: number, oflags: number): Ret {
+    const f = this.socket(fd);
+    const r = this.receive(f, iovs, n, (flags & wasi.RIFLAGS_RECV_PEEK) !== 0, nread);
+    const done = (errno: number) => {
+      if (errno === 0) this.mem().setUint16(oflags, 0, true);
+      return errno;
+    };
+    return typeof r === 'number' ? done(r) : r.then(done);
+  }
+
+  sock_send(fd: number, iovs: number, n: number, _flags: number, nwritten: number): Ret {
+    const f = this.socket(fd);
+    return this.send(f, this.gather(iovs, n), nwritten);
+  }
+
+  sock_shutdown(fd: number, how: number): number {
+    if (!how || how & ~(wasi.SDFLAGS_RD | wasi.SDFLAGS_WR)) return E.INVAL;
+    this.socket(fd).conn.shutdown((how & wasi.SDFLAGS_RD) !== 0, (how & wasi.SDFLAGS_WR) !== 0);
+    return 0;
   }
 }

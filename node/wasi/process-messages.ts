@@ -37,6 +37,8 @@ export type ToProcess =
       readonly modules: ReadonlyMap<string, WebAssembly.Module>;
     }
   | { readonly t: 'stdin'; readonly data: Uint8Array | null }
+  /** A connection to the process's listening socket on container port `port` (stream transferred). */
+  | { readonly t: 'connect'; readonly port: number; readonly stream: MessagePort }
   /** The engine has taken enough of the output: the process may write on (see OUTPUT_WINDOW). */
   | { readonly t: 'credit' };
 

@@ -17,6 +17,7 @@ import { CannotRun, type Exit, exitOf, oomExit } from './process-exit.ts';
 import { type FromProcess, OUTPUT_WINDOW, type ProcessStats } from './process-messages.ts';
 import { obtainModule, WASI_MODULE } from './process-module.ts';
 import { isRubyReactor, rubyInteropImports, runRuby } from './ruby-reactor.ts';
+import type { SocketHub } from './socket-hub.ts';
 import type { StdinQueue } from './stdin-queue.ts';
 
 /** Without JSPI, file contents up to this many bytes are loaded before the module starts. */
@@ -99,6 +100,8 @@ export interface RunOptions {
   /** Processes this Worker has run, this one included. */
   readonly workerRuns: number;
   readonly stdin: StdinQueue;
+  /** The listening sockets of spec.network.listenPorts; closed when the module ends. */
+  readonly sockets: SocketHub;
   readonly post: (m: FromProcess, transfer?: Transferable[]) => void;
   /** Asks the node for output credit; resolves when granted. */
   readonly credit: () => Promise<void>;
@@ -125,6 +128,10 @@ export async function runProcess(o: RunOptions): Promise<void> {
     const cwd = workdir(fs, spec.cwd);
     marks.fsReady = at();
 
+    // Connections arrive as messages, which a module that cannot suspend never lets in.
+    if (!jspi && o.sockets.listeners.length) {
+      throw new CannotRun({ code: 126, error: 'listening sockets need JSPI (WebAssembly.Suspending), which this browser lacks' });
+    }
     const argv0 = spec.argv[0] ?? '';
     const entry = entrypoint(fs, cwd, argv0, spec.env);
     const m = await obtainModule({
@@ -147,6 +154,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
       fs,
       loader,
       stdin: o.stdin,
+      sockets: o.sockets,
       tty: spec.tty,
       jspi,
       output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined {
@@ -199,6 +207,8 @@ export async function runProcess(o: RunOptions): Promise<void> {
   } catch (e) {
     exit = exitOf(e);
   }
+  // Before the exit message: the peers see the end of each connection first.
+  o.sockets.closeAll();
   if (memory && maxPages) exit = oomExit(exit, memory.buffer.byteLength, spec.memoryLimit);
   if (fs) {
     try {

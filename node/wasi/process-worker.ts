@@ -7,10 +7,13 @@ import { type Db, openEngineDb } from '../../core/store/db.ts';
 import { KeptViews } from '../fs/kept-views.ts';
 import type { FromProcess, ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';
+import { SocketHub } from './socket-hub.ts';
 import { StdinQueue } from './stdin-queue.ts';
 
 let db: { name: string; open: Promise<Db> } | undefined;
 let stdin: StdinQueue | undefined;
+/** The running process's sockets; a connection for a process that ended is refused. */
+let sockets = new SocketHub([]);
 let granted: (() => void) | undefined;
 const kept = new KeptViews();
 /** Counts runs, so anything a finished process left pending cannot speak for the next one. */
@@ -26,19 +29,34 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
   if (m.t === 'prewarm') void database(m.dbName);
   else if (m.t === 'stdin') stdin?.push(m.data);
   else if (m.t === 'credit') granted?.();
+  else if (m.t === 'connect') sockets.connect(m.port, m.stream);
   else {
     const run = ++runs;
     const post = (msg: FromProcess, transfer: Transferable[] = []) => {
       if (run === runs) self.postMessage(msg, { transfer });
     };
     stdin = new StdinQueue(m.spec.openStdin);
+    sockets.closeAll();
+    sockets = new SocketHub(m.spec.network?.listenPorts ?? []);
     const credit = () => {
       post({ t: 'credit' });
       return new Promise<void>((r) => (granted = r));
     };
     try {
-      await runProcess({ db: await database(m.spec.dbName), spec: m.spec, jspi: m.jspi, modules: m.modules, kept, workerRuns: run, stdin, post, credit });
+      await runProcess({
+        db: await database(m.spec.dbName),
+        spec: m.spec,
+        jspi: m.jspi,
+        modules: m.modules,
+        kept,
+        workerRuns: run,
+        stdin,
+        sockets,
+        post,
+        credit,
+      });
     } catch (err) {
+      sockets.closeAll();
       post({ t: 'exit', code: 125, error: `cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
     }
   }

@@ -50,6 +50,7 @@ export class ContainerSession {
   async run(db: Db, spec: ProcessSpec, m?: MachineImage): Promise<void> {
     if (m) this.prepare(m);
     if (!this.guest) throw new Error('no machine to run the container on');
+    if ((spec.network?.interfaces.length ?? 0) > 1) throw new Error('an x86 container has one network interface: it can join one network');
     this.main = spec.processId;
     this.fs = await GuestFs.open(db, spec);
     this.server = new P9Server(this.fs);
@@ -57,7 +58,9 @@ export class ContainerSession {
     const preload = this.fs.preload(spec.argv[0]!);
     const guest = await this.guest;
     await preload;
-    await guest.init({ hostname: spec.hostname, memoryLimit: spec.memoryLimit });
+    const nic = spec.network?.interfaces[0];
+    if (nic) guest.plug(nic.port);
+    await guest.init({ hostname: spec.hostname, memoryLimit: spec.memoryLimit, ...(spec.network ? { network: spec.network } : {}) });
     this.spawn(guest, spec);
   }
 

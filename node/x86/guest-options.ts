@@ -45,6 +45,9 @@ export function machineOptions(memoryMiB: number): V86Options {
     cmdline: CMDLINE,
     // ttyS1 carries the shim's framed channel; ttyS0 stays the kernel console.
     uart1: true,
+    // Every machine has the virtio NIC (a state restores only into the same devices); a container
+    // without a network leaves it down and unplugged.
+    net_device: { type: 'virtio' },
     autostart: true,
     disable_keyboard: true,
     disable_mouse: true,

@@ -1,12 +1,18 @@
 // One emulated x86 machine restored from the guest kit's saved state, and the host end of its
 // shim (scripts/guest-kit/shim.c): init, spawn, stdin with flow control, signals, resize, sync.
 import { V86 } from 'v86';
+import type { NetworkSpec } from '../../core/protocol.ts';
 import { encodeFrame, type Frame, FrameReader, fields } from './channel.ts';
 import { machineOptions } from './guest-options.ts';
 
 /** Stdin bytes in flight to one process: the guest's serial receive buffer must never overflow. */
 const STDIN_CREDIT = 8 << 10;
 const dec = new TextDecoder();
+
+/** The part of v86's device bus a NIC's frames take into the guest (not in its typings). */
+interface NicBus {
+  send(event: 'net0-receive', frame: Uint8Array): void;
+}
 
 export interface GuestProcess {
   onStarted(pid: number): void;
@@ -47,6 +53,7 @@ export class Guest {
   private readonly replies = new Map<number, (f: Frame) => void>();
   private nextId = 1;
   private destroyed = false;
+  private port: MessagePort | undefined;
   /** The kernel console (ttyS0), kept short, for error messages. */
   console = '';
 
@@ -119,9 +126,29 @@ export class Guest {
     }
   }
 
-  /** Sets the clock, hostname and entropy, mounts the root over 9p, sets the memory limit. */
-  async init(o: { hostname: string; memoryLimit: number }): Promise<void> {
+  /**
+   * Connects the guest's NIC to a switch port: each Ethernet frame the guest sends goes out as
+   * one message (its buffer transferred: v86 makes a fresh one per frame), each message in is a
+   * frame for the guest. Until then the NIC is unplugged: what the guest sends is dropped.
+   */
+  plug(port: MessagePort): void {
+    const bus = (this.emulator as unknown as { bus: NicBus }).bus;
+    this.emulator.add_listener('net0-send', (frame) => {
+      if (!this.destroyed) port.postMessage(frame, [frame.buffer as ArrayBuffer]);
+    });
+    port.onmessage = (e: MessageEvent<Uint8Array>) => {
+      if (!this.destroyed) bus.send('net0-receive', e.data);
+    };
+    this.port = port;
+  }
+
+  /**
+   * Sets the clock, hostname and entropy, mounts the root over 9p, brings up lo (and eth0 with
+   * the first interface of `network`: the guest has one NIC), sets the memory limit.
+   */
+  async init(o: { hostname: string; memoryLimit: number; network?: NetworkSpec }): Promise<void> {
     const seed = crypto.getRandomValues(new Uint8Array(32));
+    const nic = o.network?.interfaces[0];
     const f = await this.request(
       'I',
       fields([
@@ -130,6 +157,13 @@ export class Guest {
         ['msize', 512000],
         ['mem', o.memoryLimit],
         ['seed', [...seed].map((b) => b.toString(16).padStart(2, '0')).join('')],
+        ...(nic
+          ? ([
+              ['mac', nic.mac],
+              ['addr', nic.address],
+              ['gw', nic.gateway],
+            ] as const)
+          : []),
       ]),
     );
     // The shim answers a failed set-up as an exit: "125 mount 9p: <strerror>".
@@ -206,6 +240,7 @@ export class Guest {
     this.procs.clear();
     for (const r of this.replies.values()) r({ type: 'X', id: 0, payload: new TextEncoder().encode('137 the machine stopped') });
     this.replies.clear();
+    this.port?.close();
     await this.emulator.destroy();
   }
 }

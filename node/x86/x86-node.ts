@@ -102,14 +102,17 @@ export class X86Node {
     const p: Process = { spec, guest: g, startedAt: Date.now(), relay: new OutputRelay(emit), emit, pid: 0 };
     this.processes.set(spec.processId, p);
     if (exec) {
-      g.worker.postMessage({ t: 'exec', spec } satisfies ToGuest);
+      // An exec shares its container's NIC: its spec's ports are not this process's to carry.
+      const { network: _shared, ...execSpec } = spec;
+      g.worker.postMessage({ t: 'exec', spec: execSpec } satisfies ToGuest);
       return;
     }
     try {
       // A prepared Worker already holds the machine: no need to copy the state again.
       if (g.prepared) await g.prepared;
       else g.memoryMiB = await this.kit.memoryFor(spec.memoryLimit);
-      g.worker.postMessage({ t: 'run', spec, ...(g.prepared ? {} : { image: await this.image(g.memoryMiB!) }) } satisfies ToGuest);
+      const ports = spec.network?.interfaces.map((i) => i.port) ?? [];
+      g.worker.postMessage({ t: 'run', spec, ...(g.prepared ? {} : { image: await this.image(g.memoryMiB!) }) } satisfies ToGuest, ports);
     } catch (e) {
       this.end(p, { type: 'exit', code: 125, error: e instanceof Error ? e.message : String(e) });
       this.stop(g);

@@ -6,7 +6,9 @@
  *
  * Frame (both ways): type u8, id u32 LE, length u32 LE, payload. Text payloads are NUL-separated
  * "key=value" fields. Host -> guest:
- *   I init   time_ms, hostname, msize, mem (cgroup memory.max in bytes, 0 = none), seed (hex)
+ *   I init   time_ms, hostname, msize, mem (cgroup memory.max in bytes, 0 = none), seed (hex),
+ *            and for a container with a network: mac, addr ("172.18.0.2/16"), gw (its /etc/hosts
+ *            and /etc/resolv.conf come with its 9p root); lo comes up in every container
  *   S spawn  tty, stdin, uid, gid, cols, rows, cwd, a=<argv item>..., e=<env item>...
  *   D stdin  raw bytes; empty = end of file
  *   K kill   signal number
@@ -20,9 +22,15 @@
  * Built statically against musl by scripts/guest-kit/build.sh.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -213,6 +222,85 @@ static long get_num(const struct fields *f, const char *key, long dflt) {
   return s ? strtol(s, NULL, 10) : dflt;
 }
 
+/* ---------------------------------------------------------------- network */
+
+#define NIC "eth0"
+
+static int set_up(int s, const char *name) {
+  struct ifreq r = {0};
+  strncpy(r.ifr_name, name, IFNAMSIZ - 1);
+  if (ioctl(s, SIOCGIFFLAGS, &r) != 0) return -1;
+  r.ifr_flags |= IFF_UP | IFF_RUNNING;
+  return ioctl(s, SIOCSIFFLAGS, &r);
+}
+
+static void set_in(struct sockaddr *sa, in_addr_t a) {
+  struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr = {.s_addr = a}};
+  memcpy(sa, &in, sizeof in);
+}
+
+/* A container with no network has no NIC, as with Docker's --network none: the NIC the saved
+   state has is unbound from its driver, so eth0 goes away. */
+#define VIRTIO_NET_DRIVER "/sys/bus/virtio/drivers/virtio_net"
+static int unplug_nics(void) {
+  DIR *d = opendir(VIRTIO_NET_DRIVER);
+  if (!d) return 0;
+  int rc = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strncmp(e->d_name, "virtio", 6) != 0) continue;
+    int fd = open(VIRTIO_NET_DRIVER "/unbind", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, e->d_name, strlen(e->d_name)) < 0) rc = -1;
+    if (fd >= 0) close(fd);
+  }
+  closedir(d);
+  return rc;
+}
+
+/* lo up; eth0 with the container's MAC, address and default route when it has a network.
+   NULL on success, else what failed (errno says why). */
+static const char *net_setup(const struct fields *f) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return "socket";
+  const char *failed = NULL, *mac = get(f, "mac"), *addr = get(f, "addr"), *gw = get(f, "gw");
+  if (set_up(s, "lo") != 0) failed = "lo up";
+  if (!failed && !(addr && mac) && unplug_nics() != 0) failed = "unplug " NIC;
+  if (!failed && addr && mac) {
+    struct ifreq r = {0};
+    strncpy(r.ifr_name, NIC, IFNAMSIZ - 1);
+    r.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    unsigned char *m = (unsigned char *)r.ifr_hwaddr.sa_data;
+    char ip[32] = {0};
+    int prefix = 32;
+    struct in_addr a, g;
+    if (sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", m, m + 1, m + 2, m + 3, m + 4, m + 5) != 6) failed = "mac", errno = EINVAL;
+    else if (ioctl(s, SIOCSIFHWADDR, &r) != 0) failed = "set mac";
+    else if (sscanf(addr, "%31[0-9.]/%d", ip, &prefix) < 1 || inet_pton(AF_INET, ip, &a) != 1 || prefix < 0 || prefix > 32) failed = "addr", errno = EINVAL;
+    if (!failed) {
+      set_in(&r.ifr_addr, a.s_addr);
+      if (ioctl(s, SIOCSIFADDR, &r) != 0) failed = "set address";
+    }
+    if (!failed) {
+      set_in(&r.ifr_netmask, htonl(prefix ? ~0u << (32 - prefix) : 0));
+      if (ioctl(s, SIOCSIFNETMASK, &r) != 0) failed = "set netmask";
+    }
+    if (!failed && set_up(s, NIC) != 0) failed = NIC " up";
+    if (!failed && gw) {
+      struct rtentry rt = {0};
+      set_in(&rt.rt_dst, 0);
+      set_in(&rt.rt_genmask, 0);
+      if (inet_pton(AF_INET, gw, &g) != 1) failed = "gw", errno = EINVAL;
+      else {
+        set_in(&rt.rt_gateway, g.s_addr);
+        rt.rt_flags = RTF_UP | RTF_GATEWAY;
+        rt.rt_dev = NIC;
+        if (ioctl(s, SIOCADDRT, &rt) != 0) failed = "default route";
+      }
+    }
+  }
+  close(s);
+  return failed;
+}
+
 /* ---------------------------------------------------------------- init */
 
 static void do_init(uint32_t id, struct fields *f) {
@@ -246,6 +334,11 @@ static void do_init(uint32_t id, struct fields *f) {
      process, from inside the new pid namespace. */
   mount("/dev", ROOT "/dev", NULL, MS_BIND | MS_REC, NULL);
   mount("/sys", ROOT "/sys", NULL, MS_BIND | MS_REC, NULL);
+  const char *net = net_setup(f);
+  if (net) {
+    send_text('X', id, "%d network %s: %s", 125, net, strerror(errno));
+    return;
+  }
   long mem = get_num(f, "mem", 0);
   if (mkdir(CGROUP, 0755) == 0 || errno == EEXIST) {
     write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids");

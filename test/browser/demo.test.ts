@@ -28,7 +28,7 @@ afterAll(() => s?.close());
 describe('demo page', () => {
   it('comes with the built-in images, offline', async () => {
     const r = await docker('docker images --format "{{.Repository}}:{{.Tag}}"');
-    expect(r).toEqual({ code: 0, stdout: 'busybox:latest\nhello:latest\nruby:latest\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'busybox:latest\nhello:latest\nruby:latest\nweb:latest\n', stderr: '' });
   });
 
   it('pulls from a registry with Docker-style output and lists the image', async () => {
@@ -60,7 +60,7 @@ describe('demo page', () => {
     await s.page.reload();
     await s.page.evaluate(() => window.engineReady);
     const r = await docker('docker images -q --no-trunc');
-    expect(r.stdout.trim().split('\n')).toHaveLength(4);
+    expect(r.stdout.trim().split('\n')).toHaveLength(5);
   });
 
   it('runs the built-in images: WASI hello, Ruby, and busybox under x86 emulation', async () => {
@@ -74,7 +74,7 @@ describe('demo page', () => {
     // Configured as Docker Hub's busybox: the command is the whole argv.
     expect(await docker("docker run --rm busybox sh -c 'echo ok'")).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
     const x86 = await docker("docker run --rm busybox sh -c 'uname -m; id -un'");
-    expect(x86).toMatchObject({ code: 0, stdout: 'i686\napp\n' });
+    expect(x86).toMatchObject({ code: 0, stdout: 'i686\nroot\n' });
   });
 
   it('says why when an x86 container cannot start: a damaged guest kit', async () => {

@@ -123,7 +123,7 @@ describe('images in IndexedDB', () => {
     expect(await s.page.evaluate((i) => E.images.inspect(i).then((x) => x.Id), id)).toBe(id);
 
     const layout = await s.page.evaluate((u) => E.images.loadLayout(u), `${baseUrl}/images/demo/`);
-    expect(layout).toEqual(['Loaded image: hello:latest', 'Loaded image: busybox:latest']);
+    expect(layout).toEqual(['Loaded image: hello:latest', 'Loaded image: web:latest', 'Loaded image: busybox:latest']);
     const hello = await s.page.evaluate(() => E.images.inspect('hello'));
     expect(hello.Os).toBe('wasi');
   });

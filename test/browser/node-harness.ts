@@ -2,9 +2,16 @@
 // processes on them, exposed to Playwright tests as `window.N`. Output and timings come back as
 // plain data; a process's handle is its processId.
 import * as Comlink from 'comlink';
-import type { ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+import { formatMac, macForIpv4, parseCidr, parseIpv4 } from '../../core/net/address.ts';
+import type { DnsRecord, FabricApi, NetworkConfig, NetworkStats } from '../../core/net/fabric-api.ts';
+import type { NetworkSpec, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+import { EventBus } from '../../engine/events.ts';
+import { NodeManager } from '../../engine/nodes/node-manager.ts';
+import { fetchOverStream } from '../../engine/ports/http-over-stream.ts';
+import { streamPort } from '../../engine/ports/stream-port.ts';
 import type { NodeAgent } from '../../node/node-agent.ts';
-import type { Outcome, SpecInput } from '../support/node-harness-types.ts';
+import { X86Node } from '../../node/x86/x86-node.ts';
+import type { HttpInput, HttpOutcome, Outcome, SpecInput, X86NetInput } from '../support/node-harness-types.ts';
 
 interface Running {
   readonly node: Comlink.Remote<NodeAgent>;
@@ -59,6 +66,7 @@ async function spec(image: string, s: SpecInput): Promise<ProcessSpec> {
     tty: s.tty ?? false,
     openStdin: s.openStdin ?? false,
     memoryLimit: s.memoryLimit ?? 0,
+    ...(s.listenPorts ? { network: { interfaces: [], hosts: '', resolvConf: '', listenPorts: s.listenPorts } } : {}),
   };
 }
 
@@ -154,6 +162,209 @@ async function scope(name: string): Promise<{ path: string; type: string; sha?: 
   return all.map((e) => ({ path: e.path, type: e.type, ...(e.sha ? { sha: e.sha } : {}) }));
 }
 
-const N = { startNode, stopNode, start, write, waitFor, kill, result, run, scope };
+// x86 containers on virtual networks: a network Worker (net/fabric-worker.ts) with the harness's
+// networks, and an X86Node of the page's own (one guest Worker per container) plugged into them.
+let fabric: Comlink.Remote<FabricApi> | undefined;
+let x86: X86Node | undefined;
+const networks = new Map<string, NetworkConfig>();
+interface X86Run {
+  stdout: string;
+  stderr: string;
+  started: boolean;
+  readonly t0: number;
+  exitMs?: number;
+  readonly exit: Promise<ProcessEvent & { type: 'exit' }>;
+}
+const x86Runs = new Map<string, X86Run>();
+
+async function createNetwork(id: string, config: NetworkConfig): Promise<void> {
+  fabric ??= Comlink.wrap<FabricApi>(new Worker(new URL('/net/fabric-worker.ts', location.origin), { type: 'module', name: 'network' }));
+  await fabric.createNetwork(id, config);
+  networks.set(id, config);
+}
+
+async function setRecords(id: string, records: DnsRecord[]): Promise<void> {
+  await fabric!.setRecords(id, records);
+}
+
+async function networkStats(id: string): Promise<NetworkStats> {
+  return fabric!.stats(id);
+}
+
+/** A container's NetworkSpec, its cable plugged into the fabric (none: `--network none`). */
+async function networkSpec(n: X86NetInput): Promise<NetworkSpec> {
+  const hosts = `127.0.0.1\tlocalhost\n${n.ip ? `${n.ip}\t${n.hostname}\n` : ''}`;
+  const config = n.network ? networks.get(n.network) : undefined;
+  if (!n.network || !n.ip) return { interfaces: [], hosts, resolvConf: '', listenPorts: [] };
+  if (!config) throw new Error(`no network ${n.network}`);
+  const mac = formatMac(macForIpv4(parseIpv4(n.ip)));
+  const cable = new MessageChannel();
+  await fabric!.attach(n.network, Comlink.transfer(cable.port1, [cable.port1]), mac);
+  const address = `${n.ip}/${parseCidr(config.subnet).prefix}`;
+  return {
+    interfaces: [{ name: 'eth0', mac, address, gateway: config.gateway, port: cable.port2 }],
+    hosts,
+    resolvConf: `nameserver ${config.gateway}\n`,
+    listenPorts: [],
+  };
+}
+
+/** Starts an x86 container of `image` on `net`; returns its processId (x86Result, x86WaitFor). */
+async function x86Start(image: string, s: SpecInput, net: X86NetInput): Promise<string> {
+  x86 ??= new X86Node();
+  const base = await spec(image, s);
+  // A container's main process: its processId is the container's ID (X86Node tells execs so).
+  const sp = { ...base, processId: base.containerId, hostname: net.hostname, network: await networkSpec(net) };
+  let done!: (e: ProcessEvent & { type: 'exit' }) => void;
+  const r: X86Run = { stdout: '', stderr: '', started: false, t0: performance.now(), exit: new Promise((res) => (done = res)) };
+  x86Runs.set(sp.processId, r);
+  await x86.spawn(sp, (e) => {
+    if (e.type === 'started') r.started = true;
+    else if (e.type === 'exit') {
+      r.exitMs = performance.now() - r.t0;
+      done(e);
+    } else if (e.type === 'stdout') r.stdout += decoder.decode(e.data);
+    else if (e.type === 'stderr') r.stderr += decoder.decode(e.data);
+  });
+  return sp.processId;
+}
+
+/** Resolves once the x86 process's stdout contains `text`. */
+async function x86WaitFor(id: string, text: string, timeoutMs = 30_000): Promise<string> {
+  const r = x86Runs.get(id)!;
+  const t0 = performance.now();
+  while (!r.stdout.includes(text)) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${JSON.stringify(text)}; output: ${JSON.stringify(r.stdout + r.stderr)}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return r.stdout;
+}
+
+async function x86Result(id: string): Promise<Outcome> {
+  const r = x86Runs.get(id)!;
+  const e = await r.exit;
+  x86Runs.delete(id);
+  return { stdout: r.stdout, stderr: r.stderr, code: e.code, ...(e.error !== undefined ? { error: e.error } : {}), started: r.started, exitMs: r.exitMs! };
+}
+
+// Connections to WASI processes' listening sockets, as the engine makes them.
+/** The engine's side: a NodeManager over the harness's node Workers. */
+const connector = new NodeManager(new EventBus(), (name) => nodes.get(name)!.worker);
+const managed = new Set<string>();
+
+function connect(nodeName: string, id: string, port: number): Promise<MessagePort> {
+  if (!managed.has(nodeName)) {
+    connector.add({ name: nodeName });
+    managed.add(nodeName);
+  }
+  return connector.connect(nodeName, id, port);
+}
+
+/** Sends one HTTP request over a new connection; the response's body, as it arrived, or the error. */
+function http(nodeName: string, id: string, req: HttpInput, connected?: () => void): Promise<HttpOutcome> {
+  return exchange(
+    connect(nodeName, id, req.port).then((port) => {
+      connected?.();
+      return port;
+    }),
+    req,
+  );
+}
+
+async function exchange(connection: Promise<MessagePort>, req: HttpInput): Promise<HttpOutcome> {
+  const pieces: { ms: number; bytes: number }[] = [];
+  const body: number[] = [];
+  let status: number | undefined;
+  let headers: Record<string, string> | undefined;
+  try {
+    const port = await connection;
+    const request = new Request(`http://container${req.path}`, { method: req.method ?? 'GET', ...(req.body !== undefined ? { body: req.body } : {}) });
+    const res = await fetchOverStream(streamPort(port), request);
+    status = res.status;
+    headers = Object.fromEntries(res.headers);
+    const t0 = performance.now();
+    const reader = res.body?.getReader();
+    for (let c = await reader?.read(); c && !c.done; c = await reader!.read()) {
+      pieces.push({ ms: performance.now() - t0, bytes: c.value.length });
+      for (const b of c.value) body.push(b);
+    }
+    return { status, headers, body, pieces };
+  } catch (e) {
+    const err = e as Error;
+    return { ...(status !== undefined ? { status, headers } : {}), body, pieces, error: { name: err.name, message: err.message } };
+  }
+}
+
+const held = new Map<number, MessagePort>();
+let heldSeq = 0;
+
+/** Opens a connection and sends nothing on it yet; its handle for `sendOn`. */
+async function hold(nodeName: string, id: string, port: number): Promise<number> {
+  held.set(++heldSeq, await connect(nodeName, id, port));
+  return heldSeq;
+}
+
+/** Sends a request on a connection `hold` opened. */
+function sendOn(handle: number, req: HttpInput): Promise<HttpOutcome> {
+  const port = held.get(handle);
+  held.delete(handle);
+  return exchange(port ? Promise.resolve(port) : Promise.reject(new Error(`no held connection ${handle}`)), req);
+}
+
+/** Several requests at once, connected in order (so they queue on the socket in that order). */
+async function httpMany(nodeName: string, id: string, reqs: readonly HttpInput[]): Promise<HttpOutcome[]> {
+  const all: Promise<HttpOutcome>[] = [];
+  for (const r of reqs) await new Promise<void>((connected) => all.push(http(nodeName, id, r, connected).finally(connected)));
+  return Promise.all(all);
+}
+
+/**
+ * ms per GET of `path` (`n` one after another: median, and mean), and per postMessage round trip
+ * to the node (mean of `n` in a row: one is below the page's 0.1 ms timer resolution).
+ */
+async function latency(
+  nodeName: string,
+  id: string,
+  port: number,
+  path: string,
+  n: number,
+): Promise<{ httpMedian: number; httpMean: number; postMessage: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await http(nodeName, id, { port, path });
+    if (r.error) throw new Error(`${r.error.name}: ${r.error.message}`);
+    times.push(performance.now() - t);
+  }
+  const node = nodes.get(nodeName)!.api;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await node.ping();
+  const postMessage = (performance.now() - t) / n;
+  const sorted = [...times].sort((a, b) => a - b);
+  return { httpMedian: sorted[n >> 1]!, httpMean: times.reduce((a, b) => a + b, 0) / n, postMessage };
+}
+
+const N = {
+  startNode,
+  stopNode,
+  start,
+  write,
+  waitFor,
+  kill,
+  result,
+  run,
+  scope,
+  http,
+  httpMany,
+  hold,
+  sendOn,
+  latency,
+  createNetwork,
+  setRecords,
+  networkStats,
+  x86Start,
+  x86WaitFor,
+  x86Result,
+};
 (window as unknown as { N: typeof N }).N = N;
 export type NodeHarness = typeof N;

@@ -5,8 +5,10 @@
 // input, then "bye"), spin ("spinning", then until killed), sleep MS ("slept"); and for these tests
 // err (to stderr), seq N, both (a line to each stream), id, hostname, tty; and unstartable REASON,
 // which never starts: it ends at once with 125 and REASON, as a guest that cannot boot does.
+// Any process answers HTTP on the ports of its spec.network.listenPorts (see connect).
 import * as Comlink from 'comlink';
-import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../../core/protocol.ts';
+import { ConnectionRefusedError } from '../../core/errors.ts';
+import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec, StreamMessage } from '../../core/protocol.ts';
 import type { NodeFactory } from '../../engine/nodes/node-manager.ts';
 
 const enc = new TextEncoder();
@@ -186,6 +188,28 @@ class FakeAgent implements NodeAgentApi {
       argv: p.spec.argv,
       startedAt: p.startedAt,
     }));
+  }
+
+  /**
+   * A fake listener on every port of spec.network.listenPorts: it reads a request up to the end
+   * of its head and answers `hello from HOSTNAME:PORT`, then closes.
+   */
+  async connect(processId: string, port: number, stream: MessagePort): Promise<void> {
+    const p = this.procs.get(processId);
+    if (!p?.spec.network?.listenPorts.includes(port)) {
+      stream.close();
+      throw new ConnectionRefusedError(`dial tcp ${p ? p.spec.hostname : processId}:${port}: connect: connection refused`);
+    }
+    let request = '';
+    stream.onmessage = (e: MessageEvent<StreamMessage>) => {
+      if (!(e.data instanceof Uint8Array)) return;
+      stream.postMessage({ ack: e.data.length } satisfies StreamMessage);
+      request += dec.decode(e.data);
+      if (!request.includes('\r\n\r\n')) return;
+      stream.postMessage(enc.encode(`HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello from ${p.spec.hostname}:${port}\n`));
+      stream.postMessage(null satisfies StreamMessage);
+      stream.onmessage = null;
+    };
   }
 
   async ping(): Promise<number> {

@@ -12,6 +12,8 @@ export interface SpecInput {
   readonly openStdin?: boolean;
   readonly tty?: boolean;
   readonly memoryLimit?: number;
+  /** Container ports the process gets listening sockets for (spec.network.listenPorts). */
+  readonly listenPorts?: readonly number[];
 }
 
 export interface Outcome {
@@ -26,4 +28,32 @@ export interface Outcome {
   readonly startedMs?: number;
   readonly exitMs: number;
   readonly stats?: ProcessStats;
+}
+
+/** An x86 container's place on a harness network (x86-network.test.ts, bench/net-x86.ts). */
+export interface X86NetInput {
+  /** The harness network (N.createNetwork); absent: `--network none`, loopback only. */
+  readonly network?: string;
+  /** Its address on that network, `172.30.0.2`. */
+  readonly ip?: string;
+  /** Its hostname, also in its /etc/hosts. */
+  readonly hostname: string;
+}
+
+/** An HTTP request the harness sends to a process's listening socket (engine/ports/http-over-stream.ts). */
+export interface HttpInput {
+  readonly port: number;
+  readonly path: string;
+  readonly method?: string;
+  readonly body?: string;
+}
+
+/** What came back: the response, or the typed error (by name) that ended it. */
+export interface HttpOutcome {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: readonly number[];
+  /** Body pieces as they arrived: ms after the response head, and their size. */
+  readonly pieces: readonly { readonly ms: number; readonly bytes: number }[];
+  readonly error?: { readonly name: string; readonly message: string };
 }

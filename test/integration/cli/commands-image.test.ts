@@ -249,10 +249,10 @@ describe('docker save / load', () => {
       const run = (line: string) => dockerCommand(fresh, line);
       expect(await run(`docker load -i ${base}/layout/`)).toEqual({
         code: 0,
-        stdout: 'Loaded image: hello:latest\nLoaded image: busybox:latest\n',
+        stdout: 'Loaded image: hello:latest\nLoaded image: web:latest\nLoaded image: busybox:latest\n',
         stderr: '',
       });
-      expect((await run(`docker load -i ${base}/layout/index.json`)).stdout).toBe('Loaded image: hello:latest\nLoaded image: busybox:latest\n');
+      expect((await run(`docker load -i ${base}/layout/index.json`)).stdout).toBe('Loaded image: hello:latest\nLoaded image: web:latest\nLoaded image: busybox:latest\n');
       expect((await run(`docker load -i ${base}/busybox.tar`)).stdout).toBe('Loaded image: fixtures/busybox:latest\n');
       expect(await run(`docker load -i ${base}/missing.tar`)).toEqual({
         code: 1,

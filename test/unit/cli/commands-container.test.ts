@@ -79,6 +79,9 @@ describe('docker run', () => {
       AutoRemove: false,
       Memory: 64 * 1024 * 1024,
       PlacementConstraints: ['node.name==node-2'],
+      NetworkMode: 'bridge',
+      PortBindings: {},
+      PublishAllPorts: false,
     });
     expect(c.Mounts).toEqual([
       { Type: 'volume', Name: 'data', Destination: '/data', RW: true },

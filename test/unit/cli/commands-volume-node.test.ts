@@ -152,15 +152,16 @@ describe('docker system df / prune', () => {
     await docker('docker run --name down -v /anon test/tools');
     const down = engine.containers.inspect('down');
     expect((await docker('docker system prune')).stdout).toBe(
-      'WARNING! This will remove:\n  - all stopped containers\n  - all dangling images\n\nAre you sure you want to continue? [y/N] ',
+      'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n\nAre you sure you want to continue? [y/N] ',
     );
     expect((await docker('docker system prune -a --volumes')).stdout).toContain(
       '  - all anonymous volumes not used by at least one container\n  - all images without at least one container associated to them\n',
     );
+    expect((await docker('docker network create spare')).code).toBe(0);
     const r = await docker('docker system prune -f --volumes');
     expect(r).toEqual({
       code: 0,
-      stdout: `Deleted Containers:\n${down.Id}\n\nDeleted Volumes:\n${down.Mounts[0]!.Name}\n\nTotal reclaimed space: 0B\n`,
+      stdout: `Deleted Containers:\n${down.Id}\n\nDeleted Networks:\nspare\n\nDeleted Volumes:\n${down.Mounts[0]!.Name}\n\nTotal reclaimed space: 0B\n`,
       stderr: '',
     });
   });

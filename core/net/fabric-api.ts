@@ -1,0 +1,51 @@
+// What the network Worker (net/fabric-worker.ts) offers the engine: one virtual Ethernet switch
+// per network, each with the network's gateway answering on it (ARP, ping, embedded DNS).
+
+export interface NetworkConfig {
+  /** `172.18.0.0/16`. */
+  readonly subnet: string;
+  /** The gateway's address in the subnet: `172.18.0.1`. */
+  readonly gateway: string;
+}
+
+/** A name the gateway's DNS answers with an A record (a container's name, alias or ID). */
+export interface DnsRecord {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface SwitchPortStats {
+  readonly mac: string;
+  /** Frames the port sent into the switch, and those the switch delivered to it. */
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Frames for this port dropped because its queue was full. */
+  readonly dropped: number;
+}
+
+export interface NetworkStats {
+  readonly ports: readonly SwitchPortStats[];
+  /** MAC addresses the switch has learned, with the port (its MAC at attach) each is behind. */
+  readonly learned: number;
+  /** Frames no port would take: to an unknown port on a switch with no other, or malformed. */
+  readonly discarded: number;
+  /** Frames the gateway answered (ARP, ICMP, DNS). */
+  readonly gatewayAnswers: number;
+}
+
+export interface FabricApi {
+  createNetwork(id: string, config: NetworkConfig): Promise<void>;
+  /** Detaches every port (closing them) and forgets the network. */
+  removeNetwork(id: string): Promise<void>;
+  /**
+   * Plugs `port` (transferred; one Ethernet frame a message, both ways) into the network's
+   * switch, for the interface with `mac`.
+   */
+  attach(id: string, port: MessagePort, mac: string): Promise<void>;
+  detach(id: string, mac: string): Promise<void>;
+  /** Replaces the names the gateway's DNS answers for. */
+  setRecords(id: string, records: readonly DnsRecord[]): Promise<void>;
+  stats(id: string): Promise<NetworkStats>;
+}

@@ -1,0 +1,20 @@
+import type { DnsRecord } from '../../core/net/fabric-api.ts';
+
+export type { DnsRecord };
+
+/**
+ * The seam between the engine's network model and whatever carries the packets (a switch per
+ * network, in a network Worker). The engine tells it what exists; it never asks the engine back.
+ * Methods may answer at once or with a promise: the engine awaits them either way.
+ */
+export interface NetworkFabric {
+  /** A network with a subnet (`172.18.0.0/16`) and its gateway (`172.18.0.1`), the engine's side. */
+  createNetwork(id: string, subnet: string, gateway: string): void | Promise<void>;
+  removeNetwork(id: string): void | Promise<void>;
+  /** Plugs a NIC into the network's switch; the port carries its Ethernet frames both ways. */
+  attach(networkId: string, nic: { readonly mac: string; readonly address: string }): MessagePort | Promise<MessagePort>;
+  /** Unplugs it; a MAC that is not plugged in there is no error (a start that failed half-way). */
+  detach(networkId: string, mac: string): void | Promise<void>;
+  /** Every name the network's DNS answers now (replaces what was set before). */
+  setRecords(networkId: string, records: readonly DnsRecord[]): void | Promise<void>;
+}

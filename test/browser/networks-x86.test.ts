@@ -1,0 +1,52 @@
+// x86 containers on networks through the engine and the CLI, in the demo page: the network Worker
+// carries their frames. Two busybox containers talk HTTP by name on a user network; a container
+// on another network reaches neither the name nor the address; `--network none` has only lo.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
+
+const baseUrl = inject('baseUrl');
+let s: BrowserSession;
+
+const docker = (cmd: string) => s.page.evaluate((c) => window.docker(c), cmd);
+
+beforeAll(async () => {
+  s = await launchChromium();
+  await s.page.goto(`${baseUrl}/demo/index.html?db=networks-x86&noproxy`);
+  await s.page.evaluate(() => window.engineReady);
+  for (const n of ['app', 'other']) expect((await docker(`docker network create ${n}`)).code).toBe(0);
+  const web = await docker(
+    `docker run -d --name web --network app --network-alias www busybox sh -c "mkdir -p /srv && echo hello-from-web > /srv/index.html && httpd -f -p 80 -h /srv"`,
+  );
+  expect(web.code, web.stderr).toBe(0);
+});
+afterAll(() => s?.close());
+
+describe('x86 containers on networks', () => {
+  it('reach each other by name and by alias, over real TCP', async () => {
+    const r = await docker(
+      'docker run --rm --network app busybox sh -c "wget -qO- http://web/ && wget -qO- http://www/index.html && ping -c1 -W2 web >/dev/null && echo pinged"',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('hello-from-web\nhello-from-web\npinged\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('do not reach containers on another network, by name or by address', async () => {
+    const ip = (await docker('docker inspect -f "{{.NetworkSettings.Networks.app.IPAddress}}" web')).stdout.trim();
+    expect(ip).toMatch(/^172\.\d+\.0\.2$/);
+    // busybox's own resolver (nslookup): Debian's static busybox wget segfaults on a name that does
+    // not resolve, on a real host too.
+    const byName = await docker('docker run --rm --network other busybox nslookup web');
+    expect(byName.code).not.toBe(0);
+    expect(byName.stdout).toContain("can't find web: NXDOMAIN");
+    const byIp = await docker(`docker run --rm --network other busybox wget -T 2 -qO- http://${ip}/`);
+    expect(byIp.code).not.toBe(0);
+    expect(byIp.stdout).toBe('');
+  });
+
+  it('with --network none, have only the loopback interface', async () => {
+    const r = await docker("docker run --rm --network none busybox sh -c \"ls /sys/class/net | sort | tr '\\n' ' '\"");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('lo');
+  });
+});

@@ -1,0 +1,124 @@
+// Networks through the engine in the demo page, with real IndexedDB: the lifecycle and inspect
+// shapes, a port conflict, a network in use, and /etc/hosts, /etc/hostname and /etc/resolv.conf
+// as a WASI container and an x86 busybox see them.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
+
+const registry = inject('registry');
+const baseUrl = inject('baseUrl');
+const tools = `${registry}/fixtures/wasi-tools:latest`;
+let s: BrowserSession;
+
+const docker = (cmd: string) => s.page.evaluate((c) => window.docker(c), cmd);
+const json = async (cmd: string) => JSON.parse((await docker(cmd)).stdout) as Record<string, unknown>[];
+
+beforeAll(async () => {
+  s = await launchChromium();
+  await s.page.goto(`${baseUrl}/demo/index.html?db=networks-e2e&noproxy`);
+  await s.page.evaluate(() => window.engineReady);
+  expect((await docker(`docker pull -q ${tools}`)).code).toBe(0);
+});
+afterAll(() => s?.close());
+
+const LOCALHOST =
+  '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+
+describe('networks in the browser', () => {
+  it('creates, inspects, refuses to remove in use, survives a reload and removes networks', async () => {
+    const created = await docker('docker network create --subnet 10.20.0.0/24 --label app=shop shop');
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const [net] = await json('docker network inspect shop');
+    expect(net).toMatchObject({
+      Name: 'shop',
+      Id: id,
+      Scope: 'local',
+      Driver: 'bridge',
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '10.20.0.0/24', Gateway: '10.20.0.1' }] },
+      Internal: false,
+      Attachable: false,
+      Ingress: false,
+      Containers: {},
+      Labels: { app: 'shop' },
+    });
+
+    const run = await docker(`docker run -d --name api --network shop --network-alias backend -p 8080:80 ${tools} spin`);
+    expect(run.code, run.stderr).toBe(0);
+    const apiId = run.stdout.trim();
+    const [api] = await json('docker inspect api');
+    expect(api).toMatchObject({
+      HostConfig: { NetworkMode: 'shop', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } },
+      Config: { ExposedPorts: { '80/tcp': {} } },
+      NetworkSettings: {
+        Ports: { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] },
+        Networks: {
+          shop: {
+            NetworkID: id,
+            IPAddress: '10.20.0.2',
+            IPPrefixLen: 24,
+            Gateway: '10.20.0.1',
+            MacAddress: '02:42:0a:14:00:02',
+            Aliases: ['backend'],
+            DNSNames: ['api', apiId.slice(0, 12), 'backend'],
+          },
+        },
+      },
+    });
+    expect((await docker('docker port api')).stdout).toBe('80/tcp -> 0.0.0.0:8080\n');
+    expect((await docker('docker ps --format "{{.Names}} {{.Ports}}"')).stdout).toBe('api 0.0.0.0:8080->80/tcp\n');
+    expect((await json('docker network inspect shop'))[0]!.Containers).toEqual({
+      [apiId]: {
+        Name: 'api',
+        EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/),
+        MacAddress: '02:42:0a:14:00:02',
+        IPv4Address: '10.20.0.2/24',
+        IPv6Address: '',
+        Aliases: ['backend'],
+      },
+    });
+
+    const clash = await docker(`docker run -d --name api2 -p 8080:80 ${tools} spin`);
+    expect(clash.code).toBe(125);
+    expect(clash.stderr).toMatch(/Bind for 0\.0\.0\.0:8080 failed: port is already allocated\.\n$/);
+    expect(await docker('docker network rm shop')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error response from daemon: error while removing network: network shop id ${id} has active endpoints\n`,
+    });
+
+    expect((await docker('docker rm -f api api2')).code).toBe(0);
+    await s.page.reload();
+    await s.page.evaluate(() => window.engineReady);
+    expect((await docker('docker network ls --format "{{.Name}} {{.Driver}}"')).stdout).toBe('bridge bridge\nhost host\nnone null\nshop bridge\n');
+    expect((await json('docker network inspect shop'))[0]).toMatchObject({ Id: id, Containers: {} });
+    expect(await docker('docker network rm shop')).toEqual({ code: 0, stdout: 'shop\n', stderr: '' });
+    expect((await docker('docker network ls -q --filter type=custom')).stdout).toBe('');
+  });
+
+  it('shows /etc/hosts, /etc/hostname and /etc/resolv.conf to a WASI container and to x86 busybox', async () => {
+    expect((await docker('docker network create lan')).code).toBe(0);
+    const wasi = await docker(`docker run --rm --network lan --hostname web1 ${tools} cat /etc/hosts /etc/hostname /etc/resolv.conf`);
+    expect(wasi.stderr).toBe('');
+    expect(wasi.stdout).toBe(
+      `${LOCALHOST}172.18.0.2\tweb1\nweb1\n# Generated by the browser engine: the network's switch answers DNS at its gateway.\nnameserver 172.18.0.1\noptions ndots:0\n`,
+    );
+
+    const x86 = await docker('docker run --rm --network lan --hostname box1 busybox cat /etc/hosts /etc/hostname /etc/resolv.conf');
+    expect(x86.stderr).toBe('');
+    expect(x86.stdout).toBe(
+      `${LOCALHOST}172.18.0.2\tbox1\nbox1\n# Generated by the browser engine: the network's switch answers DNS at its gateway.\nnameserver 172.18.0.1\noptions ndots:0\n`,
+    );
+
+    // Writable by root (0644, as Docker's bind mounts), and never part of the writable layer.
+    const edit = await docker(`docker run --name etc-edit --network lan -u 0 busybox sh -c 'echo "10.0.0.9 extra" >> /etc/hosts; tail -n 1 /etc/hosts'`);
+    expect(edit).toEqual({ code: 0, stdout: '10.0.0.9 extra\n', stderr: '' });
+    expect(await docker('docker diff etc-edit')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await docker('docker rm etc-edit')).code).toBe(0);
+
+    const none = await docker(`docker run --rm --network none ${tools} cat /etc/hosts`);
+    expect(none).toEqual({ code: 0, stdout: LOCALHOST, stderr: '' });
+    expect((await docker('docker network rm lan')).code).toBe(0);
+  });
+});

@@ -1,0 +1,66 @@
+// The gateway's own answers on its switch, byte for byte: ARP for its address, ICMP echo, and
+// the embedded DNS (A records from setRecords, NODATA for other types, NXDOMAIN for the rest).
+// The expected frames were assembled by an independent implementation (Python's struct).
+import { afterEach, describe, expect, it } from 'vitest';
+import { Fabric } from '../../../net/fabric.ts';
+import { cable, hex, settle, toHex } from './frames.ts';
+
+const ends: ReturnType<typeof cable>[] = [];
+afterEach(() => {
+  for (const c of ends.splice(0)) c.close();
+});
+
+async function ask(request: string): Promise<string[]> {
+  const fabric = new Fabric();
+  await fabric.createNetwork('n', { subnet: '172.30.0.0/16', gateway: '172.30.0.1' });
+  await fabric.setRecords('n', [{ name: 'web', address: '172.30.0.3' }]);
+  const c = cable();
+  ends.push(c);
+  await fabric.attach('n', c.switchEnd, '02:42:ac:1e:00:02');
+  c.send(hex(request));
+  await settle();
+  return c.received.map(toHex);
+}
+
+describe('the gateway', () => {
+  it('answers ARP for its address', async () => {
+    expect(await ask('ffffffffffff0242ac1e0002080600010800060400010242ac1e0002ac1e0002000000000000ac1e0001')).toEqual([
+      '0242ac1e00020242ac1e0001080600010800060400020242ac1e0001ac1e00010242ac1e0002ac1e0002',
+    ]);
+  });
+
+  it('does not answer ARP for another address', async () => {
+    expect(await ask('ffffffffffff0242ac1e0002080600010800060400010242ac1e0002ac1e0002000000000000ac1e0009')).toEqual([]);
+  });
+
+  it('answers ping', async () => {
+    expect(await ask('0242ac1e00010242ac1e0002080045000024000740004001e292ac1e0002ac1e000108005435123400016162636465666768')).toEqual([
+      '0242ac1e00020242ac1e0001080045000024000040004001e299ac1e0001ac1e000200005c35123400016162636465666768',
+    ]);
+  });
+
+  it('ignores a ping whose IP header checksum is wrong', async () => {
+    expect(await ask('0242ac1e00010242ac1e0002080045000024000740004001e293ac1e0002ac1e000108005435123400016162636465666768')).toEqual([]);
+  });
+
+  it('answers DNS: an A record for a known name', async () => {
+    expect(await ask('0242ac1e00010242ac1e0002080045000031000940004011e273ac1e0002ac1e00019c400035001de034beef01000001000000000000037765620000010001')).toEqual(
+      [
+        '0242ac1e00020242ac1e0001080045000041000040004011e26cac1e0001ac1e000200359c40002dcfa4beef85000001000100000000037765620000010001c00c00010001000002580004ac1e0003',
+      ],
+    );
+  });
+
+  it('answers DNS: no AAAA records for a known name (any case), NXDOMAIN for an unknown one', async () => {
+    expect(await ask('0242ac1e00010242ac1e0002080045000031000940004011e273ac1e0002ac1e00019c400035001dc554beef010000010000000000000357656200001c0001')).toEqual(
+      ['0242ac1e00020242ac1e0001080045000031000040004011e27cac1e0001ac1e000200359c40001d4154beef850000010000000000000357656200001c0001'],
+    );
+    expect(
+      await ask('0242ac1e00010242ac1e0002080045000032000940004011e272ac1e0002ac1e00019c400035001e722bbeef01000001000000000000046e6f70650000010001'),
+    ).toEqual(['0242ac1e00020242ac1e0001080045000032000040004011e27bac1e0001ac1e000200359c40001eee27beef85030001000000000000046e6f70650000010001']);
+  });
+
+  it('rejects a gateway outside its subnet', async () => {
+    await expect(new Fabric().createNetwork('n', { subnet: '172.30.0.0/16', gateway: '10.0.0.1' })).rejects.toThrow(/not in subnet/);
+  });
+});
