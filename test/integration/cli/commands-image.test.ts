@@ -252,7 +252,9 @@ describe('docker save / load', () => {
         stdout: 'Loaded image: hello:latest\nLoaded image: web:latest\nLoaded image: busybox:latest\n',
         stderr: '',
       });
-      expect((await run(`docker load -i ${base}/layout/index.json`)).stdout).toBe('Loaded image: hello:latest\nLoaded image: web:latest\nLoaded image: busybox:latest\n');
+      expect((await run(`docker load -i ${base}/layout/index.json`)).stdout).toBe(
+        'Loaded image: hello:latest\nLoaded image: web:latest\nLoaded image: busybox:latest\n',
+      );
       expect((await run(`docker load -i ${base}/busybox.tar`)).stdout).toBe('Loaded image: fixtures/busybox:latest\n');
       expect(await run(`docker load -i ${base}/missing.tar`)).toEqual({
         code: 1,
