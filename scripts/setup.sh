@@ -88,6 +88,8 @@ npx tsx scripts/images/build-ruby-image.ts demo/public/images/ruby
 # The x86 guest: kernel, BIOS and busybox from Debian, booted once under v86, proved and saved.
 bash scripts/guest-kit/build.sh
 [ "$mode" = --test ] && bash test/fixtures/build-x86-images.sh
+# The engine's own TCP/IP stack: lwIP from Debian's source package, compiled to wasm.
+[ "$mode" = --test ] && bash scripts/lwip/build.sh
 
 # What this set-up resolved: the inputs a failure report needs first.
 kit() { node -p "const k = require('./.cache/guest-kit/kit.json'); $1"; }

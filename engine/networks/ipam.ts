@@ -1,7 +1,8 @@
 // Docker's default IPAM: where a network's subnet comes from and which address a container gets.
 
+import { formatIpv4 } from '../../core/net/address.ts';
 import type { IpamPool } from '../../core/store/network-types.ts';
-import { type Cidr, contains, formatCidr, formatIp, lastOf, overlaps, parseCidr, parseIp } from './ipv4.ts';
+import { type Cidr, contains, formatCidr, lastOf, overlaps, parseCidr, parseIp } from './ipv4.ts';
 import { IpamError, PoolOverlapError } from './network-errors.ts';
 
 /** The default bridge's pool, as Docker sets up `docker0`. */
@@ -29,7 +30,7 @@ export function planPool(req: PoolRequest, taken: readonly IpamPool[]): IpamPool
   if (req.subnet === undefined) {
     if (req.gateway !== undefined || req.ipRange !== undefined) throw new IpamError('every ip-range or gateway must have a corresponding subnet');
     for (const c of defaultPools()) {
-      if (!used.some((u) => overlaps(u, c))) return { Subnet: formatCidr(c), Gateway: formatIp(c.base + 1) };
+      if (!used.some((u) => overlaps(u, c))) return { Subnet: formatCidr(c), Gateway: formatIpv4(c.base + 1) };
     }
     throw new IpamError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
   }
@@ -48,7 +49,7 @@ export function planPool(req: PoolRequest, taken: readonly IpamPool[]): IpamPool
     range = parseCidr(req.ipRange, 'ip-range');
     if (!contains(subnet, range.base) || !contains(subnet, lastOf(range))) throw new IpamError(`no matching subnet for range ${req.ipRange}`);
   }
-  return { Subnet: formatCidr(subnet), Gateway: formatIp(gateway), ...(range ? { IPRange: formatCidr(range) } : {}) };
+  return { Subnet: formatCidr(subnet), Gateway: formatIpv4(gateway), ...(range ? { IPRange: formatCidr(range) } : {}) };
 }
 
 /**
@@ -58,7 +59,7 @@ export function planPool(req: PoolRequest, taken: readonly IpamPool[]): IpamPool
 export function allocateAddress(pool: IpamPool, inUse: ReadonlySet<string>, want?: string): string {
   const subnet = parseCidr(pool.Subnet, 'subnet');
   const range = pool.IPRange ? parseCidr(pool.IPRange, 'ip-range') : subnet;
-  const usable = (ip: number) => ip !== subnet.base && ip !== lastOf(subnet) && formatIp(ip) !== pool.Gateway;
+  const usable = (ip: number) => ip !== subnet.base && ip !== lastOf(subnet) && formatIpv4(ip) !== pool.Gateway;
   if (want !== undefined) {
     const ip = parseIp(want);
     if (ip === undefined) throw new IpamError(`invalid IPv4 address: ${want}`);
@@ -67,7 +68,7 @@ export function allocateAddress(pool: IpamPool, inUse: ReadonlySet<string>, want
     return want;
   }
   for (let ip = range.base; ip <= lastOf(range); ip++) {
-    if (usable(ip) && !inUse.has(formatIp(ip))) return formatIp(ip);
+    if (usable(ip) && !inUse.has(formatIpv4(ip))) return formatIpv4(ip);
   }
   throw new IpamError(`no available IPv4 addresses on this network's address pools`);
 }

@@ -1,3 +1,4 @@
+import { formatIpv4, formatMac, macForIpv4 } from '../../core/net/address.ts';
 import { IpamError } from './network-errors.ts';
 
 /** An IPv4 subnet: its network address as an unsigned 32-bit number and its prefix length. */
@@ -15,10 +16,6 @@ export function parseIp(s: string): number | undefined {
   const parts = m.slice(1).map(Number);
   if (parts.some((p) => p > 255)) return undefined;
   return (((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) >>> 0;
-}
-
-export function formatIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 function mask(bits: number): number {
@@ -39,7 +36,7 @@ export function parseCidr(s: string, what: string): Cidr {
 }
 
 export function formatCidr(c: Cidr): string {
-  return `${formatIp(c.base)}/${c.bits}`;
+  return `${formatIpv4(c.base)}/${c.bits}`;
 }
 
 /** The last address of the subnet (its broadcast address). */
@@ -56,6 +53,7 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 }
 
 /** Docker's MAC for an address: 02:42 and the four address bytes (`02:42:ac:11:00:02`). */
+/** Docker's MAC for an address, in text: `02:42:ac:11:00:02` for 172.17.0.2. */
 export function macOf(ip: number): string {
-  return [0x02, 0x42, ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return formatMac(macForIpv4(ip));
 }
