@@ -124,3 +124,8 @@ export function asEngineError(e: unknown): unknown {
 export class ConnectionRefusedError extends EngineError {
   override readonly status = 502;
 }
+
+/** The other end of a stream reset the connection (the process was killed, or it refused more data): 502, as a broken upstream. */
+export class ConnectionResetError extends EngineError {
+  override readonly status = 502;
+}

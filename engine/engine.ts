@@ -68,7 +68,7 @@ export class Engine {
     const collect = () => lock.withExclusive(() => collectGarbage(db));
     this.nodes = new NodeManager(this.bus, options.nodeFactory);
     const ports = new PortService();
-    this.ports = new PublishedPorts({ ports, nodes: this.nodes, container: (id) => this.containers.inspect(id) });
+    this.ports = new PublishedPorts({ ports, nodes: this.nodes, container: (id) => this.containers.inspect(id), fabric: fabric ?? undefined });
     this.volumes = new VolumeService(db, dbName, this.bus, async (name) => this.containers.usingVolume(name), collect);
     this.networks = new NetworkService(db, this.bus, () => this.containers.networkHooks(), fabric ?? undefined);
     this.containers = new ContainerService({

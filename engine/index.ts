@@ -30,5 +30,5 @@ export type { PublishedPort } from './networks/port-service.ts';
 export { parseExpose, parsePublish } from './networks/port-specs.ts';
 export type { NodeInfo } from './nodes/node-manager.ts';
 export type { PublishedPorts } from './ports/published-ports.ts';
-export { ConnectionResetError, MalformedResponseError } from './ports/stream-errors.ts';
+export { MalformedResponseError } from './ports/stream-errors.ts';
 export { type StreamWebSocket, WebSocketHandshakeError } from './ports/websocket-over-stream.ts';

@@ -3,4 +3,7 @@
 import * as Comlink from 'comlink';
 import { Fabric } from './fabric.ts';
 
-Comlink.expose(new Fabric());
+// lwIP's module, copied next to the guest kit by set-up (scripts/setup.sh).
+const loadLwip = () => WebAssembly.compileStreaming(fetch(new URL('/net/lwip.wasm', self.location.origin)));
+
+Comlink.expose(new Fabric(undefined, loadLwip));

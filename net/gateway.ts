@@ -1,6 +1,8 @@
 // A network's gateway as the containers on its switch see it: it answers ARP for its address,
 // ping, and DNS on UDP port 53 (the engine's embedded DNS: A records for the names the engine
-// sets, NXDOMAIN for the rest; forwarding to an upstream resolver comes later).
+// sets, NXDOMAIN for the rest; forwarding to an upstream resolver comes later). Once the engine
+// needs TCP on the network, its TCP/IP stack takes the gateway's address: everything but DNS then
+// goes to the stack, which answers ARP and ping itself.
 import { type Ipv4, macForIpv4, parseIpv4 } from '../core/net/address.ts';
 import { ArpOp, buildArp, parseArp } from '../core/net/arp.ts';
 import { buildDnsAnswer, DnsRcode, DnsType, parseDnsQuery } from '../core/net/dns.ts';
@@ -15,9 +17,15 @@ const DNS_PORT = 53;
 /** Docker's embedded DNS answers with this TTL. */
 const DNS_TTL = 600;
 
+/** The engine's TCP/IP stack, from the gateway's side: it takes the frames for the gateway. */
+export interface GatewayStack {
+  input(frame: Uint8Array): void;
+}
+
 export class Gateway implements LocalStation {
   readonly mac: Uint8Array;
   private records = new Map<string, Ipv4[]>();
+  private stack: GatewayStack | undefined;
   answers = 0;
 
   constructor(
@@ -36,11 +44,26 @@ export class Gateway implements LocalStation {
     this.records = next;
   }
 
+  /** From now on `stack` is the gateway's address for all but DNS. */
+  takeStack(stack: GatewayStack): void {
+    this.stack = stack;
+  }
+
   receive(frame: Uint8Array): void {
     const eth = parseEthernet(frame);
     if (!eth) return;
+    const toMe = eth.dst.every((b, i) => b === this.mac[i]);
+    if (this.stack && !(toMe && eth.type === EtherType.ipv4 && this.isDns(eth.payload))) {
+      if (toMe || eth.dst.every((b) => b === 0xff)) this.stack.input(frame);
+      return;
+    }
     if (eth.type === EtherType.arp) this.onArp(eth.src, eth.payload);
-    else if (eth.type === EtherType.ipv4 && eth.dst.every((b, i) => b === this.mac[i])) this.onIpv4(eth.src, eth.payload);
+    else if (eth.type === EtherType.ipv4 && toMe) this.onIpv4(eth.src, eth.payload);
+  }
+
+  private isDns(payload: Uint8Array): boolean {
+    const ip = parseIpv4Packet(payload);
+    return ip?.dst === this.ip && ip.protocol === IpProtocol.udp && parseUdp(ip.payload, ip.src, ip.dst)?.dstPort === DNS_PORT;
   }
 
   private reply(to: Uint8Array, type: number, payload: Uint8Array): void {

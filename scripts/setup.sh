@@ -88,8 +88,11 @@ npx tsx scripts/images/build-ruby-image.ts demo/public/images/ruby
 # The x86 guest: kernel, BIOS and busybox from Debian, booted once under v86, proved and saved.
 bash scripts/guest-kit/build.sh
 [ "$mode" = --test ] && bash test/fixtures/build-x86-images.sh
-# The engine's own TCP/IP stack: lwIP from Debian's source package, compiled to wasm.
-[ "$mode" = --test ] && bash scripts/lwip/build.sh
+# The engine's own TCP/IP stack: lwIP from Debian's source package, compiled to wasm, and served
+# to the network Worker beside the guest kit.
+bash scripts/lwip/build.sh
+mkdir -p demo/public/net
+cmp -s .cache/lwip/lwip.wasm demo/public/net/lwip.wasm || cp .cache/lwip/lwip.wasm demo/public/net/lwip.wasm
 
 # What this set-up resolved: the inputs a failure report needs first.
 kit() { node -p "const k = require('./.cache/guest-kit/kit.json'); $1"; }

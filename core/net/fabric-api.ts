@@ -48,4 +48,10 @@ export interface FabricApi {
   /** Replaces the names the gateway's DNS answers for. */
   setRecords(id: string, records: readonly DnsRecord[]): Promise<void>;
   stats(id: string): Promise<NetworkStats>;
+  /**
+   * A TCP connection from the network's gateway (the engine's TCP/IP stack) to `address:port`
+   * on the network; `stream` (transferred) carries it as StreamMessages. Rejects with
+   * ConnectionRefusedError when nothing answers there.
+   */
+  connect(id: string, address: string, port: number, stream: MessagePort): Promise<void>;
 }

@@ -17,4 +17,9 @@ export interface NetworkFabric {
   detach(networkId: string, mac: string): void | Promise<void>;
   /** Every name the network's DNS answers now (replaces what was set before). */
   setRecords(networkId: string, records: readonly DnsRecord[]): void | Promise<void>;
+  /**
+   * A TCP connection from the network's gateway to `address:port` (a container with a NIC):
+   * the engine's end of a stream of StreamMessages. A fabric without a TCP/IP stack has none.
+   */
+  connect?(networkId: string, address: string, port: number): Promise<MessagePort>;
 }

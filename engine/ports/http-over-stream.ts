@@ -1,8 +1,9 @@
 // An HTTP/1.1 client over a byte stream to a container (a connection to its listening socket):
 // one request per connection (`Connection: close`), the response's body streamed as it arrives,
 // framed by Content-Length, chunked transfer coding, or the end of the stream (RFC 9112).
+
+import type { Duplex } from '../../core/stream-port.ts';
 import { MalformedResponseError } from './stream-errors.ts';
-import type { Duplex } from './stream-port.ts';
 
 /** The most a response's status line and headers may take. */
 const MAX_HEAD = 64 << 10;

@@ -3,16 +3,21 @@
 // HTTP and WebSocket over them, and names the URL a tab opens.
 import { ConnectionRefusedError } from '../../core/errors.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
+import type { Duplex } from '../../core/stream-port.ts';
+import { streamPort } from '../../core/stream-port.ts';
+import { runnablePlatform } from '../containers/container-platform.ts';
+import type { NetworkFabric } from '../networks/network-fabric.ts';
 import type { PortService, PublishedPort } from '../networks/port-service.ts';
 import type { NodeManager } from '../nodes/node-manager.ts';
 import { fetchOverStream } from './http-over-stream.ts';
-import { type Duplex, streamPort } from './stream-port.ts';
 import { openWebSocketOverStream, type StreamWebSocket } from './websocket-over-stream.ts';
 
 export interface PublishedPortsDeps {
   readonly ports: PortService;
   readonly nodes: NodeManager;
   readonly container: (id: string) => ContainerRecord;
+  /** What carries x86 containers' packets: a port of theirs is reached over their network. */
+  readonly fabric: NetworkFabric | undefined;
 }
 
 export class PublishedPorts {
@@ -55,7 +60,13 @@ export class PublishedPorts {
     const { containerId, containerPort } = this.resolve(hostPort);
     const rec = this.deps.container(containerId);
     if (!rec.State.Running) throw new ConnectionRefusedError(`connect to port ${hostPort}: connection refused (container ${rec.Name.slice(1)} is not running)`);
-    return streamPort(await this.deps.nodes.connect(rec.Node, containerId, containerPort));
+    if (runnablePlatform(rec.Platform) === 'wasi') return streamPort(await this.deps.nodes.connect(rec.Node, containerId, containerPort));
+    // An x86 guest listens in its own Linux: the engine's TCP/IP stack dials it on its network.
+    const endpoint = Object.values(rec.NetworkSettings.Networks).find((e) => e.IPAddress);
+    if (!endpoint || !this.deps.fabric?.connect) {
+      throw new ConnectionRefusedError(`connect to port ${hostPort}: container ${rec.Name.slice(1)} has no network the engine can reach`);
+    }
+    return streamPort(await this.deps.fabric.connect(endpoint.NetworkID, endpoint.IPAddress, containerPort));
   }
 
   /** An HTTP request to a published port, from script (works where Service Workers do not). */

@@ -1,7 +1,7 @@
 // A WebSocket client (RFC 6455) over a byte stream to a container: what the engine speaks to a
 // server in a container when a page served from a published port opens a WebSocket (a Service
 // Worker cannot carry one, so the page's socket is relayed to the engine and re-made here).
-import type { Duplex } from './stream-port.ts';
+import type { Duplex } from '../../core/stream-port.ts';
 
 export class WebSocketHandshakeError extends Error {
   override readonly name = 'WebSocketHandshakeError';

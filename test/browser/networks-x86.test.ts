@@ -1,6 +1,7 @@
 // x86 containers on networks through the engine and the CLI, in the demo page: the network Worker
 // carries their frames. Two busybox containers talk HTTP by name on a user network; a container
-// on another network reaches neither the name nor the address; `--network none` has only lo.
+// on another network reaches neither the name nor the address; a published port answers the page
+// through the engine's TCP/IP stack; `--network none` has only lo.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
@@ -42,6 +43,32 @@ describe('x86 containers on networks', () => {
     const byIp = await docker(`docker run --rm --network other busybox wget -T 2 -qO- http://${ip}/`);
     expect(byIp.code).not.toBe(0);
     expect(byIp.stdout).toBe('');
+  });
+
+  it('serve a published port to the page through the engine’s TCP/IP stack', async () => {
+    const run = await docker(
+      `docker run -d --name pub -p 8081:80 busybox sh -c "mkdir -p /srv && echo served-by-x86 > /srv/index.html && httpd -f -p 80 -h /srv"`,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    // httpd listens a moment after the container starts.
+    await expect
+      .poll(
+        () =>
+          s.page.evaluate(() =>
+            window.engine.ports.fetch(8081, '/').then(
+              (r) => r.text(),
+              (e: Error) => e.name,
+            ),
+          ),
+        { timeout: 15_000 },
+      )
+      .toBe('served-by-x86\n');
+    const missing = await s.page.evaluate(async () => {
+      const r = await window.engine.ports.fetch(8081, '/missing');
+      return r.status;
+    });
+    expect(missing).toBe(404);
+    expect((await docker('docker rm -f pub')).code).toBe(0);
   });
 
   it('with --network none, have only the loopback interface', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type Duplex, streamPort } from '../../../core/stream-port.ts';
 import { fetchOverStream } from '../../../engine/ports/http-over-stream.ts';
 import { MalformedResponseError } from '../../../engine/ports/stream-errors.ts';
-import { type Duplex, streamPort } from '../../../engine/ports/stream-port.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

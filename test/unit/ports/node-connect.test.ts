@@ -3,10 +3,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionRefusedError } from '../../../core/errors.ts';
 import type { ProcessEvent, ProcessSpec } from '../../../core/protocol.ts';
+import { streamPort } from '../../../core/stream-port.ts';
 import { EventBus } from '../../../engine/events.ts';
 import { NodeManager } from '../../../engine/nodes/node-manager.ts';
 import { fetchOverStream } from '../../../engine/ports/http-over-stream.ts';
-import { streamPort } from '../../../engine/ports/stream-port.ts';
 import { fakeNodes } from '../../support/fake-node.ts';
 
 const spec = (listenPorts: number[]): ProcessSpec => ({

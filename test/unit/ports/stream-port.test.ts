@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ConnectionResetError } from '../../../core/errors.ts';
 import { STREAM_WINDOW, type StreamMessage } from '../../../core/protocol.ts';
-import { ConnectionResetError } from '../../../engine/ports/stream-errors.ts';
-import { streamPort } from '../../../engine/ports/stream-port.ts';
+import { streamPort } from '../../../core/stream-port.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -2,7 +2,7 @@
 // of in-memory streams: the handshake's checks, masking, fragments, ping, close, and refusals.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Duplex } from '../../../engine/ports/stream-port.ts';
+import type { Duplex } from '../../../core/stream-port.ts';
 import { openWebSocketOverStream, WebSocketHandshakeError } from '../../../engine/ports/websocket-over-stream.ts';
 
 const enc = new TextEncoder();

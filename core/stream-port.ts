@@ -1,9 +1,9 @@
-// A MessagePort carrying StreamMessages (core/protocol.ts) as a pair of web streams. Flow
-// control both ways: what the reader takes is acknowledged, and a write waits while
-// STREAM_WINDOW bytes are unacknowledged, so a slow side makes the other wait instead of
-// filling memory.
-import { STREAM_WINDOW, type StreamMessage } from '../../core/protocol.ts';
-import { ConnectionResetError } from './stream-errors.ts';
+// A MessagePort carrying StreamMessages (protocol.ts) as a pair of web streams, the same at both
+// ends (the engine, the network Worker). Flow control both ways: what the reader takes is
+// acknowledged, and a write waits while STREAM_WINDOW bytes are unacknowledged, so a slow side
+// makes the other wait instead of filling memory.
+import { ConnectionResetError } from './errors.ts';
+import { STREAM_WINDOW, type StreamMessage } from './protocol.ts';
 
 export interface Duplex {
   readonly readable: ReadableStream<Uint8Array>;
