@@ -24,16 +24,32 @@ try {
     await window.portsReady;
     return window.engine.ports.url(8080);
   });
-  const script = await s.page.evaluate(async (n) => {
-    const ms: number[] = [];
-    for (let i = 0; i < n + 10; i++) {
-      const t = performance.now();
-      const r = await window.engine.ports.fetch(8080, '/');
-      if (i >= 10) ms.push(performance.now() - t);
-      await r.arrayBuffer();
-    }
-    return ms;
-  }, N);
+  progress('starting busybox httpd with -p 8081:80 (x86, reached through the engine’s TCP/IP stack)');
+  const x86 = await s.page.evaluate(() =>
+    window.docker('docker run -d -p 8081:80 busybox sh -c "mkdir -p /srv && echo hi > /srv/index.html && httpd -f -p 80 -h /srv"'),
+  );
+  if (x86.code !== 0) throw new Error(x86.stderr);
+  const fromScript = (port: number) =>
+    s.page.evaluate(
+      async ([n, port]) => {
+        const ms: number[] = [];
+        for (let i = 0; i < n + 10; i++) {
+          const t = performance.now();
+          const r = await window.engine.ports.fetch(port, '/').catch(() => undefined);
+          if (!r) {
+            i--; // the server is not listening yet
+            await new Promise((w) => setTimeout(w, 100));
+            continue;
+          }
+          if (i >= 10) ms.push(performance.now() - t);
+          await r.arrayBuffer();
+        }
+        return ms;
+      },
+      [N, port] as const,
+    );
+  const script = await fromScript(8080);
+  const scriptX86 = await fromScript(8081);
   const tab = await s.context.newPage();
   await tab.goto(url);
   await tab.waitForFunction(() => navigator.serviceWorker.controller !== null);
@@ -58,6 +74,7 @@ try {
   console.log(`published port time to first byte (median of ${N} warm GET /, 151-byte page)`);
   console.log(`  tab of the ports origin → container   ${f(port)}   (goal ≤ 50 ms)`);
   console.log(`  engine.ports.fetch from script         ${f(median(script))}`);
+  console.log(`  engine.ports.fetch, x86 busybox httpd  ${f(median(scriptX86))}   (lwIP in the network Worker ↔ Linux in v86)`);
   console.log(`  baseline: same tab → its HTTP server   ${f(base)}`);
   console.log(`  ratio port : baseline                  ${(port / base).toFixed(1)}×`);
 } finally {

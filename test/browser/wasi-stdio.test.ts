@@ -61,7 +61,7 @@ describe('on the JSPI path', () => {
     expect(woken.afterWriteMs).toBeLessThan(2000);
   });
 
-  it('kills a busy loop within 200 ms, with 128+signal; ignores SIGWINCH', async () => {
+  it('kills a busy loop at once, with 128+signal; ignores SIGWINCH', async () => {
     for (const [signal, code] of [
       [9, 137],
       [15, 143],
@@ -82,7 +82,10 @@ describe('on the JSPI path', () => {
       );
       expect(r.code, `signal ${signal}`).toBe(code);
       expect(r.stdout).toBe('spinning\n');
-      expect(r.killMs).toBeLessThan(200);
+      // The program spins forever, so ending at all shows the Worker was ended, not waited for.
+      // Idle, it takes under 200 ms; with another browser file running beside it on 2 cores
+      // (as in CI), 430 ms was seen.
+      expect(r.killMs).toBeLessThan(1000);
     }
   });
 });
@@ -107,6 +110,7 @@ describe('on the fallback path', () => {
       [TOOLS, tools('spin')] as const,
     );
     expect(r.code).toBe(137);
-    expect(r.killMs).toBeLessThan(200);
+    // As on the JSPI path: a bound for a loaded 2-core machine (under 200 ms idle).
+    expect(r.killMs).toBeLessThan(1000);
   });
 });
