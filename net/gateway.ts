@@ -2,13 +2,15 @@
 // ping, and DNS on UDP port 53 (the engine's embedded DNS: A records for the names the engine
 // sets, NXDOMAIN for the rest; forwarding to an upstream resolver comes later). Once the engine
 // needs TCP on the network, its TCP/IP stack takes the gateway's address: everything but DNS then
-// goes to the stack, which answers ARP and ping itself.
+// goes to the stack, which answers ARP and ping itself. A packet the gateway would have to route
+// elsewhere (there is no egress yet) is answered at once with ICMP "administratively
+// prohibited", so a container's connect fails fast instead of timing out.
 import { type Ipv4, macForIpv4, parseIpv4 } from '../core/net/address.ts';
 import { ArpOp, buildArp, parseArp } from '../core/net/arp.ts';
 import { buildDnsAnswer, DnsRcode, DnsType, parseDnsQuery } from '../core/net/dns.ts';
 import { buildEthernet, EtherType, parseEthernet } from '../core/net/ethernet.ts';
 import type { DnsRecord } from '../core/net/fabric-api.ts';
-import { buildIcmp, IcmpType, parseIcmp } from '../core/net/icmp.ts';
+import { buildIcmp, ICMP_ADMIN_PROHIBITED, IcmpType, parseIcmp } from '../core/net/icmp.ts';
 import { buildIpv4Packet, IpProtocol, parseIpv4Packet } from '../core/net/ipv4.ts';
 import { buildUdp, parseUdp } from '../core/net/udp.ts';
 import type { LocalStation } from './ethernet-switch.ts';
@@ -53,12 +55,26 @@ export class Gateway implements LocalStation {
     const eth = parseEthernet(frame);
     if (!eth) return;
     const toMe = eth.dst.every((b, i) => b === this.mac[i]);
+    if (toMe && eth.type === EtherType.ipv4 && this.refuseRouted(eth.src, eth.payload)) return;
     if (this.stack && !(toMe && eth.type === EtherType.ipv4 && this.isDns(eth.payload))) {
       if (toMe || eth.dst.every((b) => b === 0xff)) this.stack.input(frame);
       return;
     }
     if (eth.type === EtherType.arp) this.onArp(eth.src, eth.payload);
     else if (eth.type === EtherType.ipv4 && toMe) this.onIpv4(eth.src, eth.payload);
+  }
+
+  /** Answers a packet for another network with "administratively prohibited"; true when it did. */
+  private refuseRouted(from: Uint8Array, payload: Uint8Array): boolean {
+    const ip = parseIpv4Packet(payload);
+    if (!ip || ip.dst === this.ip) return false;
+    // The reply quotes the packet's header and its first 8 bytes of data (RFC 792).
+    const quoted = payload.subarray(0, (payload[0]! & 15) * 4 + 8);
+    const rest = new Uint8Array(4 + quoted.length);
+    rest.set(quoted, 4);
+    const icmp = buildIcmp({ type: IcmpType.destinationUnreachable, code: ICMP_ADMIN_PROHIBITED, rest });
+    this.reply(from, EtherType.ipv4, buildIpv4Packet({ src: this.ip, dst: ip.src, protocol: IpProtocol.icmp, payload: icmp }));
+    return true;
   }
 
   private isDns(payload: Uint8Array): boolean {

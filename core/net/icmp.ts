@@ -1,7 +1,9 @@
-// ICMP echo (RFC 792): what `ping` sends and expects back.
+// ICMP (RFC 792): echo, what `ping` sends and expects back, and destination unreachable.
 import { checksum } from './checksum.ts';
 
-export const IcmpType = { echoReply: 0, echoRequest: 8 } as const;
+export const IcmpType = { echoReply: 0, destinationUnreachable: 3, echoRequest: 8 } as const;
+/** Destination unreachable, "communication administratively prohibited" (RFC 1812): a fatal error to TCP, so a connect fails at once. */
+export const ICMP_ADMIN_PROHIBITED = 13;
 
 export interface IcmpMessage {
   readonly type: number;

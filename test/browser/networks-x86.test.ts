@@ -71,6 +71,15 @@ describe('x86 containers on networks', () => {
     expect((await docker('docker rm -f pub')).code).toBe(0);
   });
 
+  it('fail fast, with the reason, to reach beyond their network (no egress yet)', async () => {
+    const t = Date.now();
+    // nc: Debian's static busybox wget dies of SIGSEGV on this error (as on a name that does not resolve).
+    const r = await docker('docker run --rm --network app busybox nc 10.99.0.1 80');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr, JSON.stringify(r)).toContain("can't connect to remote host (10.99.0.1): No route to host");
+    expect(Date.now() - t).toBeLessThan(10_000);
+  });
+
   it('with --network none, have only the loopback interface', async () => {
     const r = await docker("docker run --rm --network none busybox sh -c \"ls /sys/class/net | sort | tr '\\n' ' '\"");
     expect(r.code, r.stderr).toBe(0);

@@ -2,6 +2,10 @@
 // the embedded DNS (A records from setRecords, NODATA for other types, NXDOMAIN for the rest).
 // The expected frames were assembled by an independent implementation (Python's struct).
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseIpv4 as ip, parseMac } from '../../../core/net/address.ts';
+import { buildEthernet, EtherType, parseEthernet } from '../../../core/net/ethernet.ts';
+import { ICMP_ADMIN_PROHIBITED, IcmpType, parseIcmp } from '../../../core/net/icmp.ts';
+import { buildIpv4Packet, IpProtocol, parseIpv4Packet } from '../../../core/net/ipv4.ts';
 import { Fabric } from '../../../net/fabric.ts';
 import { cable, hex, settle, toHex } from './frames.ts';
 
@@ -58,6 +62,21 @@ describe('the gateway', () => {
     expect(
       await ask('0242ac1e00010242ac1e0002080045000032000940004011e272ac1e0002ac1e00019c400035001e722bbeef01000001000000000000046e6f70650000010001'),
     ).toEqual(['0242ac1e00020242ac1e0001080045000032000040004011e27bac1e0001ac1e000200359c40001eee27beef85030001000000000000046e6f70650000010001']);
+  });
+
+  it('refuses a packet for another network at once: ICMP administratively prohibited, quoting it', async () => {
+    // A TCP SYN from 172.30.0.2 to 8.8.8.8:80, sent to the gateway's MAC (the default route).
+    const syn = new Uint8Array(20);
+    syn.set([0xc0, 0x00, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff]);
+    const packet = buildIpv4Packet({ src: ip('172.30.0.2'), dst: ip('8.8.8.8'), protocol: IpProtocol.tcp, payload: syn });
+    const [reply, ...more] = await ask(toHex(buildEthernet(parseMac('02:42:ac:1e:00:01'), parseMac('02:42:ac:1e:00:02'), EtherType.ipv4, packet)));
+    expect(more).toEqual([]);
+    const eth = parseEthernet(hex(reply!))!;
+    const back = parseIpv4Packet(eth.payload)!;
+    expect([back.src, back.dst, back.protocol]).toEqual([ip('172.30.0.1'), ip('172.30.0.2'), IpProtocol.icmp]);
+    const icmp = parseIcmp(back.payload)!;
+    expect([icmp.type, icmp.code]).toEqual([IcmpType.destinationUnreachable, ICMP_ADMIN_PROHIBITED]);
+    expect(toHex(icmp.rest)).toBe(`00000000${toHex(packet.subarray(0, 28))}`);
   });
 
   it('rejects a gateway outside its subnet', async () => {
