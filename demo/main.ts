@@ -126,6 +126,8 @@ window.engineReady = (async () => {
   const shell = new Shell(term, engine, files);
   const panels = new Panels(document.getElementById('panels')!, engine, files, status);
   shell.onCommandDone = () => panels.refreshFiles();
+  // The ports panel's links need the ports origin, which may come up after the first refresh.
+  void window.portsReady.then(() => panels.refresh()).catch(() => undefined);
   shell.write(WELCOME);
   try {
     await loadBuiltinImages(engine, shell);

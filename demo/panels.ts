@@ -1,6 +1,6 @@
 // Side panels: what the engine holds (containers with start/stop/rm buttons, images, volumes,
-// nodes with a "crash" button for the failover demo), kept current from engine events, and the
-// virtual files `docker save/load/cp` use.
+// published ports with the links that open them, nodes with a "crash" button for the failover
+// demo), kept current from engine events, and the virtual files `docker save/load/cp` use.
 import { humanSize } from '../cli/humanize.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
 import type { Engine } from '../engine/index.ts';
@@ -44,6 +44,7 @@ export class Panels {
   private readonly containers;
   private readonly images;
   private readonly volumes;
+  private readonly ports;
   private readonly nodes;
   private readonly files;
   private scheduled: ReturnType<typeof setTimeout> | undefined;
@@ -58,6 +59,7 @@ export class Panels {
     this.containers = section(root, 'Containers');
     this.images = section(root, 'Images');
     this.volumes = section(root, 'Volumes');
+    this.ports = section(root, 'Published ports');
     this.nodes = section(root, 'Nodes');
     this.files = section(root, 'Files');
     this.addUpload();
@@ -77,8 +79,41 @@ export class Panels {
 
   async refresh(): Promise<void> {
     await Promise.all([this.refreshContainers(), this.refreshImages(), this.refreshVolumes(), this.refreshStatus()]);
+    this.refreshPorts();
     this.refreshNodes();
     this.refreshFiles();
+  }
+
+  /** Each published port, with a link that opens it in a tab of the ports origin (once it is up). */
+  private refreshPorts(): void {
+    const ports = this.engine.ports.list();
+    this.ports.count.textContent = String(ports.length);
+    if (ports.length === 0) {
+      empty(this.ports.list, 'None. Try docker run -d -p 8080:8080 web, then open its link here.');
+      return;
+    }
+    this.ports.list.replaceChildren(
+      ...ports.map((p) => {
+        const row = el('div', 'item');
+        const label = `${p.hostPort} → ${p.containerPort}/${p.protocol}`;
+        let url: string | undefined;
+        try {
+          url = this.engine.ports.url(p.hostPort);
+        } catch {
+          // No ports origin (a server without one): the port answers engine.ports.fetch only.
+        }
+        const name = url ? el('a', 'item-name', label) : el('span', 'item-name', label);
+        if (url && name instanceof HTMLAnchorElement) {
+          name.href = url;
+          name.target = '_blank';
+          name.rel = 'noopener';
+          name.title = url;
+        }
+        const owner = this.engine.containers.list({ all: true }).find((c) => c.Id === p.containerId);
+        row.append(name, el('span', 'item-meta', owner ? owner.Names[0]!.replace(/^\//, '') : p.containerId.slice(0, 12)));
+        return row;
+      }),
+    );
   }
 
   private refreshContainers(): void {

@@ -54,6 +54,8 @@ describe('published ports', () => {
       return window.engine.ports.url(8080);
     });
     expect(new URL(url).origin).not.toBe(new URL(baseUrl).origin);
+    // The demo's panel links to it.
+    await expect.poll(() => s.page.evaluate(() => [...document.querySelectorAll('a.item-name')].map((a) => (a as HTMLAnchorElement).href))).toContain(url);
     const tab = await s.context.newPage();
     try {
       await tab.goto(url);
