@@ -11,8 +11,8 @@ import { buildDnsAnswer, DnsRcode, DnsType, parseDnsQuery } from '../core/net/dn
 import { buildEthernet, EtherType, parseEthernet } from '../core/net/ethernet.ts';
 import type { DnsRecord } from '../core/net/fabric-api.ts';
 import { buildIcmp, ICMP_ADMIN_PROHIBITED, IcmpType, parseIcmp } from '../core/net/icmp.ts';
-import { buildIpv4Packet, IpProtocol, parseIpv4Packet } from '../core/net/ipv4.ts';
-import { buildUdp, parseUdp } from '../core/net/udp.ts';
+import { buildIpv4Packet, IpProtocol, type Ipv4Packet, parseIpv4Packet } from '../core/net/ipv4.ts';
+import { buildUdp, parseUdp, type UdpDatagram } from '../core/net/udp.ts';
 import type { LocalStation } from './ethernet-switch.ts';
 
 const DNS_PORT = 53;
@@ -55,31 +55,31 @@ export class Gateway implements LocalStation {
     const eth = parseEthernet(frame);
     if (!eth) return;
     const toMe = eth.dst.every((b, i) => b === this.mac[i]);
-    if (toMe && eth.type === EtherType.ipv4 && this.refuseRouted(eth.src, eth.payload)) return;
-    if (this.stack && !(toMe && eth.type === EtherType.ipv4 && this.isDns(eth.payload))) {
-      if (toMe || eth.dst.every((b) => b === 0xff)) this.stack.input(frame);
+    // Each frame's headers are parsed once, here: the gateway sees every frame on its switch.
+    const ip = toMe && eth.type === EtherType.ipv4 ? parseIpv4Packet(eth.payload) : undefined;
+    if (ip && ip.dst !== this.ip) {
+      this.refuseRouted(eth.src, eth.payload, ip);
       return;
     }
-    if (eth.type === EtherType.arp) this.onArp(eth.src, eth.payload);
-    else if (eth.type === EtherType.ipv4 && toMe) this.onIpv4(eth.src, eth.payload);
+    const udp = ip && !ip.fragment && ip.protocol === IpProtocol.udp ? parseUdp(ip.payload, ip.src, ip.dst) : undefined;
+    if (ip && udp?.dstPort === DNS_PORT) {
+      this.onDns(eth.src, ip, udp);
+      return;
+    }
+    if (this.stack) {
+      if (toMe || eth.dst.every((b) => b === 0xff)) this.stack.input(frame);
+    } else if (eth.type === EtherType.arp) this.onArp(eth.src, eth.payload);
+    else if (ip && !ip.fragment && ip.protocol === IpProtocol.icmp) this.onPing(eth.src, ip);
   }
 
-  /** Answers a packet for another network with "administratively prohibited"; true when it did. */
-  private refuseRouted(from: Uint8Array, payload: Uint8Array): boolean {
-    const ip = parseIpv4Packet(payload);
-    if (!ip || ip.dst === this.ip) return false;
+  /** Answers a packet for another network with "administratively prohibited". */
+  private refuseRouted(from: Uint8Array, payload: Uint8Array, ip: Ipv4Packet): void {
     // The reply quotes the packet's header and its first 8 bytes of data (RFC 792).
     const quoted = payload.subarray(0, (payload[0]! & 15) * 4 + 8);
     const rest = new Uint8Array(4 + quoted.length);
     rest.set(quoted, 4);
     const icmp = buildIcmp({ type: IcmpType.destinationUnreachable, code: ICMP_ADMIN_PROHIBITED, rest });
     this.reply(from, EtherType.ipv4, buildIpv4Packet({ src: this.ip, dst: ip.src, protocol: IpProtocol.icmp, payload: icmp }));
-    return true;
-  }
-
-  private isDns(payload: Uint8Array): boolean {
-    const ip = parseIpv4Packet(payload);
-    return ip?.dst === this.ip && ip.protocol === IpProtocol.udp && parseUdp(ip.payload, ip.src, ip.dst)?.dstPort === DNS_PORT;
   }
 
   private reply(to: Uint8Array, type: number, payload: Uint8Array): void {
@@ -93,20 +93,18 @@ export class Gateway implements LocalStation {
     this.reply(from, EtherType.arp, buildArp({ op: ArpOp.reply, senderMac: this.mac, senderIp: this.ip, targetMac: arp.senderMac, targetIp: arp.senderIp }));
   }
 
-  private onIpv4(from: Uint8Array, payload: Uint8Array): void {
-    const ip = parseIpv4Packet(payload);
-    if (!ip || ip.dst !== this.ip || ip.fragment) return;
-    let answer: Uint8Array | undefined;
-    if (ip.protocol === IpProtocol.icmp) {
-      const icmp = parseIcmp(ip.payload);
-      if (icmp?.type === IcmpType.echoRequest) answer = buildIcmp({ type: IcmpType.echoReply, code: 0, rest: icmp.rest });
-    } else if (ip.protocol === IpProtocol.udp) {
-      const udp = parseUdp(ip.payload, ip.src, ip.dst);
-      const dns = udp?.dstPort === DNS_PORT ? this.answerDns(udp.payload) : undefined;
-      if (udp && dns) answer = buildUdp(this.ip, ip.src, { srcPort: DNS_PORT, dstPort: udp.srcPort, payload: dns });
-    }
-    if (!answer) return;
-    this.reply(from, EtherType.ipv4, buildIpv4Packet({ src: this.ip, dst: ip.src, protocol: ip.protocol, payload: answer }));
+  private onPing(from: Uint8Array, ip: Ipv4Packet): void {
+    const icmp = parseIcmp(ip.payload);
+    if (icmp?.type !== IcmpType.echoRequest) return;
+    const answer = buildIcmp({ type: IcmpType.echoReply, code: 0, rest: icmp.rest });
+    this.reply(from, EtherType.ipv4, buildIpv4Packet({ src: this.ip, dst: ip.src, protocol: IpProtocol.icmp, payload: answer }));
+  }
+
+  private onDns(from: Uint8Array, ip: Ipv4Packet, udp: UdpDatagram): void {
+    const dns = this.answerDns(udp.payload);
+    if (!dns) return;
+    const answer = buildUdp(this.ip, ip.src, { srcPort: DNS_PORT, dstPort: udp.srcPort, payload: dns });
+    this.reply(from, EtherType.ipv4, buildIpv4Packet({ src: this.ip, dst: ip.src, protocol: IpProtocol.udp, payload: answer }));
   }
 
   private answerDns(message: Uint8Array): Uint8Array | undefined {

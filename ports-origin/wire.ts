@@ -69,8 +69,3 @@ export function splitPortPath(pathAndQuery: string): { hostPort: number; path: s
   const rest = m[2] ?? '/';
   return { hostPort, path: rest.startsWith('?') ? `/${rest}` : rest };
 }
-
-/** The URL at which a published port is opened: `http://127.0.0.1:5174/8080/`. */
-export function portUrl(portsOrigin: string, hostPort: number, path = '/'): string {
-  return `${portsOrigin.replace(/\/$/, '')}/${hostPort}${path.startsWith('/') ? path : `/${path}`}`;
-}

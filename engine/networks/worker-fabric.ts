@@ -2,8 +2,8 @@
 // one switch per network. Frames never pass through the engine: each NIC's port is handed to the
 // Worker, and the node Worker gets the other end.
 import * as Comlink from 'comlink';
-import { ConnectionRefusedError } from '../../core/errors.ts';
 import type { FabricApi } from '../../core/net/fabric-api.ts';
+import { remotePort } from '../remote-port.ts';
 import type { NetworkFabric } from './network-fabric.ts';
 
 export interface WorkerFabric extends NetworkFabric {
@@ -19,25 +19,10 @@ export function startWorkerFabric(): WorkerFabric {
     api,
     createNetwork: (id, subnet, gateway) => api.createNetwork(id, { subnet, gateway }),
     removeNetwork: (id) => api.removeNetwork(id),
-    async attach(networkId, nic) {
-      const { port1, port2 } = new MessageChannel();
-      await api.attach(networkId, Comlink.transfer(port2, [port2]), nic.mac);
-      return port1;
-    },
+    attach: (networkId, nic) => remotePort((far) => api.attach(networkId, far, nic.mac)),
     detach: (networkId, mac) => api.detach(networkId, mac),
     setRecords: (networkId, records) => api.setRecords(networkId, records),
-    async connect(networkId, address, port) {
-      const { port1, port2 } = new MessageChannel();
-      try {
-        await api.connect(networkId, address, port, Comlink.transfer(port2, [port2]));
-      } catch (e) {
-        port1.close();
-        // Comlink carries an error's name and message across, not its class.
-        if (e instanceof Error && e.name === ConnectionRefusedError.name) throw new ConnectionRefusedError(e.message);
-        throw e;
-      }
-      return port1;
-    },
+    connect: (networkId, address, port) => remotePort((far) => api.connect(networkId, address, port, far)),
     close() {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { ConnectionRefusedError, EngineError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import type { EventBus } from '../events.ts';
+import { remotePort } from '../remote-port.ts';
 
 export type NodeState = 'ready' | 'down';
 
@@ -196,22 +197,13 @@ export class NodeManager {
 
   /**
    * A connection to the listening socket of process `processId` on container port `port`: the
-   * engine's end of a stream of StreamMessages (engine/ports/stream-port.ts reads it). Rejects
+   * engine's end of a stream of StreamMessages (core/stream-port.ts reads it). Rejects
    * with ConnectionRefusedError when nothing listens there.
    */
   async connect(nodeName: string, processId: string, port: number): Promise<MessagePort> {
     const node = this.get(nodeName);
     if (node.state !== 'ready') throw new ConnectionRefusedError(`connect to port ${port}/tcp: connection refused (node ${nodeName} is down)`);
-    const { port1, port2 } = new MessageChannel();
-    try {
-      await node.api.connect(processId, port, Comlink.transfer(port2, [port2]));
-    } catch (e) {
-      port1.close();
-      // Comlink carries an error's name and message across, not its class.
-      if (e instanceof Error && e.name === ConnectionRefusedError.name) throw new ConnectionRefusedError(e.message);
-      throw e;
-    }
-    return port1;
+    return remotePort((far) => node.api.connect(processId, port, far));
   }
 
   async writeStdin(processId: string, data: Uint8Array | null): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portUrl, splitPortPath } from '../../ports-origin/wire.ts';
+import { splitPortPath } from '../../ports-origin/wire.ts';
 
 describe('published port paths', () => {
   it('splits the host port off a path', () => {
@@ -11,10 +11,5 @@ describe('published port paths', () => {
 
   it('names no port for other paths and out-of-range numbers', () => {
     for (const p of ['/', '/img.png', '/80a/', '/0/', '/65536/', '/123456/', '//8080/']) expect(splitPortPath(p), p).toBeUndefined();
-  });
-
-  it('builds the URL a port opens at', () => {
-    expect(portUrl('http://127.0.0.1:5174', 8080)).toBe('http://127.0.0.1:5174/8080/');
-    expect(portUrl('http://127.0.0.1:5174/', 80, 'x?y')).toBe('http://127.0.0.1:5174/80/x?y');
   });
 });
