@@ -1,4 +1,4 @@
-/** What lwIP's side checks beyond core/net/address.ts: netmasks, a unicast MAC, ports. */
+/** What lwIP's side checks beyond core/net/address.ts: netmasks, a unicast MAC, ports, hosts in a subnet. */
 import { InvalidParameterError } from '../../core/errors.ts';
 import { parseMac } from '../../core/net/address.ts';
 
@@ -16,4 +16,14 @@ export function parseUnicastMac(text: string): Uint8Array {
 export function checkPort(port: number, what: string): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidParameterError(`invalid ${what} port: ${port}`);
   return port;
+}
+
+/** `ip` is a host of the subnet that `member` is in, under `netmask`. */
+export function checkHostInSubnet(ip: number, member: number, netmask: number, text: string): number {
+  if ((ip & netmask) >>> 0 !== (member & netmask) >>> 0) throw new InvalidParameterError(`address ${text} is outside the stack's subnet`);
+  const host = (ip & ~netmask) >>> 0;
+  // The network and broadcast addresses, except on /31 and /32 where every address is a host.
+  if (netmask >>> 0 < 0xfffffffe && (host === 0 || host === ~netmask >>> 0))
+    throw new InvalidParameterError(`address ${text} is the subnet's network or broadcast address`);
+  return ip;
 }

@@ -63,6 +63,9 @@ const LwipErr = {
 /** Not an error: lwIP finished a clean close on its own (LAST_ACK acknowledged, or TIME_WAIT) and freed the handle. */
 export const isFinishedByLwip = (err: number) => err === LwipErr.CLSD;
 
+/** lwIP had no room: a full pool, heap or table (for `netif_add`, all netif slots taken). */
+export const isOutOfMemory = (err: number) => err === LwipErr.MEM;
+
 /** The error for an lwIP err_t; `established` tells a reset from a refusal. */
 export function tcpErrorOf(err: number, what: string, established: boolean): TcpError {
   switch (err) {

@@ -1,6 +1,7 @@
 /**
  * The lwIP wasm module (scripts/lwip/build.sh) and its typed boundary: what it exports, and the
- * events it raises through its `lwjs` imports. One instance is one stack with one netif.
+ * events it raises through its `lwjs` imports. One instance is one stack, with one netif per
+ * address (slot 0 the primary, made by `init`).
  */
 import { TcpError } from './errors.ts';
 
@@ -9,10 +10,16 @@ interface LwipExports {
   io_buffer(): number;
   io_buffer_size(): number;
   init(address: number, netmask: number, gateway: number): number;
+  /** An lwIP err_t, or LWIP_NOT_FOR_US. */
   input(len: number): number;
   tick(): void;
   ping(to: number, sequence: number): number;
-  tcp_listen(port: number): number;
+  netif_max(): number;
+  /** A netif index (> 0) or a negative err_t; the MAC is read from the io buffer. */
+  netif_add(address: number): number;
+  netif_remove(index: number): void;
+  /** `address` 0 binds to any address. */
+  tcp_listen(port: number, address: number): number;
   tcp_connect(address: number, port: number): number;
   tcp_write(handle: number, len: number): number;
   tcp_sndbuf(handle: number): number;
@@ -43,6 +50,9 @@ export type LwipModule = LwipExports & {
   /** Where frames and data to send are written before `input` or `tcp_write`. */
   readonly ioBuffer: () => Uint8Array;
 };
+
+/** `input`'s result for a frame whose destination MAC is none of the stack's: dropped. */
+export const LWIP_NOT_FOR_US = 1;
 
 const decoder = new TextDecoder();
 

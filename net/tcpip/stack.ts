@@ -1,16 +1,17 @@
 /**
- * TcpIpStack: one lwIP instance with one Ethernet interface, as the engine's own TCP/IP endpoint
- * on a virtual network. Frames go out through `onFrame` and come in through `input`; lwIP's
+ * TcpIpStack: one lwIP instance, as the engine's own TCP/IP endpoint on a virtual network. It has
+ * a primary address and can speak for more on the same Ethernet segment (`addAddress`), each an
+ * lwIP netif with its own MAC. Frames go out through `onFrame` and come in through `input`; lwIP's
  * timers run on a JS interval. Runs in a Worker or in Node; needs only WebAssembly and streams.
  *
  * lwIP is not reentrant, so every call into it goes through `call`: a frame that arrives while a
  * call runs (a wire that delivers synchronously, say) is queued and fed in after it returns.
  */
 import { InvalidParameterError } from '../../core/errors.ts';
-import { formatIpv4, parseIpv4 } from '../../core/net/address.ts';
-import { checkPort, parseUnicastMac, prefixToNetmask } from './address-checks.ts';
-import { TcpError, TcpTimedOutError, tcpErrorOf } from './errors.ts';
-import { instantiateLwip, type LwipEvents, type LwipModule } from './lwip-module.ts';
+import { formatIpv4, formatMac, macKey, parseIpv4 } from '../../core/net/address.ts';
+import { checkHostInSubnet, checkPort, parseUnicastMac, prefixToNetmask } from './address-checks.ts';
+import { isOutOfMemory, TcpError, TcpTimedOutError, tcpErrorOf } from './errors.ts';
+import { instantiateLwip, LWIP_NOT_FOR_US, type LwipEvents, type LwipModule } from './lwip-module.ts';
 import { TcpConnection, type TcpPcbOps } from './tcp-connection.ts';
 
 export interface StackConfig {
@@ -27,6 +28,26 @@ export interface TcpListener {
   close(): void;
 }
 
+/** An extra address of the stack (`addAddress`). */
+export interface StackAddress {
+  readonly address: string;
+  readonly mac: string;
+  /** Takes the address down: its connections are reset, its listeners closed. */
+  remove(): void;
+}
+
+/** One of the stack's addresses: its lwIP netif index (0, the primary) and its MAC as a number. */
+interface Netif {
+  readonly index: number;
+  readonly macKey: number;
+}
+
+interface Listener {
+  readonly onConnection: (connection: TcpConnection) => void;
+  /** The address it is bound to; undefined: any. */
+  readonly address: string | undefined;
+}
+
 /** How often lwIP's timers are checked; its TCP timer itself runs every 50 ms (lwipopts.h). */
 const TICK_MS = 10;
 const MAX_ETHERNET_FRAME = 1518;
@@ -37,7 +58,10 @@ export class TcpIpStack {
   private draining = false;
   private readonly inbox: Uint8Array[] = [];
   private readonly connections = new Map<number, TcpConnection>();
-  private readonly listeners = new Map<number, (connection: TcpConnection) => void>();
+  private readonly listeners = new Map<number, Listener>();
+  /** By address, the primary's included. */
+  private readonly netifs = new Map<string, Netif>();
+  private unknownMac = 0;
   private readonly connecting = new Map<number, { resolve: (c: TcpConnection) => void; reject: (e: TcpError) => void; what: string }>();
   private readonly pings = new Map<number, (from: number) => void>();
   private pingSequence = 0;
@@ -45,7 +69,10 @@ export class TcpIpStack {
   private lwip!: LwipModule;
   private readonly ops: TcpPcbOps;
 
-  private constructor(readonly address: string) {
+  private constructor(
+    readonly address: string,
+    private readonly netmask: number,
+  ) {
     this.ops = {
       write: (h, data) =>
         this.call(() => {
@@ -70,11 +97,12 @@ export class TcpIpStack {
     const address = parseIpv4(config.address);
     const netmask = prefixToNetmask(config.prefix);
     const gateway = config.gateway === undefined ? 0 : parseIpv4(config.gateway);
-    const stack = new TcpIpStack(formatIpv4(address));
+    const stack = new TcpIpStack(formatIpv4(address), netmask);
     stack.lwip = await instantiateLwip(wasm, stack.events());
     stack.lwip.ioBuffer().set(mac);
     const err = stack.call(() => stack.lwip.init(address, netmask, gateway));
     if (err !== 0) throw tcpErrorOf(err, 'stack initialisation', false);
+    stack.netifs.set(stack.address, { index: 0, macKey: macKey(mac) });
     stack.timer = setInterval(() => stack.tick(), TICK_MS);
     return stack;
   }
@@ -94,11 +122,42 @@ export class TcpIpStack {
     this.call(() => this.deliver(frame));
   }
 
-  listen(port: number, onConnection: (connection: TcpConnection) => void): TcpListener {
+  /** Frames dropped because none of the stack's addresses has their destination MAC. */
+  get unknownMacFrames(): number {
+    return this.unknownMac;
+  }
+
+  /**
+   * Makes the stack speak for one more address on the same segment (the primary's subnet): it
+   * answers ARP and ping for it with `mac`, and accepts TCP connections to it; what it sends
+   * for those leaves from that address and MAC.
+   */
+  addAddress(address: string, mac: string): StackAddress {
+    const ip = parseIpv4(address);
+    const text = formatIpv4(ip);
+    const macBytes = parseUnicastMac(mac);
+    const key = macKey(macBytes);
+    checkHostInSubnet(ip, parseIpv4(this.address), this.netmask, text);
+    if (this.netifs.has(text)) throw new InvalidParameterError(`address ${text} is already one of this stack's`);
+    if ([...this.netifs.values()].some((n) => n.macKey === key)) throw new InvalidParameterError(`MAC address ${mac} is already one of this stack's`);
+    const index = this.call(() => {
+      this.lwip.ioBuffer().set(macBytes);
+      return this.lwip.netif_add(ip);
+    });
+    if (isOutOfMemory(index)) throw new TcpError('ENOBUFS', `add address ${text}: a stack has at most ${this.lwip.netif_max()} addresses`);
+    if (index < 0) throw tcpErrorOf(index, `add address ${text}`, false);
+    const netif: Netif = { index, macKey: key };
+    this.netifs.set(text, netif);
+    return { address: text, mac: formatMac(macBytes), remove: () => this.removeAddress(text, netif) };
+  }
+
+  /** Bound to `address` (one of the stack's) when given, else to any of its addresses. */
+  listen(port: number, onConnection: (connection: TcpConnection) => void, address?: string): TcpListener {
     checkPort(port, 'listen');
-    const h = this.call(() => this.lwip.tcp_listen(port));
-    if (h < 0) throw tcpErrorOf(h, `listen on port ${port}`, false);
-    this.listeners.set(h, onConnection);
+    const bound = address === undefined ? undefined : this.ownAddress(address);
+    const h = this.call(() => this.lwip.tcp_listen(port, bound === undefined ? 0 : parseIpv4(bound)));
+    if (h < 0) throw tcpErrorOf(h, `listen on ${bound ?? '*'}:${port}`, false);
+    this.listeners.set(h, { onConnection, address: bound });
     return {
       port,
       close: () => {
@@ -154,6 +213,24 @@ export class TcpIpStack {
     this.frameListener = undefined;
   }
 
+  private ownAddress(address: string): string {
+    const text = formatIpv4(parseIpv4(address));
+    if (!this.netifs.has(text)) throw new InvalidParameterError(`address ${text} is not one of this stack's`);
+    return text;
+  }
+
+  private removeAddress(text: string, netif: Netif): void {
+    if (this.netifs.get(text) !== netif) return; // removed already
+    this.netifs.delete(text);
+    for (const c of [...this.connections.values()]) if (c.local.address === text) c.reset();
+    for (const [h, listener] of this.listeners) {
+      if (listener.address !== text) continue;
+      this.listeners.delete(h);
+      this.call(() => this.lwip.tcp_close(h));
+    }
+    this.call(() => this.lwip.netif_remove(netif.index));
+  }
+
   private tick(): void {
     this.call(() => this.lwip.tick());
     // A write that found lwIP's heap full (not just this connection's buffer) waits for no ACK.
@@ -162,7 +239,8 @@ export class TcpIpStack {
 
   private deliver(frame: Uint8Array): void {
     this.lwip.ioBuffer().set(frame);
-    this.lwip.input(frame.length); // a refused frame (pool full, bad checksum) is dropped, as on a NIC
+    // A refused frame (pool full, bad checksum, another host's MAC) is dropped, as on a NIC.
+    if (this.lwip.input(frame.length) === LWIP_NOT_FOR_US) this.unknownMac++;
   }
 
   private call<T>(fn: () => T): T {
@@ -198,7 +276,7 @@ export class TcpIpStack {
     return {
       output: (frame) => this.frameListener?.(frame.slice()),
       tcpAccepted: (listener, h) => {
-        const onConnection = this.listeners.get(listener);
+        const onConnection = this.listeners.get(listener)?.onConnection;
         const c = this.connection(h);
         this.connections.set(h, c);
         if (onConnection) queueMicrotask(() => onConnection(c));

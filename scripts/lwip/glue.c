@@ -1,7 +1,8 @@
 /*
- * glue.c: lwIP's raw API as a handful of exported functions for JavaScript, one stack and one
- * Ethernet netif per wasm instance. Connections are integer handles (slots in a table), never
- * pointers, so JS cannot hand lwIP a stale pcb: a slot is freed before the JS side hears of the end.
+ * glue.c: lwIP's raw API as a handful of exported functions for JavaScript, one stack per wasm
+ * instance with one or more Ethernet netifs on the same wire (one per address the stack speaks
+ * for). Connections and netifs are integer indexes (slots in tables), never pointers, so JS
+ * cannot hand lwIP a stale pcb: a slot is freed before the JS side hears of the end.
  *
  * JS owns time and I/O: it calls lwjs_input for each received frame and lwjs_tick on a timer, and
  * lwIP calls back through the imports below. Nothing here is reentrant: the JS side never calls in
@@ -57,7 +58,14 @@ static struct tcp_pcb *handles[MAX_HANDLES + 1]; /* slot 0 is never used: 0 mean
 static u8_t closing[MAX_HANDLES + 1];
 static int closing_count;
 
-static struct netif netif;
+/* Slot 0 is the primary netif (lwjs_init), the default route; the others come and go. */
+#define MAX_NETIFS 64
+static struct netif netifs[MAX_NETIFS];
+static u8_t netif_used[MAX_NETIFS];
+
+/* lwjs_input's result for a frame no netif's MAC matches: dropped, as a NIC filters. */
+#define NOT_FOR_US 1
+
 static struct raw_pcb *icmp_pcb;
 static u16_t ping_id;
 
@@ -136,6 +144,33 @@ static void ip_from_host(ip4_addr_t *out, u32_t host) { ip4_addr_set_u32(out, lw
 EXPORT("io_buffer") u8_t *lwjs_io_buffer(void) { return io_buffer; }
 EXPORT("io_buffer_size") u32_t lwjs_io_buffer_size(void) { return IO_BUFFER_SIZE; }
 
+/* Brings up netif slot i with the MAC at the start of io_buffer. */
+static err_t netif_start(int i, const ip4_addr_t *address, const ip4_addr_t *netmask, const ip4_addr_t *gateway) {
+  struct netif *nif = &netifs[i];
+  memset(nif, 0, sizeof *nif);
+  if (netif_add(nif, address, netmask, gateway, NULL, netif_setup, ethernet_input) == NULL) return ERR_IF;
+  memcpy(nif->hwaddr, io_buffer, ETH_HWADDR_LEN);
+  netif_used[i] = 1;
+  if (i == 0) netif_set_default(nif);
+  netif_set_link_up(nif);
+  netif_set_up(nif); /* announces the address with a gratuitous ARP */
+  return ERR_OK;
+}
+
+/* LWIP_HOOK_IP4_ROUTE_SRC (lwipopts.h): every netif shares the subnet, so ip4_route would pick
+ * the first in its list; a pcb bound to an address leaves by that address's netif instead.
+ * Unbound (any) sources take the primary. NULL lets ip4_route decide. */
+struct netif *lwjs_route_src(const ip4_addr_t *src, const ip4_addr_t *dest) {
+  (void)dest;
+  if (src == NULL) return NULL; /* ip4_route's own fallback call: no source to go by */
+  struct netif *primary = &netifs[0];
+  if (ip4_addr_isany(src) || ip4_addr_cmp(src, netif_ip4_addr(primary))) return primary;
+  for (int i = 1; i < MAX_NETIFS; i++) {
+    if (netif_used[i] && ip4_addr_cmp(src, netif_ip4_addr(&netifs[i]))) return &netifs[i];
+  }
+  return NULL;
+}
+
 /* mac: the 6 bytes at the start of io_buffer. */
 EXPORT("init") int lwjs_init(u32_t address, u32_t netmask, u32_t gateway) {
   ip4_addr_t a, m, g;
@@ -143,17 +178,36 @@ EXPORT("init") int lwjs_init(u32_t address, u32_t netmask, u32_t gateway) {
   ip_from_host(&m, netmask);
   ip_from_host(&g, gateway);
   lwip_init();
-  if (netif_add(&netif, &a, &m, &g, NULL, netif_setup, ethernet_input) == NULL) return ERR_IF;
-  memcpy(netif.hwaddr, io_buffer, ETH_HWADDR_LEN);
-  netif_set_default(&netif);
-  netif_set_link_up(&netif);
-  netif_set_up(&netif);
+  err_t err = netif_start(0, &a, &m, &g);
+  if (err != ERR_OK) return err;
   icmp_pcb = raw_new(IP_PROTO_ICMP);
   if (icmp_pcb == NULL) return ERR_MEM;
   raw_recv(icmp_pcb, icmp_recv, NULL);
   raw_bind(icmp_pcb, IP_ADDR_ANY);
   ping_id = (u16_t)js_random();
   return ERR_OK;
+}
+
+EXPORT("netif_max") u32_t lwjs_netif_max(void) { return MAX_NETIFS; }
+
+/* Another address on the same wire, with the primary's netmask and gateway and the MAC at the
+ * start of io_buffer. Returns its netif index (> 0), or ERR_MEM when all slots are taken. */
+EXPORT("netif_add") int lwjs_netif_add(u32_t address) {
+  int i = 1;
+  while (i < MAX_NETIFS && netif_used[i]) i++;
+  if (i == MAX_NETIFS) return ERR_MEM;
+  ip4_addr_t a;
+  ip_from_host(&a, address);
+  err_t err = netif_start(i, &a, netif_ip4_netmask(&netifs[0]), netif_ip4_gw(&netifs[0]));
+  return err == ERR_OK ? i : err;
+}
+
+/* Takes netif i down and out. lwIP aborts the pcbs still bound to its address (those JS has
+ * already given back to it); JS resets its own connections and closes its listeners first. */
+EXPORT("netif_remove") void lwjs_netif_remove(int i) {
+  if (i <= 0 || i >= MAX_NETIFS || !netif_used[i]) return;
+  netif_remove(&netifs[i]);
+  netif_used[i] = 0;
 }
 
 static void release_time_wait(void) {
@@ -166,14 +220,34 @@ static void release_time_wait(void) {
   }
 }
 
-/* A received frame of len bytes, at the start of io_buffer. */
+static err_t input_to(struct netif *nif, u16_t len) {
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
+  if (p == NULL) return ERR_MEM; /* a full pool drops the frame, as a NIC would */
+  pbuf_take(p, io_buffer, len);
+  err_t err = nif->input(p, nif);
+  if (err != ERR_OK) pbuf_free(p);
+  return err;
+}
+
+/* A received frame of len bytes, at the start of io_buffer: to the netif whose MAC it is for
+ * (the primary is checked first: the common case), or to every netif when broadcast or multicast.
+ * Returns NOT_FOR_US when no netif has its destination MAC. */
 EXPORT("input") int lwjs_input(u32_t len) {
   if (len > IO_BUFFER_SIZE || len > 0xffff) return ERR_ARG;
-  struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-  if (p == NULL) return ERR_MEM; /* a full pool drops the frame, as a NIC would */
-  pbuf_take(p, io_buffer, (u16_t)len);
-  err_t err = netif.input(p, &netif);
-  if (err != ERR_OK) pbuf_free(p);
+  if (len < SIZEOF_ETH_HDR) return ERR_ARG;
+  err_t err = NOT_FOR_US;
+  if (io_buffer[0] & 1) { /* the group bit: broadcast or multicast */
+    for (int i = 0; i < MAX_NETIFS; i++) {
+      if (netif_used[i]) err = input_to(&netifs[i], (u16_t)len);
+    }
+  } else {
+    for (int i = 0; i < MAX_NETIFS; i++) {
+      if (netif_used[i] && memcmp(io_buffer, netifs[i].hwaddr, ETH_HWADDR_LEN) == 0) {
+        err = input_to(&netifs[i], (u16_t)len);
+        break;
+      }
+    }
+  }
   release_time_wait();
   return err;
 }
@@ -268,11 +342,13 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err) {
   return ERR_OK;
 }
 
-/* Returns a handle (> 0) or a negative err_t. */
-EXPORT("tcp_listen") int lwjs_tcp_listen(u32_t port) {
+/* Bound to address, or to any address when it is 0. Returns a handle (> 0) or a negative err_t. */
+EXPORT("tcp_listen") int lwjs_tcp_listen(u32_t port, u32_t address) {
   struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
   if (pcb == NULL) return ERR_MEM;
-  err_t err = tcp_bind(pcb, IP_ADDR_ANY, (u16_t)port);
+  ip_addr_t local;
+  ip_from_host(ip_2_ip4(&local), address);
+  err_t err = tcp_bind(pcb, &local, (u16_t)port);
   if (err != ERR_OK) {
     tcp_close(pcb);
     return err;

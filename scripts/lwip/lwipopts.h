@@ -1,6 +1,6 @@
 /*
- * lwipopts.h: lwIP 2.1.3 configured as the engine's own TCP/IP stack, one netif per wasm
- * instance, driven from JavaScript: NO_SYS (no threads, raw/callback API only), IPv4, ARP, ICMP,
+ * lwipopts.h: lwIP 2.1.3 configured as the engine's own TCP/IP stack, one stack per wasm
+ * instance with up to 64 netifs on one wire (glue.c's MAX_NETIFS), driven from JavaScript: NO_SYS (no threads, raw/callback API only), IPv4, ARP, ICMP,
  * TCP and UDP. Every limit is a fixed pool, so one instance's memory is bounded and known.
  *
  * Throughput choices (the peers are x86 guests and the engine, on an in-process wire whose RTT is
@@ -60,7 +60,11 @@
 #define ARP_QUEUE_LEN 32
 #define MEMP_NUM_ARP_QUEUE 64
 #define MEMP_NUM_REASSDATA 4
-#define ARP_TABLE_SIZE 64
+/* Entries are per netif (ETHARP_TABLE_MATCH_NETIF): the gateway's netif alone knows every host
+ * on the segment, and each extra address the hosts that talk to it. 256 holds a few dozen hosts
+ * times a few addresses each without evicting; a lookup that misses the one cached entry scans
+ * the table, about a microsecond at this size. */
+#define ARP_TABLE_SIZE 256
 
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
@@ -82,7 +86,14 @@
 
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK 0
-#define LWIP_SINGLE_NETIF 1
+/* Several netifs, one per address on the same wire (glue.c). */
+#define LWIP_SINGLE_NETIF 0
+/* They all share the subnet, so ip4_route would send everything by the first: route by the
+ * pcb's source address instead (glue.c's lwjs_route_src). */
+struct netif;
+struct ip4_addr;
+struct netif *lwjs_route_src(const struct ip4_addr *src, const struct ip4_addr *dest);
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) lwjs_route_src(src, dest)
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0
 
