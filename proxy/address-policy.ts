@@ -41,6 +41,29 @@ const LOOPBACK: [string, number][] = [
   ['127.0.0.0', 8],
   ['::1', 128],
 ];
+const NON_PUBLIC = subnets([...PRIVATE_V4, ...PRIVATE_V6]);
+
+/** Is `ip` (an IP literal) on the public internet, i.e. outside every range listed above? */
+export function isPublicAddress(ip: string): boolean {
+  return !NON_PUBLIC.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** An address range in BlockList's terms. */
+export interface Cidr {
+  readonly net: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+/** `10.0.0.0/8`, `fd00::/8`, or a single address (a full-length prefix); undefined if malformed. */
+export function parseCidr(text: string): Cidr | undefined {
+  const [net = '', prefixText, ...rest] = text.split('/');
+  const family = isIP(net);
+  const max = family === 6 ? 128 : 32;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) return undefined;
+  return { net, prefix, family: family === 6 ? 'ipv6' : 'ipv4' };
+}
 
 /**
  * Decides which registries may be reached and which addresses may be dialled. The address check
@@ -52,7 +75,6 @@ export class AddressPolicy {
   private readonly hosts = new Set<string>();
   private readonly anyPort = new Set<string>();
   private readonly ranges = new BlockList();
-  private readonly nonPublic = subnets([...PRIVATE_V4, ...PRIVATE_V6]);
   private readonly allowedPrivate = new BlockList();
 
   constructor(allow: readonly string[], allowPrivate: readonly string[]) {
@@ -81,8 +103,7 @@ export class AddressPolicy {
   }
 
   isAddressAllowed(ip: string): boolean {
-    const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-    return !this.nonPublic.check(ip, type) || this.allowedPrivate.check(ip, type);
+    return isPublicAddress(ip) || this.allowedPrivate.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
   }
 
   /** For `http.request({lookup})`: resolves, then keeps only the addresses the policy permits. */
@@ -115,12 +136,7 @@ function addSubnets(b: BlockList, list: [string, number][]): void {
 }
 
 function addCidr(b: BlockList, entry: string): void {
-  const [net = '', prefixText] = entry.replace(/^\[|\]$/g, '').split('/');
-  const family = isIP(net);
-  const max = family === 6 ? 128 : 32;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
-    throw new Error(`invalid address or range "${entry}" (expected e.g. 10.0.0.0/8, ::1, loopback or all)`);
-  }
-  b.addSubnet(net, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  const cidr = parseCidr(entry.replace(/^\[|\]$/g, ''));
+  if (!cidr) throw new Error(`invalid address or range "${entry}" (expected e.g. 10.0.0.0/8, ::1, loopback or all)`);
+  b.addSubnet(cidr.net, cidr.prefix, cidr.family);
 }

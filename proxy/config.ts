@@ -21,6 +21,14 @@ export interface ProxyConfig {
    * to reach the machine it runs on or its LAN.
    */
   allowPrivate: string[];
+  /**
+   * TCP targets the egress endpoint (`/egress/<host>:<port>`) may reach: `example.org` (ports 80
+   * and 443), `example.org:8080`, `example.org:*`, `*.example.org`, or IP literals and CIDRs with
+   * an optional port (`127.0.0.1:8080`, `10.0.0.0/8:*`, `[::1]:8080`). Empty by default: nothing.
+   * Non-public addresses are dialled only when an IP/CIDR entry names them; `allowPrivate` does
+   * not apply here.
+   */
+  egressAllow: string[];
   cacheDir: string;
   /** Size cap of the on-disk cache; least recently used entries go first. 0 disables the cache. */
   cacheMaxBytes: number;
@@ -44,6 +52,7 @@ const DEFAULTS: Omit<ProxyConfig, 'log'> = {
   port: 5080,
   allow: DEFAULT_ALLOW,
   allowPrivate: [],
+  egressAllow: [],
   cacheDir: '.cache/proxy',
   cacheMaxBytes: 10 * 1024 ** 3,
   tagTtlSeconds: 60,
@@ -67,6 +76,7 @@ export function loadProxyConfig(env: Env = process.env, file: string | undefined
   if (env.PROXY_PORT) fromEnv.port = int('PROXY_PORT', env.PROXY_PORT, 65535);
   if (env.PROXY_ALLOW !== undefined) fromEnv.allow = list(env.PROXY_ALLOW);
   if (env.PROXY_ALLOW_PRIVATE !== undefined) fromEnv.allowPrivate = privateList(env.PROXY_ALLOW_PRIVATE);
+  if (env.PROXY_EGRESS_ALLOW !== undefined) fromEnv.egressAllow = list(env.PROXY_EGRESS_ALLOW);
   if (env.PROXY_CACHE_DIR) fromEnv.cacheDir = env.PROXY_CACHE_DIR;
   if (env.PROXY_CACHE_MAX_BYTES) fromEnv.cacheMaxBytes = bytes('PROXY_CACHE_MAX_BYTES', env.PROXY_CACHE_MAX_BYTES);
   if (env.PROXY_TAG_TTL_SECONDS) fromEnv.tagTtlSeconds = int('PROXY_TAG_TTL_SECONDS', env.PROXY_TAG_TTL_SECONDS);
@@ -110,6 +120,7 @@ function parseFile(path: string, env: Env): Partial<ProxyConfig> {
         break;
       case 'allow':
       case 'allowPrivate':
+      case 'egressAllow':
         if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${where(k)} must be a list of strings`);
         out[k] = v as string[];
         break;

@@ -17,6 +17,7 @@ describe('loadProxyConfig', () => {
       port: 5080,
       allow: DEFAULT_ALLOW,
       allowPrivate: [],
+      egressAllow: [],
       cacheDir: '.cache/proxy',
       tagTtlSeconds: 60,
       manifestMaxBytes: 4 * 1024 * 1024,
@@ -33,6 +34,7 @@ describe('loadProxyConfig', () => {
       PROXY_PORT: '8080',
       PROXY_ALLOW: 'docker.io, registry.internal:5000 ,',
       PROXY_ALLOW_PRIVATE: 'loopback,10.0.0.0/8',
+      PROXY_EGRESS_ALLOW: 'example.org, *.debian.org:80,127.0.0.1:8080 ,',
       PROXY_CACHE_DIR: '/var/cache/proxy',
       PROXY_CACHE_MAX_BYTES: '20G',
       PROXY_TAG_TTL_SECONDS: '300',
@@ -46,6 +48,7 @@ describe('loadProxyConfig', () => {
       port: 8080,
       allow: ['docker.io', 'registry.internal:5000'],
       allowPrivate: ['loopback', '10.0.0.0/8'],
+      egressAllow: ['example.org', '*.debian.org:80', '127.0.0.1:8080'],
       cacheDir: '/var/cache/proxy',
       cacheMaxBytes: 20 * 1024 ** 3,
       tagTtlSeconds: 300,
@@ -57,6 +60,7 @@ describe('loadProxyConfig', () => {
     expect(loadProxyConfig({ PROXY_ALLOW_PRIVATE: 'true' }).allowPrivate).toEqual(['all']);
     expect(loadProxyConfig({ PROXY_ALLOW_PRIVATE: '0' }).allowPrivate).toEqual([]);
     expect(loadProxyConfig({ PROXY_CACHE_MAX_BYTES: '1.5GiB' }).cacheMaxBytes).toBe(1.5 * 1024 ** 3);
+    expect(loadProxyConfig({ PROXY_EGRESS_ALLOW: '' }).egressAllow).toEqual([]);
   });
 
   it('rejects malformed values with the variable name', () => {
@@ -71,6 +75,7 @@ describe('loadProxyConfig', () => {
       file,
       JSON.stringify({
         allow: ['docker.io', 'ghcr.io'],
+        egressAllow: ['deb.debian.org', '10.0.0.0/8:*'],
         tagTtlSeconds: 30,
         credentials: {
           'Docker.io': { username: 'svc', passwordEnv: 'HUB_TOKEN' },
@@ -80,6 +85,8 @@ describe('loadProxyConfig', () => {
     );
     const c = loadProxyConfig({ PROXY_CONFIG: file, HUB_TOKEN: 'dckr_pat_y', PROXY_TAG_TTL_SECONDS: '10' });
     expect(c.allow).toEqual(['docker.io', 'ghcr.io']);
+    expect(c.egressAllow).toEqual(['deb.debian.org', '10.0.0.0/8:*']);
+    expect(loadProxyConfig({ PROXY_CONFIG: file, HUB_TOKEN: 'x', PROXY_EGRESS_ALLOW: 'example.org' }).egressAllow).toEqual(['example.org']);
     expect(c.tagTtlSeconds).toBe(10);
     expect(c.credentials).toEqual({
       'docker.io': { username: 'svc', password: 'dckr_pat_y' },
@@ -102,6 +109,8 @@ describe('loadProxyConfig', () => {
     expect(() => loadProxyConfig({}, unknown)).toThrow(/"allowAll" is not a known option/);
     const wrongType = await write('type.json', { port: '80' });
     expect(() => loadProxyConfig({}, wrongType)).toThrow(/"port" must be/);
+    const egressString = await write('egress.json', { egressAllow: 'example.org' });
+    expect(() => loadProxyConfig({}, egressString)).toThrow(/"egressAllow" must be a list of strings/);
     const noSecret = await write('secret.json', { credentials: { 'docker.io': { username: 'svc', passwordEnv: 'UNSET' } } });
     expect(() => loadProxyConfig({}, noSecret)).toThrow(/docker\.io needs a "password"/);
   });
