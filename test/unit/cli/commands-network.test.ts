@@ -146,7 +146,7 @@ describe('published ports in the CLI', () => {
     expect(await docker('docker port web')).toEqual({ code: 0, stdout: '80/tcp -> 0.0.0.0:8080\n90/udp -> 127.0.0.1:9090\n', stderr: '' });
     expect(await docker('docker port web 80')).toEqual({ code: 0, stdout: '0.0.0.0:8080\n', stderr: '' });
     expect(await docker('docker port web 443')).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '443/tcp' published for web\n" });
-    expect((await docker('docker ps --format "{{.Ports}}|{{.Networks}}"')).stdout).toBe('0.0.0.0:8080->80/tcp, 443/tcp, 127.0.0.1:9090->90/udp|bridge\n');
+    expect((await docker('docker ps --format "{{.Ports}}|{{.Networks}}"')).stdout).toBe('443/tcp, 0.0.0.0:8080->80/tcp, 127.0.0.1:9090->90/udp|bridge\n');
     expect((await docker('docker ps --format "{{.Names}}" --filter publish=80')).stdout).toBe('web\n');
     expect((await docker('docker ps --format "{{.Names}}" --filter network=bridge')).stdout).toBe('web\n');
 
