@@ -42,6 +42,11 @@ export interface NetworkSpec {
    * directories.
    */
   readonly listenPorts: readonly number[];
+  /**
+   * The gateway's HTTP proxy (`http://172.18.0.1:3128`), the way out of the network: the process
+   * gets it as http_proxy and https_proxy unless its environment sets them.
+   */
+  readonly proxy?: string;
 }
 
 /**

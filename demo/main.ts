@@ -116,7 +116,7 @@ const status = document.getElementById('status')!;
 status.textContent = 'opening the engine…';
 const opened = Engine.open({
   ...(dbName ? { dbName } : {}),
-  ...(useProxy ? { registry: { proxy: `${location.origin}/` } } : {}),
+  ...(useProxy ? { registry: { proxy: `${location.origin}/` }, egress: `${location.origin.replace(/^http/, 'ws')}/egress` } : {}),
 });
 // Defined at once so scripts can use them before the engine is open; they wait for it.
 window.docker = async (cmdline: string, opts?: DockerCommandOptions) => dockerCommand(await opened, cmdline, files, opts);

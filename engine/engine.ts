@@ -31,6 +31,11 @@ export interface EngineOptions {
    * are still kept, and containers get /etc/hosts and resolv.conf, but no network interfaces.
    */
   readonly fabric?: NetworkFabric | null;
+  /**
+   * The project's proxy's egress endpoint (`ws://127.0.0.1:5173/egress`): containers reach beyond
+   * their networks through the gateway's HTTP proxy, which goes there. Without it they cannot.
+   */
+  readonly egress?: string;
 }
 
 export const ENGINE_VERSION = '0.1.0';
@@ -89,7 +94,7 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const dbName = options.dbName ?? 'container-engine';
     const db = await openEngineDb(dbName);
-    const ownFabric = options.fabric === undefined && typeof Worker !== 'undefined' ? startWorkerFabric() : undefined;
+    const ownFabric = options.fabric === undefined && typeof Worker !== 'undefined' ? startWorkerFabric(options.egress) : undefined;
     const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options, ownFabric);
     const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);
     for (let i = 0; i < nodes; i++) engine.nodes.add();

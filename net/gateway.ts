@@ -1,11 +1,12 @@
 // A network's gateway as the containers on its switch see it: it answers ARP for its address,
 // ping, and DNS on UDP port 53 (the engine's embedded DNS: A records for the names the engine
-// sets, NXDOMAIN for the rest; forwarding to an upstream resolver comes later). Once the engine
-// needs TCP on the network, its TCP/IP stack takes the gateway's address: everything but DNS then
-// goes to the stack, which answers ARP and ping itself. A packet the gateway would have to route
-// elsewhere (there is no egress yet) is answered at once with ICMP "administratively
-// prohibited", so a container's connect fails fast instead of timing out.
-import { type Ipv4, macForIpv4, parseIpv4 } from '../core/net/address.ts';
+// sets, NXDOMAIN for the rest). Once the engine needs TCP on the network, its TCP/IP stack takes
+// the gateway's address: everything but DNS then goes to the stack, which answers ARP and ping
+// itself, and so do frames for the addresses the stack serves for containers without a NIC. A
+// packet the gateway would have to route elsewhere (egress goes through the gateway's HTTP proxy,
+// not by routing) is answered at once with ICMP "administratively prohibited", so a container's
+// connect fails fast instead of timing out.
+import { type Ipv4, macForIpv4, macKey, parseIpv4 } from '../core/net/address.ts';
 import { ArpOp, buildArp, parseArp } from '../core/net/arp.ts';
 import { buildDnsAnswer, DnsRcode, DnsType, parseDnsQuery } from '../core/net/dns.ts';
 import { buildEthernet, EtherType, parseEthernet } from '../core/net/ethernet.ts';
@@ -28,6 +29,9 @@ export class Gateway implements LocalStation {
   readonly mac: Uint8Array;
   private records = new Map<string, Ipv4[]>();
   private stack: GatewayStack | undefined;
+  /** Addresses the stack answers for (containers without a NIC), and their MACs, as macKey. */
+  private readonly served = new Map<Ipv4, number>();
+  private readonly servedMacs = new Set<number>();
   answers = 0;
 
   constructor(
@@ -46,6 +50,23 @@ export class Gateway implements LocalStation {
     this.records = next;
   }
 
+  /** The first address a name has on the network, as the DNS answers it. */
+  lookup(name: string): Ipv4 | undefined {
+    return this.records.get(name.toLowerCase().replace(/\.$/, ''))?.[0];
+  }
+
+  /** Frames for `ip` (and its MAC) go to the stack, which answers for it. */
+  serve(ip: Ipv4, mac: Uint8Array): void {
+    this.served.set(ip, macKey(mac));
+    this.servedMacs.add(macKey(mac));
+  }
+
+  unserve(ip: Ipv4): void {
+    const mac = this.served.get(ip);
+    this.served.delete(ip);
+    if (mac !== undefined) this.servedMacs.delete(mac);
+  }
+
   /** From now on `stack` is the gateway's address for all but DNS. */
   takeStack(stack: GatewayStack): void {
     this.stack = stack;
@@ -55,19 +76,20 @@ export class Gateway implements LocalStation {
     const eth = parseEthernet(frame);
     if (!eth) return;
     const toMe = eth.dst.every((b, i) => b === this.mac[i]);
+    const toServed = !toMe && this.servedMacs.size > 0 && this.servedMacs.has(macKey(eth.dst));
     // Each frame's headers are parsed once, here: the gateway sees every frame on its switch.
-    const ip = toMe && eth.type === EtherType.ipv4 ? parseIpv4Packet(eth.payload) : undefined;
-    if (ip && ip.dst !== this.ip) {
+    const ip = (toMe || toServed) && eth.type === EtherType.ipv4 ? parseIpv4Packet(eth.payload) : undefined;
+    if (ip && ip.dst !== this.ip && !this.served.has(ip.dst)) {
       this.refuseRouted(eth.src, eth.payload, ip);
       return;
     }
     const udp = ip && !ip.fragment && ip.protocol === IpProtocol.udp ? parseUdp(ip.payload, ip.src, ip.dst) : undefined;
-    if (ip && udp?.dstPort === DNS_PORT) {
+    if (ip && toMe && udp?.dstPort === DNS_PORT) {
       this.onDns(eth.src, ip, udp);
       return;
     }
     if (this.stack) {
-      if (toMe || eth.dst.every((b) => b === 0xff)) this.stack.input(frame);
+      if (toMe || toServed || eth.dst.every((b) => b === 0xff)) this.stack.input(frame);
     } else if (eth.type === EtherType.arp) this.onArp(eth.src, eth.payload);
     else if (ip && !ip.fragment && ip.protocol === IpProtocol.icmp) this.onPing(eth.src, ip);
   }

@@ -6,6 +6,8 @@ export interface NetworkConfig {
   readonly subnet: string;
   /** The gateway's address in the subnet: `172.18.0.1`. */
   readonly gateway: string;
+  /** `docker network create --internal`: no traffic leaves the network (no egress). */
+  readonly internal?: boolean;
 }
 
 /** A name the gateway's DNS answers with an A record (a container's name, alias or ID). */
@@ -54,4 +56,16 @@ export interface FabricApi {
    * ConnectionRefusedError when nothing answers there.
    */
   connect(id: string, address: string, port: number, stream: MessagePort): Promise<void>;
+  /**
+   * Where connections beyond the networks go: the project's proxy's egress endpoint
+   * (`ws://host/egress`), or null for none (the gateway's HTTP proxy then refuses them).
+   */
+  setEgress(url: string | null): Promise<void>;
+  /**
+   * Answers TCP for a container without a NIC (a WASI server) at `address`: the engine's stack
+   * takes the address (with `mac`) on the network and accepts on `ports`; each connection is
+   * handed to `dial(port)`, which returns the container's end of a stream (transferred).
+   * `detach(id, mac)` ends it.
+   */
+  serve(id: string, mac: string, address: string, ports: readonly number[], dial: (port: number) => Promise<MessagePort>): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface ContainerNetworkingDeps {
   readonly ports: PortService;
   /** Whether the container's main process runs (a connect then joins at once). */
   readonly running: (id: string) => boolean;
+  /** A connection to a port of the container's running WASI process (its node's stream). */
+  readonly dial: (containerId: string, port: number) => Promise<MessagePort>;
 }
 
 interface Joined {
@@ -29,6 +31,8 @@ interface Joined {
 }
 
 const address = (e: NetworkEndpoint) => e.IPv4Address.split('/')[0]!;
+/** Where each network's gateway runs its HTTP proxy (net/egress/forward-proxy.ts), as squid's port. */
+const GATEWAY_PROXY_PORT = 3128;
 
 export class ContainerNetworking {
   /** The network files of each running container, for its execs and `--network container:` users. */
@@ -60,6 +64,7 @@ export class ContainerNetworking {
     const joined: Joined[] = [];
     let published: Record<string, { HostIp: string; HostPort: string }[] | null>;
     let interfaces: NetworkInterfaceSpec[];
+    let listenPorts: number[];
     try {
       for (const [key, es] of Object.entries(rec.NetworkSettings.Networks)) joined.push(await this.join(rec, key, es));
       published = ports.bind({
@@ -70,7 +75,16 @@ export class ContainerNetworking {
         exposed: Object.keys(rec.Config.ExposedPorts),
         publishAll: rec.HostConfig.PublishAllPorts,
       });
-      interfaces = runnablePlatform(rec.Platform) === 'linux/386' ? await this.plug(joined) : [];
+      listenPorts = [...new Set([...Object.keys(rec.Config.ExposedPorts), ...Object.keys(rec.HostConfig.PortBindings)])]
+        .sort(comparePorts)
+        .map(splitPort)
+        .filter(([, proto]) => proto === 'tcp')
+        .map(([n]) => n);
+      if (runnablePlatform(rec.Platform) === 'linux/386') interfaces = await this.plug(joined);
+      else {
+        interfaces = [];
+        await this.serve(rec.Id, joined, listenPorts);
+      }
     } catch (e) {
       // All or nothing: leaving a network also unplugs the NIC from its switch.
       ports.release(rec.Id);
@@ -86,12 +100,8 @@ export class ContainerNetworking {
     };
     this.files.set(rec.Id, files);
     await records.save({ ...rec, NetworkSettings: this.runningSettings(rec, joined, published) });
-    const listenPorts = [...new Set([...Object.keys(rec.Config.ExposedPorts), ...Object.keys(rec.HostConfig.PortBindings)])]
-      .sort(comparePorts)
-      .map(splitPort)
-      .filter(([, proto]) => proto === 'tcp')
-      .map(([n]) => n);
-    return { interfaces, ...files, listenPorts };
+    const first = interfaces[0];
+    return { interfaces, ...files, listenPorts, ...(first ? { proxy: `http://${first.gateway}:${GATEWAY_PROXY_PORT}` } : {}) };
   }
 
   /**
@@ -167,6 +177,18 @@ export class ContainerNetworking {
       out.push({ name: `eth${i}`, mac: endpoint.MacAddress, address: endpoint.IPv4Address, gateway: network.IPAM.Config[0]!.Gateway, port });
     }
     return out;
+  }
+
+  /**
+   * A WASI server has no NIC: the fabric answers for its address on each network, so the other
+   * containers there reach its ports.
+   */
+  private async serve(id: string, joined: readonly Joined[], ports: readonly number[]): Promise<void> {
+    const fabric = this.deps.networks.fabric;
+    if (!fabric?.serve || ports.length === 0) return;
+    for (const { network, endpoint } of joined) {
+      await fabric.serve(network.Id, { mac: endpoint.MacAddress, address: endpoint.IPv4Address }, ports, (port) => this.deps.dial(id, port));
+    }
   }
 
   private async join(rec: ContainerRecord, key: string, es: EndpointSettings): Promise<Joined> {

@@ -1,3 +1,4 @@
+import { ConnectionRefusedError } from '../../core/errors.ts';
 import type { Digest } from '../../core/oci/digest.ts';
 import type { ContainerRecord, LogRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
@@ -50,7 +51,16 @@ export class ContainerService {
 
   constructor(private readonly deps: ContainerServiceDeps) {
     const records = new ContainerRecords(deps.db);
-    const networking = new ContainerNetworking({ ...deps, records, running: (id) => this.tasks.liveOf(id) !== undefined });
+    const networking = new ContainerNetworking({
+      ...deps,
+      records,
+      running: (id) => this.tasks.liveOf(id) !== undefined,
+      dial: async (id, port) => {
+        const live = this.tasks.liveOf(id);
+        if (!live) throw new ConnectionRefusedError(`connect to port ${port}/tcp: connection refused (container ${id.slice(0, 12)} is not running)`);
+        return deps.nodes.connect(live.node, id, port);
+      },
+    });
     const tasks = new ContainerTasks({ ...deps, records, networking, autoRemove: (id) => this.catalog.remove(id, { volumes: true }) });
     const files = new ContainerFiles({ ...deps, records });
     this.records = records;

@@ -41,7 +41,7 @@ export async function processSpec(deps: ProcessSpecDeps, rec: ContainerRecord, r
   const image = await deps.db.get('images', rec.Image);
   if (!image) throw new NotFoundError(`No such image: ${rec.Config.Image}`);
   const { tree, layerEmpty } = await containerTreeAndLayer(deps.db, deps.snapshots, rec.Id, image.chainIds);
-  const fullEnv = withDefaultEnv(req.env, rec.Config.Hostname, req.tty);
+  const fullEnv = withDefaultEnv(req.env, rec.Config.Hostname, req.tty, req.network?.proxy);
   const exe = lookPath(tree, req.argv[0]!, fullEnv);
   if (!exe) throw new CommandNotFoundError(`exec: "${req.argv[0]}": executable file not found in $PATH`);
   const who = await resolveUser(deps.db, tree, req.user);

@@ -1,6 +1,6 @@
-import type { DnsRecord } from '../../core/net/fabric-api.ts';
+import type { DnsRecord, NetworkConfig } from '../../core/net/fabric-api.ts';
 
-export type { DnsRecord };
+export type { DnsRecord, NetworkConfig };
 
 /**
  * The seam between the engine's network model and whatever carries the packets (a switch per
@@ -9,7 +9,7 @@ export type { DnsRecord };
  */
 export interface NetworkFabric {
   /** A network with a subnet (`172.18.0.0/16`) and its gateway (`172.18.0.1`), the engine's side. */
-  createNetwork(id: string, subnet: string, gateway: string): void | Promise<void>;
+  createNetwork(id: string, config: NetworkConfig): void | Promise<void>;
   removeNetwork(id: string): void | Promise<void>;
   /** Plugs a NIC into the network's switch; the port carries its Ethernet frames both ways. */
   attach(networkId: string, nic: { readonly mac: string; readonly address: string }): MessagePort | Promise<MessagePort>;
@@ -22,4 +22,15 @@ export interface NetworkFabric {
    * the engine's end of a stream of StreamMessages. A fabric without a TCP/IP stack has none.
    */
   connect?(networkId: string, address: string, port: number): Promise<MessagePort>;
+  /**
+   * Answers TCP on `ports` at the address of a container that has no NIC (a WASI server), so the
+   * network's other containers reach it; each connection goes to `dial(port)`, the container's
+   * stream. `detach(networkId, nic.mac)` ends it. A fabric without a TCP/IP stack has none.
+   */
+  serve?(
+    networkId: string,
+    nic: { readonly mac: string; readonly address: string },
+    ports: readonly number[],
+    dial: (port: number) => Promise<MessagePort>,
+  ): Promise<void>;
 }

@@ -82,7 +82,7 @@ export class NetworkService {
     for (const n of this.byId.values()) {
       await this.db.put('networks', n);
       const pool = n.IPAM.Config[0];
-      if (n.Driver === 'bridge' && pool) await this.fabric?.createNetwork(n.Id, pool.Subnet, pool.Gateway);
+      if (n.Driver === 'bridge' && pool) await this.fabric?.createNetwork(n.Id, { subnet: pool.Subnet, gateway: pool.Gateway, internal: n.Internal });
     }
   }
 
@@ -105,7 +105,7 @@ export class NetworkService {
       options: o.options ?? {},
     });
     await this.save(rec);
-    await this.fabric?.createNetwork(rec.Id, pool.Subnet, pool.Gateway);
+    await this.fabric?.createNetwork(rec.Id, { subnet: pool.Subnet, gateway: pool.Gateway, internal: rec.Internal });
     this.events.emit('network', 'create', rec.Id, { name: rec.Name, type: rec.Driver });
     return { Id: rec.Id, Warning: '' };
   }

@@ -12,17 +12,30 @@ export interface WorkerFabric extends NetworkFabric {
   close(): void;
 }
 
-export function startWorkerFabric(): WorkerFabric {
+/** `egress`: the project's proxy's egress endpoint (`ws://host/egress`), if containers may reach beyond. */
+export function startWorkerFabric(egress?: string): WorkerFabric {
   const worker = new Worker(new URL('../../net/fabric-worker.ts', import.meta.url), { type: 'module', name: 'network' });
   const api = Comlink.wrap<FabricApi>(worker);
+  if (egress) void api.setEgress(egress);
   return {
     api,
-    createNetwork: (id, subnet, gateway) => api.createNetwork(id, { subnet, gateway }),
+    createNetwork: (id, config) => api.createNetwork(id, config),
     removeNetwork: (id) => api.removeNetwork(id),
     attach: (networkId, nic) => remotePort((far) => api.attach(networkId, far, nic.mac)),
     detach: (networkId, mac) => api.detach(networkId, mac),
     setRecords: (networkId, records) => api.setRecords(networkId, records),
     connect: (networkId, address, port) => remotePort((far) => api.connect(networkId, address, port, far)),
+    serve: (networkId, nic, ports, dial) =>
+      api.serve(
+        networkId,
+        nic.mac,
+        nic.address.split('/')[0]!,
+        ports,
+        Comlink.proxy(async (port: number) => {
+          const stream = await dial(port);
+          return Comlink.transfer(stream, [stream]);
+        }),
+      ),
     close() {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -7,6 +7,7 @@ import { buildEthernet, EtherType, parseEthernet } from '../../../core/net/ether
 import { ICMP_ADMIN_PROHIBITED, IcmpType, parseIcmp } from '../../../core/net/icmp.ts';
 import { buildIpv4Packet, IpProtocol, parseIpv4Packet } from '../../../core/net/ipv4.ts';
 import { Fabric } from '../../../net/fabric.ts';
+import { Gateway } from '../../../net/gateway.ts';
 import { cable, hex, settle, toHex } from './frames.ts';
 
 const ends: ReturnType<typeof cable>[] = [];
@@ -77,6 +78,32 @@ describe('the gateway', () => {
     const icmp = parseIcmp(back.payload)!;
     expect([icmp.type, icmp.code]).toEqual([IcmpType.destinationUnreachable, ICMP_ADMIN_PROHIBITED]);
     expect(toHex(icmp.rest)).toBe(`00000000${toHex(packet.subarray(0, 28))}`);
+  });
+
+  it('hands the stack the frames for the addresses it serves, and refuses the rest', () => {
+    const sent: Uint8Array[] = [];
+    const toStack: Uint8Array[] = [];
+    const gw = new Gateway(ip('172.30.0.1'), (f) => sent.push(f));
+    gw.takeStack({ input: (f) => toStack.push(f) });
+    const wasiMac = parseMac('02:42:ac:1e:00:05');
+    gw.serve(ip('172.30.0.5'), wasiMac);
+    const tcp = (dstMac: Uint8Array, dst: string) =>
+      buildEthernet(
+        dstMac,
+        parseMac('02:42:ac:1e:00:02'),
+        EtherType.ipv4,
+        buildIpv4Packet({ src: ip('172.30.0.2'), dst: ip(dst), protocol: IpProtocol.tcp, payload: new Uint8Array(20) }),
+      );
+    gw.receive(tcp(wasiMac, '172.30.0.5'));
+    expect([toStack.length, sent.length]).toEqual([1, 0]);
+    // Another container's frame is not the gateway's; an unserved address behind its MAC is refused.
+    gw.receive(tcp(parseMac('02:42:ac:1e:00:07'), '172.30.0.7'));
+    gw.receive(tcp(parseMac('02:42:ac:1e:00:01'), '172.30.0.9'));
+    expect([toStack.length, sent.length]).toEqual([1, 1]);
+    gw.unserve(ip('172.30.0.5'));
+    gw.receive(tcp(wasiMac, '172.30.0.5'));
+    expect(toStack.length).toBe(1);
+    expect(gw.lookup('nope')).toBeUndefined();
   });
 
   it('rejects a gateway outside its subnet', async () => {

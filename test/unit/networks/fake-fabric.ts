@@ -1,14 +1,14 @@
 // A stand-in for the packet side (NetworkFabric): it records what the engine told it and hands
 // out real MessagePorts, so specs carry them to the (fake) nodes as they would to real ones.
-import type { DnsRecord, NetworkFabric } from '../../../engine/networks/network-fabric.ts';
+import type { DnsRecord, NetworkConfig, NetworkFabric } from '../../../engine/networks/network-fabric.ts';
 
 export class FakeFabric implements NetworkFabric {
-  readonly networks = new Map<string, { subnet: string; gateway: string }>();
+  readonly networks = new Map<string, NetworkConfig>();
   readonly nics = new Map<string, { networkId: string; address: string; port: MessagePort }>();
   readonly dns = new Map<string, readonly DnsRecord[]>();
 
-  createNetwork(id: string, subnet: string, gateway: string): void {
-    this.networks.set(id, { subnet, gateway });
+  createNetwork(id: string, config: NetworkConfig): void {
+    this.networks.set(id, config);
   }
 
   removeNetwork(id: string): void {

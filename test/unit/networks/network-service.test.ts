@@ -52,7 +52,7 @@ describe('engine.networks', () => {
     const bridge = engine.networks.inspect('bridge');
     expect(bridge.IPAM.Config).toEqual([{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }]);
     expect(bridge.Options).toMatchObject({ 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': 'docker0' });
-    expect(fabric.networks.get(bridge.Id)).toEqual({ subnet: '172.17.0.0/16', gateway: '172.17.0.1' });
+    expect(fabric.networks.get(bridge.Id)).toEqual({ subnet: '172.17.0.0/16', gateway: '172.17.0.1', internal: false });
 
     const { Id } = await engine.networks.create({ name: 'front', labels: { tier: 'web' } });
     expect(Id).toMatch(/^[0-9a-f]{64}$/);
@@ -71,7 +71,7 @@ describe('engine.networks', () => {
       Labels: { tier: 'web' },
     });
     await engine.networks.create({ name: 'back', subnet: '10.5.0.0/24', gateway: '10.5.0.254' });
-    expect(fabric.networks.get(engine.networks.inspect('back').Id)).toEqual({ subnet: '10.5.0.0/24', gateway: '10.5.0.254' });
+    expect(fabric.networks.get(engine.networks.inspect('back').Id)).toEqual({ subnet: '10.5.0.0/24', gateway: '10.5.0.254', internal: false });
     await expect(engine.networks.create({ name: 'front' })).rejects.toThrow('network with name front already exists');
     await expect(engine.networks.create({ name: 'clash', subnet: '10.5.0.128/25' })).rejects.toThrow(PoolOverlapError);
     await expect(engine.networks.create({ name: 'h', driver: 'host' })).rejects.toThrow('only one instance of "host" network is allowed');
