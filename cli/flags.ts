@@ -47,7 +47,11 @@ function convert(f: FlagSpec, raw: string): string | boolean | number {
   if (f.type === 'int') {
     if (!/^[-+]?\d+$/.test(raw))
       throw new FlagError(`invalid argument "${raw}" for "${flagLabel(f)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
-    return Number(raw);
+    // pflag refuses what does not fit an int64; here what a double cannot hold exactly.
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n))
+      throw new FlagError(`invalid argument "${raw}" for "${flagLabel(f)}" flag: strconv.ParseInt: parsing "${raw}": value out of range`);
+    return n;
   }
   return raw;
 }

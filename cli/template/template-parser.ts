@@ -139,7 +139,9 @@ function lexAction(s: string, line: number): Token[] {
           const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
           if (e === 'x' || e === 'u') {
             const len = e === 'x' ? 2 : 4;
-            out += String.fromCodePoint(parseInt(s.slice(j + 1, j + 1 + len), 16));
+            const hex = s.slice(j + 1, j + 1 + len);
+            if (hex.length < len || !/^[0-9a-fA-F]+$/.test(hex)) fail('invalid syntax');
+            out += String.fromCodePoint(parseInt(hex, 16));
             j += len;
           } else if (e !== undefined && e in simple) out += simple[e];
           else fail(`unknown escape sequence`);
@@ -171,8 +173,12 @@ function lexAction(s: string, line: number): Token[] {
   return tokens;
 }
 
+/** Deepest nesting of parentheses or blocks: parsing and running recurse, and a JS stack is small (Go allows 10000). */
+const MAX_DEPTH = 1000;
+
 class ActionParser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly line: number,
@@ -223,7 +229,9 @@ class ActionParser {
           cmds.push(cmd);
           cmd = [];
         } else if (tok.p === '(') {
+          if (++this.depth > MAX_DEPTH) this.fail('max expression depth exceeded');
           const pipe = this.pipeline(false, true);
+          this.depth--;
           this.pos++; // the ')'
           const chain = t[this.pos];
           let path: readonly string[] = [];
@@ -259,6 +267,7 @@ export function describe(o: Operand): string {
 
 export function parseNodes(items: (string | RawAction)[], funcs: ReadonlySet<string>): Node[] {
   let i = 0;
+  let depth = 0;
   const parsePipe = (a: RawAction, text: string, allowDecl: boolean) => new ActionParser(lexAction(text, a.line), a.line, funcs).pipeline(allowDecl);
 
   // Returns the nodes up to a closing keyword, and which keyword closed them.
@@ -296,6 +305,7 @@ export function parseNodes(items: (string | RawAction)[], funcs: ReadonlySet<str
 
   const control = (word: 'if' | 'with' | 'range', item: RawAction, pipeText: string): Node => {
     if (!pipeText) throw new TemplateError(`template: :${item.line}: missing value for ${word}`);
+    if (++depth > MAX_DEPTH) throw new TemplateError(`template: :${item.line}: max nesting depth exceeded`);
     const pipe = parsePipe(item, pipeText, word !== 'if');
     const body = list(word);
     let alt: Node[] | undefined;
@@ -311,6 +321,7 @@ export function parseNodes(items: (string | RawAction)[], funcs: ReadonlySet<str
         alt = tail.nodes;
       }
     }
+    depth--;
     return { t: word, pipe, loc: { line: item.line, src: `${word} ${pipeText}` }, body: body.nodes, alt };
   };
 

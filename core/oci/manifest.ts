@@ -69,11 +69,44 @@ function fail(msg: string): never {
   throw new ManifestInvalidError(`invalid manifest: ${msg}`);
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+/**
+ * Deeper than any real manifest or config. A value nested much deeper overflows the stack of
+ * whatever copies it later (IndexedDB's structured clone, JSON.stringify), far from the cause.
+ */
+const MAX_JSON_DEPTH = 100;
+
+/** Whether `text` nests arrays and objects deeper than MAX_JSON_DEPTH (brackets in strings ignored). */
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) fail(`${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
   let v: unknown;
+  let text = '';
   try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    fail(`${what} is not valid UTF-8 (${(e as Error).message})`);
+  }
+  if (tooDeep(text)) fail(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    v = JSON.parse(text);
   } catch (e) {
     fail(`${what} is not valid JSON (${(e as Error).message})`);
   }
@@ -87,6 +120,8 @@ function parseDescriptor(v: unknown, where: string): Descriptor {
   if (typeof d.mediaType !== 'string' || d.mediaType === '') fail(`${where}: missing mediaType`);
   if (typeof d.digest !== 'string' || !isDigest(d.digest)) fail(`${where}: invalid digest ${JSON.stringify(d.digest)}`);
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) fail(`${where}: invalid size`);
+  const p = d.platform;
+  if (p !== undefined && !(isObject(p) && typeof p.os === 'string' && typeof p.architecture === 'string')) fail(`${where}: invalid platform`);
   return d as unknown as Descriptor;
 }
 
@@ -121,11 +156,23 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   throw new UnsupportedMediaTypeError(`unsupported manifest media type: ${mediaType}`);
 }
 
+/** The fields `docker run` uses, checked here so a hostile image fails at pull, not deep inside a create. */
+function checkContainerConfig(cc: unknown): void {
+  if (!isObject(cc)) fail('image config: config is not an object');
+  for (const k of ['User', 'WorkingDir', 'StopSignal']) if (cc[k] !== undefined && typeof cc[k] !== 'string') fail(`image config: config.${k} is not a string`);
+  for (const k of ['Env', 'Entrypoint', 'Cmd']) if (cc[k] != null && !isStrings(cc[k])) fail(`image config: config.${k} is not a list of strings`);
+  for (const k of ['ExposedPorts', 'Volumes']) if (cc[k] != null && !isObject(cc[k])) fail(`image config: config.${k} is not an object`);
+  if (cc.Labels != null && !(isObject(cc.Labels) && Object.values(cc.Labels).every((v) => typeof v === 'string'))) {
+    fail('image config: config.Labels is not a map of strings');
+  }
+}
+
 export function parseImageConfig(bytes: Uint8Array): ImageConfig {
   const c = parseJson(bytes, 'image config');
   const rootfs = c.rootfs as Record<string, unknown> | undefined;
   if (!rootfs || !Array.isArray(rootfs.diff_ids)) fail('image config has no rootfs.diff_ids');
   for (const d of rootfs.diff_ids) if (typeof d !== 'string' || !isDigest(d)) fail(`invalid diff_id ${JSON.stringify(d)}`);
   if (typeof c.os !== 'string' || typeof c.architecture !== 'string') fail('image config has no os/architecture');
+  if (c.config !== undefined && c.config !== null) checkContainerConfig(c.config);
   return c as unknown as ImageConfig;
 }

@@ -100,7 +100,9 @@ export function formatReference(r: Reference): string {
 /** Docker's short "familiar" form: `alpine`, `user/app`, `ghcr.io/x/y` (no tag or digest). */
 export function familiarName(r: Reference): string {
   if (r.registry !== DOCKER_HUB) return repoName(r);
-  return r.repository.startsWith('library/') ? r.repository.slice('library/'.length) : r.repository;
+  // Only an official image loses `library/`: `library/a/b` is not `a/b` (as distribution's familiarizeName).
+  const rest = r.repository.slice('library/'.length);
+  return r.repository.startsWith('library/') && !rest.includes('/') ? rest : r.repository;
 }
 
 /** `alpine:latest`, `ghcr.io/x/y:1` — how `docker images` and messages name a tagged image. */

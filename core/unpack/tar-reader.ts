@@ -38,6 +38,7 @@ function num(b: Uint8Array, off: number, len: number): number {
   if (f[0]! & 0x80) {
     let v = f[0]! & 0x7f;
     for (let i = 1; i < f.length; i++) v = v * 256 + f[i]!;
+    if (!Number.isSafeInteger(v)) throw new LayerFormatError('number in tar header out of range');
     return v;
   }
   const s = cstr(b, off, len).trim();
@@ -80,6 +81,17 @@ function parsePax(data: Uint8Array): Record<string, string> {
     i += len;
   }
   return out;
+}
+
+/** A numeric PAX record (decimal; mtime may have a fraction), or undefined when absent. */
+function paxNumber(ext: Record<string, string>, key: 'size' | 'uid' | 'gid' | 'mtime'): number | undefined {
+  const v = ext[key];
+  if (v === undefined) return undefined;
+  const n = Math.floor(Number(v));
+  if (!(key === 'mtime' ? /^-?\d+(\.\d+)?$/ : /^\d+$/).test(v) || !Number.isSafeInteger(n)) {
+    throw new LayerFormatError(`invalid pax ${key} ${JSON.stringify(v)}`);
+  }
+  return n;
 }
 
 const TYPES: Record<string, TarType> = {
@@ -130,7 +142,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     const rawName = cstr(h, 0, 100);
     const name = ext.path ?? longName ?? (prefix ? `${prefix}/${rawName}` : rawName);
     const linkName = ext.linkpath ?? longLink ?? cstr(h, 157, 100);
-    const realSize = ext.size !== undefined ? Number(ext.size) : size;
+    const realSize = paxNumber(ext, 'size') ?? size;
     pax = {};
     longName = undefined;
     longLink = undefined;
@@ -143,16 +155,15 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
       name,
       type,
       mode: num(h, 100, 8) & 0o7777,
-      uid: ext.uid !== undefined ? Number(ext.uid) : num(h, 108, 8),
-      gid: ext.gid !== undefined ? Number(ext.gid) : num(h, 116, 8),
+      uid: paxNumber(ext, 'uid') ?? num(h, 108, 8),
+      gid: paxNumber(ext, 'gid') ?? num(h, 116, 8),
       size: bodySize,
-      mtime: ext.mtime !== undefined ? Math.floor(Number(ext.mtime)) : num(h, 136, 12),
+      mtime: paxNumber(ext, 'mtime') ?? num(h, 136, 12),
       linkName,
       devMajor: num(h, 329, 8),
       devMinor: num(h, 337, 8),
     };
     let consumed = 0;
-    const dataSize = ext.size !== undefined ? realSize : size;
     const body = (async function* () {
       for await (const piece of r.span(bodySize)) {
         consumed += piece.byteLength;
@@ -161,6 +172,6 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     })();
     yield { header, body };
     // Skip whatever the consumer left, plus padding to the block boundary.
-    await r.skip(bodySize - consumed + (Math.ceil(dataSize / BLOCK) * BLOCK - dataSize) + (dataSize - bodySize));
+    await r.skip(bodySize - consumed + (Math.ceil(realSize / BLOCK) * BLOCK - realSize) + (realSize - bodySize));
   }
 }

@@ -23,12 +23,28 @@ interface Candidate {
   tags: Reference[];
 }
 
-function json<T>(bytes: Uint8Array, what: string): T {
+interface DockerManifestEntry {
+  Config: string;
+  RepoTags?: string[] | null;
+  Layers: string[];
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+/** `docker save`'s manifest.json: an archive is outside input, so its shape is checked, not assumed. */
+function dockerManifestEntries(bytes: Uint8Array): DockerManifestEntry[] {
+  let v: unknown;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+    v = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new ManifestInvalidError(`invalid ${what}: not JSON`);
+    throw new ManifestInvalidError('invalid manifest.json: not JSON');
   }
+  const ok = (e: unknown): e is DockerManifestEntry => {
+    const r = e as Partial<Record<keyof DockerManifestEntry, unknown>> | null;
+    return typeof r === 'object' && r !== null && typeof r.Config === 'string' && isStrings(r.Layers) && (r.RepoTags == null || isStrings(r.RepoTags));
+  };
+  if (!Array.isArray(v) || !v.every(ok)) throw new ManifestInvalidError('invalid manifest.json: expected a list of {Config, RepoTags, Layers}');
+  return v;
 }
 
 /** An OCI ref name is a tag, or (as our demo layouts and containerd write) a whole reference. */
@@ -73,7 +89,7 @@ async function candidates(src: LayoutSource, platform: Platform | undefined): Pr
   }
   const dockerManifest = await src.file('manifest.json');
   if (!dockerManifest) throw new InvalidParameterError(`not an image archive or OCI layout: no index.json or manifest.json in ${src.describe}`);
-  const entries = json<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>(dockerManifest, 'manifest.json');
+  const entries = dockerManifestEntries(dockerManifest);
   const list: Candidate[] = [];
   for (const e of entries) {
     const configBytes = await src.file(e.Config);

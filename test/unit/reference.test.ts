@@ -38,6 +38,8 @@ describe('parseReference (Docker normalisation)', () => {
     expect(familiarTagged(parseReference('user/app'))).toBe('user/app:latest');
     expect(familiarTagged(parseReference('ghcr.io/a/b:1'))).toBe('ghcr.io/a/b:1');
     expect(familiarTagged(parseReference(`alpine@${D}`))).toBe(`alpine@${D}`);
+    // Found by fuzzing (test/unit/fuzz/oci.test.ts): `library/a/b` is not the official image `a/b`.
+    expect(familiarTagged(parseReference('library/alpine/x'))).toBe('library/alpine/x:latest');
   });
 
   it('treats localhost and 127.0.0.0/8 as insecure (plain http) registries', () => {

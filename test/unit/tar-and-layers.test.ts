@@ -92,6 +92,45 @@ describe('tar reader', () => {
   it('refuses garbage with a clear error', async () => {
     await expect(entries(Buffer.alloc(512, 7))).rejects.toThrow(/checksum/);
   });
+
+  // Found by fuzzing (test/unit/fuzz/tar.test.ts): `Number()` took any PAX value, giving a size of
+  // NaN or -1 (a file whose bytes were never read), and base-256 fields past 2^53 lost precision.
+  it('refuses PAX numbers that are not decimal integers, and header numbers past 2^53', async () => {
+    const resum = (h: Buffer) => {
+      h.fill(0x20, 148, 156);
+      h.write(
+        `${h
+          .reduce((n, b) => n + b, 0)
+          .toString(8)
+          .padStart(6, '0')}\0 `,
+        148,
+      );
+      return h;
+    };
+    const paxed = (key: string, value: string) => {
+      const pax = Buffer.from(paxRecord(key, value));
+      return Buffer.concat([
+        resum(tarHeader({ name: 'PaxHeaders/a' }, pax.length).fill(0x78, 156, 157)),
+        pax,
+        Buffer.alloc(512 - pax.length),
+        makeTar([{ name: 'a' }]),
+      ]);
+    };
+    for (const [key, value] of [
+      ['size', 'a'],
+      ['size', '-5'],
+      ['uid', '1e400'],
+      ['gid', '1.5'],
+      ['mtime', 'x'],
+    ]) {
+      await expect(entries(paxed(key!, value!))).rejects.toThrow(`invalid pax ${key}`);
+    }
+    expect((await entries(paxed('mtime', '1700000000.75')))[0]).toMatchObject({ name: 'a', size: 0 });
+    const huge = makeTar([{ name: 'a' }]);
+    huge.set([0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 108); // uid in GNU base-256
+    resum(huge.subarray(0, 512));
+    await expect(entries(huge)).rejects.toThrow(/out of range/);
+  });
 });
 
 describe('decompress', () => {

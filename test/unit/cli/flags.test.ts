@@ -55,6 +55,10 @@ describe('parseFlags', () => {
     expect(msg('-o')).toBe("flag needs an argument: 'o' in -o");
     expect(msg('-H=maybe')).toBe('invalid argument "maybe" for "-H, --human" flag: strconv.ParseBool: parsing "maybe": invalid syntax');
     expect(msg('-n', 'x')).toBe('invalid argument "x" for "-n, --tail" flag: strconv.ParseInt: parsing "x": invalid syntax');
+    // Found by fuzzing (test/unit/fuzz/cli.test.ts): this was accepted as 1e20.
+    expect(msg('-n', '99999999999999999999')).toBe(
+      'invalid argument "99999999999999999999" for "-n, --tail" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range',
+    );
   });
 
   it('runs a flag value check', () => {

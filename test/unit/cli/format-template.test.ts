@@ -83,6 +83,29 @@ describe('Template', () => {
     expect(err('x\n{{end}}')).toBe('template: :2: unexpected {{end}}');
     expect(err('{{.Id .Os}}')).toBe("template: :1: can't give argument to non-function .Id");
   });
+
+  // Found by fuzzing (test/unit/fuzz/cli.test.ts): a bad escape threw a RangeError, and deep
+  // nesting overflowed the stack, instead of a TemplateError.
+  it('refuses bad escapes and nesting past 1000 levels with a TemplateError', () => {
+    const err = (src: string) => {
+      try {
+        Template.parse(src);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TemplateError);
+        return (e as Error).message;
+      }
+      return 'parsed';
+    };
+    expect(err('{{"\\xZZ"}}')).toBe('template: :1: invalid syntax');
+    expect(err('{{"\\u12"}}')).toBe('template: :1: invalid syntax');
+    expect(run('{{"\\x41\\u00e9"}}')).toBe('Aé');
+    const parens = (n: number) => `{{${'('.repeat(n)}1${')'.repeat(n)}}}`;
+    const ifs = (n: number) => `${'{{if 1}}'.repeat(n)}x${'{{end}}'.repeat(n)}`;
+    expect(run(parens(1000))).toBe('1');
+    expect(run(ifs(1000))).toBe('x');
+    expect(err(parens(5000))).toBe('template: :1: max expression depth exceeded');
+    expect(err(ifs(5000))).toBe('template: :1: max nesting depth exceeded');
+  });
 });
 
 describe('formatList', () => {
