@@ -1,8 +1,6 @@
 // One lwIP stack speaking for several addresses on one Ethernet segment (TcpIpStack.addAddress):
 // stack a talks to stack b's primary address and to an extra address X of b, over an in-memory
 // wire whose tap shows which MAC each of b's frames leaves with.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../core/errors.ts';
 import { formatIpv4, formatMac, parseIpv4, parseMac, readIpv4, writeIpv4 } from '../../../core/net/address.ts';
@@ -16,15 +14,13 @@ import {
   TcpResetError,
   TcpTimedOutError,
 } from '../../../net/tcpip/index.ts';
+import { loadLwipModule } from '../../support/lwip-module.ts';
 import { MemoryWire } from '../../support/memory-wire.ts';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
-const WASM = path.join(root, '.cache/lwip/lwip.wasm');
 let lwip: WebAssembly.Module;
 
 beforeAll(() => {
-  if (!existsSync(WASM)) throw new Error(`${WASM} is missing: set-up builds it (\`bash scripts/setup.sh --test\`, or \`bash scripts/lwip/build.sh\`)`);
-  lwip = new WebAssembly.Module(readFileSync(WASM));
+  lwip = loadLwipModule();
 });
 
 const stacks: TcpIpStack[] = [];

@@ -1,8 +1,6 @@
 // The engine's own TCP/IP stack (net/tcpip): two lwIP instances in wasm wired by an in-memory
 // Ethernet cable, exercised through TcpIpStack's streams.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../core/errors.ts';
 import {
@@ -15,15 +13,13 @@ import {
   TcpResetError,
   TcpTimedOutError,
 } from '../../../net/tcpip/index.ts';
+import { loadLwipModule } from '../../support/lwip-module.ts';
 import { MemoryWire, type WireOptions } from '../../support/memory-wire.ts';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
-const WASM = path.join(root, '.cache/lwip/lwip.wasm');
 let lwip: WebAssembly.Module;
 
 beforeAll(() => {
-  if (!existsSync(WASM)) throw new Error(`${WASM} is missing: set-up builds it (\`bash scripts/setup.sh --test\`, or \`bash scripts/lwip/build.sh\`)`);
-  lwip = new WebAssembly.Module(readFileSync(WASM));
+  lwip = loadLwipModule();
 });
 
 const stacks: TcpIpStack[] = [];

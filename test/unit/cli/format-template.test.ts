@@ -11,6 +11,17 @@ const image = {
 };
 const run = (src: string, data: unknown = image) => Template.parse(src).execute(data);
 
+/** The TemplateError message of parsing `src`, or 'parsed'. */
+function parseError(src: string): string {
+  try {
+    Template.parse(src);
+  } catch (e) {
+    expect(e).toBeInstanceOf(TemplateError);
+    return (e as Error).message;
+  }
+  return 'parsed';
+}
+
 describe('Template', () => {
   it('prints fields, nested fields and the dot', () => {
     expect(run('{{.Id}}')).toBe('sha256:abc');
@@ -68,43 +79,25 @@ describe('Template', () => {
   });
 
   it('reports syntax errors in Go words', () => {
-    const err = (src: string) => {
-      try {
-        Template.parse(src);
-      } catch (e) {
-        expect(e).toBeInstanceOf(TemplateError);
-        return (e as Error).message;
-      }
-      return 'parsed';
-    };
-    expect(err('{{.Id')).toBe('template: :1: unclosed action');
-    expect(err('{{nope .Id}}')).toBe('template: :1: function "nope" not defined');
-    expect(err('{{if .Id}}x')).toBe('template: :1: unexpected EOF');
-    expect(err('x\n{{end}}')).toBe('template: :2: unexpected {{end}}');
-    expect(err('{{.Id .Os}}')).toBe("template: :1: can't give argument to non-function .Id");
+    expect(parseError('{{.Id')).toBe('template: :1: unclosed action');
+    expect(parseError('{{nope .Id}}')).toBe('template: :1: function "nope" not defined');
+    expect(parseError('{{if .Id}}x')).toBe('template: :1: unexpected EOF');
+    expect(parseError('x\n{{end}}')).toBe('template: :2: unexpected {{end}}');
+    expect(parseError('{{.Id .Os}}')).toBe("template: :1: can't give argument to non-function .Id");
   });
 
   // Found by fuzzing (test/unit/fuzz/cli.test.ts): a bad escape threw a RangeError, and deep
   // nesting overflowed the stack, instead of a TemplateError.
   it('refuses bad escapes and nesting past 1000 levels with a TemplateError', () => {
-    const err = (src: string) => {
-      try {
-        Template.parse(src);
-      } catch (e) {
-        expect(e).toBeInstanceOf(TemplateError);
-        return (e as Error).message;
-      }
-      return 'parsed';
-    };
-    expect(err('{{"\\xZZ"}}')).toBe('template: :1: invalid syntax');
-    expect(err('{{"\\u12"}}')).toBe('template: :1: invalid syntax');
+    expect(parseError('{{"\\xZZ"}}')).toBe('template: :1: invalid syntax');
+    expect(parseError('{{"\\u12"}}')).toBe('template: :1: invalid syntax');
     expect(run('{{"\\x41\\u00e9"}}')).toBe('Aé');
     const parens = (n: number) => `{{${'('.repeat(n)}1${')'.repeat(n)}}}`;
     const ifs = (n: number) => `${'{{if 1}}'.repeat(n)}x${'{{end}}'.repeat(n)}`;
     expect(run(parens(1000))).toBe('1');
     expect(run(ifs(1000))).toBe('x');
-    expect(err(parens(5000))).toBe('template: :1: max expression depth exceeded');
-    expect(err(ifs(5000))).toBe('template: :1: max nesting depth exceeded');
+    expect(parseError(parens(5000))).toBe('template: :1: max expression depth exceeded');
+    expect(parseError(ifs(5000))).toBe('template: :1: max nesting depth exceeded');
   });
 });
 
