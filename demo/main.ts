@@ -113,10 +113,17 @@ async function loadBuiltinImages(engine: Engine, shell: Shell): Promise<void> {
 }
 
 const status = document.getElementById('status')!;
+/** Long enough to read why the page reloads. */
+const RELOAD_DELAY_MS = 1500;
 status.textContent = 'opening the engine…';
 const opened = Engine.open({
   ...(dbName ? { dbName } : {}),
   ...(useProxy ? { registry: { proxy: `${location.origin}/` }, egress: `${location.origin.replace(/^http/, 'ws')}/egress` } : {}),
+  onDatabaseClosed(message) {
+    status.textContent = 'reloading: a newer version of the engine opened in another tab';
+    term.write(`\r\n\x1b[33m${message}; reloading into the new version…\x1b[0m\r\n`);
+    setTimeout(() => location.reload(), RELOAD_DELAY_MS);
+  },
 });
 // Defined at once so scripts can use them before the engine is open; they wait for it.
 window.docker = async (cmdline: string, opts?: DockerCommandOptions) => dockerCommand(await opened, cmdline, files, opts);

@@ -36,6 +36,12 @@ export interface EngineOptions {
    * their networks through the gateway's HTTP proxy, which goes there. Without it they cannot.
    */
   readonly egress?: string;
+  /**
+   * Called when another tab opens a newer version of the database: this engine's connection is
+   * closed at once (so that tab's upgrade does not wait) and the engine cannot be used any more.
+   * A page should say so and reload into the new code. `message` says what happened.
+   */
+  readonly onDatabaseClosed?: (message: string) => void;
 }
 
 export const ENGINE_VERSION = '0.1.0';
@@ -93,7 +99,9 @@ export class Engine {
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const dbName = options.dbName ?? 'container-engine';
-    const db = await openEngineDb(dbName);
+    const db = await openEngineDb(dbName, (v) =>
+      options.onDatabaseClosed?.(`another tab opened version ${v ?? '?'} of the engine's database "${dbName}": this tab's engine closed its connection`),
+    );
     const ownFabric = options.fabric === undefined && typeof Worker !== 'undefined' ? startWorkerFabric(options.egress) : undefined;
     const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options, ownFabric);
     const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);

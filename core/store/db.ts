@@ -109,8 +109,18 @@ export type Db = IDBPDatabase<EngineDB>;
 
 const DB_VERSION = 4;
 
-export function openEngineDb(name: string): Promise<Db> {
-  return openDB<EngineDB>(name, DB_VERSION, {
+/**
+ * Opens (and upgrades) the engine's database. When a newer version is opened elsewhere (a tab
+ * with new code), this connection closes at once so that upgrade does not hang, and `onClosed`
+ * says so: whatever holds it must stop using it (the page reloads into the new code).
+ */
+export function openEngineDb(name: string, onClosed?: (newVersion: number | null) => void): Promise<Db> {
+  let opened: Db | undefined;
+  const db = openDB<EngineDB>(name, DB_VERSION, {
+    blocking(_current, newVersion) {
+      opened?.close();
+      onClosed?.(newVersion);
+    },
     upgrade(db, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         db.createObjectStore('blobs', { keyPath: 'digest' });
@@ -133,4 +143,5 @@ export function openEngineDb(name: string): Promise<Db> {
       if (oldVersion < 4) db.createObjectStore('networks', { keyPath: 'Id' });
     },
   });
+  return db.then((d) => (opened = d));
 }

@@ -20,7 +20,14 @@ const kept = new KeptViews();
 let runs = 0;
 
 function database(name: string): Promise<Db> {
-  if (db?.name !== name) db = { name, open: openEngineDb(name) };
+  // A newer version opened by another tab closes this connection: the next run opens afresh.
+  if (db?.name !== name)
+    db = {
+      name,
+      open: openEngineDb(name, () => {
+        if (db?.name === name) db = undefined;
+      }),
+    };
   return db.open;
 }
 
