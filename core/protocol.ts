@@ -137,6 +137,11 @@ export interface NodeAgentApi {
    * Rejects with ConnectionRefusedError when nothing listens there.
    */
   connect(processId: string, port: number, stream: MessagePort): Promise<void>;
+  /**
+   * The writable layers or volumes (fs-entries scopes) that were removed: the node's process
+   * Workers drop what they kept of them, so removed containers leave nothing in memory.
+   */
+  forget(scopes: readonly string[]): Promise<void>;
   /** For liveness checks by the manager. */
   ping(): Promise<number>;
 }

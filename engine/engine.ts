@@ -1,5 +1,6 @@
 import { ContentStore } from '../core/store/content-store.ts';
 import { type Db, openEngineDb } from '../core/store/db.ts';
+import { containerScope, volumeScope } from '../core/store/fs-entries.ts';
 import { SnapshotStore } from '../core/store/snapshot-store.ts';
 import { ContainerService } from './containers/container-service.ts';
 import { LogStore } from './containers/log-store.ts';
@@ -78,6 +79,13 @@ export class Engine {
     );
     const collect = () => lock.withExclusive(() => collectGarbage(db));
     this.nodes = new NodeManager(this.bus, options.nodeFactory);
+    // What a node's Workers kept of a removed container's layer or volume would stay in memory
+    // until other indexes pushed it out.
+    this.bus.subscribe((e) => {
+      if (e.Action !== 'destroy') return;
+      if (e.Type === 'container') void this.nodes.forget([containerScope(e.Actor.ID)]);
+      else if (e.Type === 'volume') void this.nodes.forget([volumeScope(e.Actor.ID)]);
+    });
     const ports = new PortService();
     this.ports = new PublishedPorts({ ports, nodes: this.nodes, container: (id) => this.containers.inspect(id), fabric: fabric ?? undefined });
     this.volumes = new VolumeService(db, dbName, this.bus, async (name) => this.containers.usingVolume(name), collect);

@@ -248,6 +248,11 @@ export class NodeAgent implements NodeAgentApi {
     this.send(p.worker, { t: 'connect', port, stream: port2 }, [port2]);
   }
 
+  async forget(scopes: readonly string[]): Promise<void> {
+    const workers = new Set([...(this.idle ? [this.idle] : []), ...[...this.processes.values()].map((p) => p.worker)]);
+    for (const w of workers) this.send(w, { t: 'forget', scopes });
+  }
+
   async ping(): Promise<number> {
     return Date.now();
   }

@@ -223,6 +223,11 @@ export class NodeManager {
     return out;
   }
 
+  /** Removed writable layers or volumes: every ready node's Workers drop what they kept of them. */
+  async forget(scopes: readonly string[]): Promise<void> {
+    await Promise.all([...this.nodes.values()].filter((n) => n.state === 'ready').map((n) => n.api.forget(scopes).catch(() => undefined)));
+  }
+
   /** Stops every node (engine shutdown). */
   close(): void {
     for (const n of this.nodes.values()) {

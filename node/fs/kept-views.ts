@@ -34,6 +34,10 @@ class EntryLru<V extends { readonly entries: readonly unknown[] }> {
     }
   }
 
+  get size(): number {
+    return this.kept.size;
+  }
+
   delete(key: string): void {
     const old = this.kept.get(key);
     if (!old) return;

@@ -17,6 +17,8 @@ export interface ProcessStats {
   readonly viewReads: number;
   /** Scope indexes taken from what the Worker kept (their stamps still stored), not read again. */
   readonly viewKept: number;
+  /** Scope indexes the Worker held when this process started (its own included, if kept). */
+  readonly keptIndexes: number;
   /** Syscalls that suspended the module to wait (JSPI): for file data, stdin, a commit, a sleep. */
   readonly waits: number;
   readonly fsReady: number;
@@ -37,6 +39,8 @@ export type ToProcess =
       readonly modules: ReadonlyMap<string, WebAssembly.Module>;
     }
   | { readonly t: 'stdin'; readonly data: Uint8Array | null }
+  /** Scopes removed from the store: drop their kept indexes. */
+  | { readonly t: 'forget'; readonly scopes: readonly string[] }
   /** A connection to the process's listening socket on container port `port` (stream transferred). */
   | { readonly t: 'connect'; readonly port: number; readonly stream: MessagePort }
   /** The engine has taken enough of the output: the process may write on (see OUTPUT_WINDOW). */

@@ -117,6 +117,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let preloadedBytes = 0;
   let wasi: Preview1 | undefined;
   const view = { reads: 0, keptScopes: 0 };
+  const keptIndexes = o.kept.scopes.size;
   let fs: ContainerFs | undefined;
   const pack = new GrowingPack();
   const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, pack, durable ? 'strict' : 'relaxed') : Promise.resolve()));
@@ -225,6 +226,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
     preloadedBytes,
     viewReads: view.reads,
     viewKept: view.keptScopes,
+    keptIndexes,
     waits: wasi?.waits ?? 0,
     ...marks,
     exited: at(),

@@ -36,6 +36,7 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
   if (m.t === 'prewarm') void database(m.dbName);
   else if (m.t === 'stdin') stdin?.push(m.data);
   else if (m.t === 'credit') granted?.();
+  else if (m.t === 'forget') for (const scope of m.scopes) kept.scopes.delete(scope);
   else if (m.t === 'connect') sockets.connect(m.port, m.stream);
   else {
     const run = ++runs;

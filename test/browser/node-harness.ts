@@ -41,6 +41,11 @@ async function startNode(name: string, opts: { jspi?: boolean } = {}): Promise<{
   return api.configure(opts);
 }
 
+/** NodeAgentApi.forget on one node: its Workers drop what they kept of `scopes`. */
+function forget(name: string, scopes: string[]): Promise<void> {
+  return nodes.get(name)!.api.forget(scopes);
+}
+
 function stopNode(name: string): void {
   nodes.get(name)?.worker.terminate();
   nodes.delete(name);
@@ -347,6 +352,7 @@ async function latency(
 const N = {
   startNode,
   stopNode,
+  forget,
   start,
   write,
   waitFor,

@@ -32,6 +32,8 @@ export interface FakeCluster {
   readonly signals: { processId: string; signal: number }[];
   readonly resizes: { processId: string; columns: number; rows: number }[];
   readonly stdin: { processId: string; data: string | null }[];
+  /** Scopes each node was told to forget (NodeAgentApi.forget), node by node. */
+  readonly forgotten: string[];
 }
 
 class FakeAgent implements NodeAgentApi {
@@ -212,6 +214,10 @@ class FakeAgent implements NodeAgentApi {
     };
   }
 
+  async forget(scopes: readonly string[]): Promise<void> {
+    this.log.forgotten.push(...scopes);
+  }
+
   async ping(): Promise<number> {
     return Date.now();
   }
@@ -219,7 +225,7 @@ class FakeAgent implements NodeAgentApi {
 
 /** A node factory whose Workers are fake agents; `cluster` records what they were asked to do. */
 export function fakeNodes(): { factory: NodeFactory; cluster: FakeCluster } {
-  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [] };
+  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [], forgotten: [] };
   const factory: NodeFactory = () => {
     const { port1, port2 } = new MessageChannel();
     Comlink.expose(new FakeAgent(cluster), port2 as unknown as Comlink.Endpoint);

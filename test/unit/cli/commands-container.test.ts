@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import { containerScope, volumeScope } from '../../../core/store/fs-entries.ts';
 import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
 import type { FakeCluster } from '../../support/fake-node.ts';
@@ -43,6 +44,15 @@ describe('docker run', () => {
   it('--rm removes the container once it exits', async () => {
     expect((await docker('docker run --rm --name gone test/tools exit 2')).code).toBe(2);
     expect((await docker('docker ps -aq')).stdout).toBe('');
+  });
+
+  it('tells every node to forget a removed container’s layer and a removed volume', async () => {
+    const id = (await docker('docker create -v data:/data test/tools true')).stdout.trim();
+    expect(await docker(`docker rm ${id}`)).toMatchObject({ code: 0 });
+    expect(await docker('docker volume rm data')).toMatchObject({ code: 0 });
+    await new Promise((r) => setTimeout(r, 10));
+    // Two nodes each: the container's writable layer, then the volume.
+    expect(cluster.forgotten).toEqual([containerScope(id), containerScope(id), volumeScope('data'), volumeScope('data')]);
   });
 
   it('passes stdin with -i, and none without', async () => {
