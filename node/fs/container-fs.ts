@@ -154,10 +154,13 @@ export class ContainerFs {
       if (existing.kind === 'dir' && existing.children.size) fail(E.NOTEMPTY);
     }
     node.mount.checkWritable();
+    // A moved name stays a name of its hard-linked content.
+    const linked = node.kind === 'file' && node.content.links.has(node);
     if (existing) this.detach(existing);
     this.detach(node);
     node.meta.ctime = nowNs();
     this.attach(to.dir, to.name, node);
+    if (linked) node.content.link(node);
   }
 
   /** A hard link: a second name for the same content. */
@@ -207,7 +210,11 @@ export class ContainerFs {
     const dir = node.parent!;
     node.mount.touchTree(node);
     dir.children.delete(node.name);
-    if (node.kind === 'file') node.content.unlink(node);
+    if (node.kind === 'file') {
+      node.content.unlink(node);
+      // A remaining name may have been stored as a hard link to this one: it is stored again.
+      for (const l of node.content.links) l.mount.touch(l);
+    }
     dir.meta.mtime = dir.meta.ctime = nowNs();
     dir.mount.touch(dir);
   }

@@ -90,6 +90,8 @@ function applyLayer(root: DirNode, entries: readonly LayerEntry[]): void {
       continue;
     }
     if (old?.kind === 'dir') for (const k of [...dirs.keys()]) if (k === e.path || k.startsWith(`${e.path}/`)) dirs.delete(k);
+    // A file over one name of a hard-linked pair leaves the other name alone (as docker cp does).
+    if (old?.kind === 'file') old.content.unlink(old);
     parent.add(name, node);
   }
   for (const e of links) {

@@ -9,6 +9,7 @@ const NO_LINKS: ReadonlySet<never> = new Set();
 
 /** What a file holds: stored content (by sha256) and, once loaded or written, its bytes. */
 export class Content {
+  readonly ino = nextIno++;
   /** Bytes; `buf.length` may exceed `size` (room to grow). Undefined until loaded. */
   buf: Uint8Array | undefined;
   /** True when `buf` differs from the stored content `sha`. */
@@ -90,7 +91,6 @@ export interface Meta {
 }
 
 abstract class BaseNode {
-  readonly ino = nextIno++;
   /** The directory holding this node; a mount's root points at the directory it is mounted in. */
   parent: DirNode | undefined;
   name = '';
@@ -98,6 +98,7 @@ abstract class BaseNode {
   constructor(
     public mount: Mount,
     public meta: Meta,
+    readonly ino: number = nextIno++,
   ) {}
 }
 
@@ -108,7 +109,8 @@ export class FileNode extends BaseNode {
     meta: Meta,
     public content: Content,
   ) {
-    super(mount, meta);
+    // Hard links are one inode (stat, and the 9p qid by which a guest caches it).
+    super(mount, meta, content.ino);
   }
 }
 

@@ -30,14 +30,31 @@ function nodeAt(mount: Mount, path: string): Found {
   return cur;
 }
 
+/** Whether `n` is still reachable from the mount's root (a name replaced by a layer above is not). */
+function attached(mount: Mount, n: FsNode): boolean {
+  for (let c = n; c !== mount.root; c = c.parent) if (!c.parent || c.parent.children.get(c.name) !== c) return false;
+  return true;
+}
+
 function parentPath(path: string): string {
   return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
-function recordOf(scope: string, path: string, n: FsNode, sha: string | undefined, at: PackSlice | undefined): FsEntryRecord {
+/**
+ * The names of a hard-linked file in this mount, smallest path first: the first is stored as
+ * the file, the others as hard links to it (as a tar does), so they come back linked.
+ */
+function linkPaths(mount: Mount, n: FsNode): string[] | undefined {
+  if (n.kind !== 'file' || n.content.links.size < 2) return undefined;
+  const paths = [...n.content.links].filter((l) => l.mount === mount && attached(mount, l)).map((l) => mount.pathOf(l));
+  return paths.length > 1 ? paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : undefined;
+}
+
+function recordOf(scope: string, path: string, n: FsNode, sha: string | undefined, at: PackSlice | undefined, linkedTo: string | undefined): FsEntryRecord {
   const common = { scope, path, mode: n.meta.mode, uid: n.meta.uid, gid: n.meta.gid, mtime: Number(n.meta.mtime / 1_000_000_000n) };
   switch (n.kind) {
     case 'file':
+      if (linkedTo !== undefined && linkedTo !== path) return { ...common, type: 'hardlink', linkTarget: linkedTo };
       return { ...common, type: 'file', size: n.content.size, sha: sha!, ...(at ? { at } : {}) };
     case 'dir':
       return { ...common, type: 'dir' };
@@ -88,9 +105,21 @@ async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: D
   const paths = [...mount.touched];
   mount.touched.clear();
   try {
+    // Every name of a touched hard-linked file is written again: which name holds the file may
+    // have changed (a rename, an unlink).
+    const names = new Set(paths);
+    const links = new Map<Content, string[]>();
+    for (const p of paths) {
+      const n = nodeAt(mount, p);
+      if (typeof n === 'string' || n.kind !== 'file' || links.has(n.content)) continue;
+      const all = linkPaths(mount, n);
+      if (!all) continue;
+      links.set(n.content, all);
+      for (const l of all) names.add(l);
+    }
     // Hash changed contents (and stack the image) first: a transaction must not wait on anything
     // but its own requests.
-    const found = paths.map((p) => [p, nodeAt(mount, p)] as const);
+    const found = [...names].map((p) => [p, nodeAt(mount, p)] as const);
     const changed = new Set<Content>();
     for (const [, n] of found) if (typeof n !== 'string' && n.kind === 'file' && (n.content.dirty || n.content.sha === undefined)) changed.add(n.content);
     const fresh = new Map<Content, NewContent>(
@@ -150,7 +179,7 @@ async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: D
       if (n.kind !== 'dir') reqs.push(entries.delete(below));
       const sha = n.kind === 'file' ? (fresh.get(n.content)?.sha ?? n.content.sha) : undefined;
       const at = n.kind !== 'file' ? undefined : sha !== undefined && places.has(sha) ? places.get(sha) : n.content.at;
-      const rec = recordOf(scope, path, n, sha, at);
+      const rec = recordOf(scope, path, n, sha, at, n.kind === 'file' ? links.get(n.content)?.[0] : undefined);
       reqs.push(sameAsLower(rec, lower?.get(path)) ? entries.delete([scope, path]) : entries.put(rec));
     }
     await Promise.all([...reqs, tx.done]);

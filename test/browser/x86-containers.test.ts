@@ -221,7 +221,8 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
       argv: [
         '/bin/sh',
         '-c',
-        'mkdir -p /data && echo kept > /data/f && ln -s f /data/link && ln /data/f /data/hard && chmod 600 /data/f && rm /etc/hl-a.txt && mv /hello.txt /moved.txt',
+        // /data/a (the first name, stored as the file) goes once the others are saved as links to it.
+        'mkdir -p /data && echo kept > /data/f && ln -s f /data/link && ln /data/f /data/hard && ln /data/f /data/a && sync && sleep 1.5 && rm /data/a && chmod 600 /data/f && rm /etc/hl-a.txt && mv /hello.txt /moved.txt',
       ],
     });
     expect(first).toMatchObject({ code: 0, stderr: '' });
@@ -230,17 +231,39 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
       return all.map((e) => `${e.path} ${e.type}`).sort();
     }, containerId);
     expect(layer).toEqual(
-      expect.arrayContaining(['/data dir', '/data/f file', '/data/link symlink', '/etc/hl-a.txt whiteout', '/hello.txt whiteout', '/moved.txt file']),
+      expect.arrayContaining([
+        '/data dir',
+        '/data/f file',
+        '/data/hard hardlink',
+        '/data/link symlink',
+        '/etc/hl-a.txt whiteout',
+        '/hello.txt whiteout',
+        '/moved.txt file',
+      ]),
     );
 
     await s.page.reload();
     await openPage();
     const again = await run(busybox, {
       containerId,
-      argv: ['/bin/sh', '-c', 'cat /data/f /data/hard; readlink /data/link; stat -c %a /data/f; cat /moved.txt; ls /etc/hl-a.txt /hello.txt'],
+      argv: [
+        '/bin/sh',
+        '-c',
+        'cat /data/f /data/hard; readlink /data/link; stat -c "%a %h" /data/f; echo through-hard >> /data/hard; cat /data/f; ls /data/a; cat /moved.txt; ls /etc/hl-a.txt /hello.txt',
+      ],
     });
-    expect(again.stdout).toBe('kept\nkept\nf\n600\nhello from layer 2\n');
+    // Still one file with two names: a write through one is read through the other.
+    expect(again.stdout).toBe('kept\nkept\nf\n600 2\nkept\nthrough-hard\nhello from layer 2\n');
     expect(again.stderr).toMatch(/hl-a\.txt.*No such file/);
+  });
+
+  it('replaces one name of the image’s hard-linked pair without changing the other, in later starts too', async () => {
+    const containerId = `hardlinks-${Date.now()}`;
+    const sh = (script: string) => run(busybox, { containerId, argv: ['/bin/sh', '-c', script] });
+    // As docker cp over a file does: a new file in that name.
+    expect(await sh('stat -c %h /etc/hl-b.txt; echo replaced > /tmp/new && mv /tmp/new /etc/hl-a.txt')).toMatchObject({ code: 0, stdout: '2\n' });
+    expect(await sh('echo appended >> /etc/hl-b.txt; stat -c %h /etc/hl-b.txt')).toMatchObject({ code: 0, stdout: '1\n' });
+    expect((await sh('cat /etc/hl-a.txt /etc/hl-b.txt')).stdout).toBe('replaced\nhardlinked content\nappended\n');
   });
 
   it('runs `exec` processes in the running container', async () => {
