@@ -2,6 +2,7 @@
 // one request per connection (`Connection: close`), the response's body streamed as it arrives,
 // framed by Content-Length, chunked transfer coding, or the end of the stream (RFC 9112).
 
+import { ByteReader } from '../../core/byte-reader.ts';
 import type { Duplex } from '../../core/stream-port.ts';
 import { MalformedResponseError } from './stream-errors.ts';
 
@@ -14,50 +15,12 @@ const NULL_BODY = new Set([204, 205, 304]);
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder('latin1');
 
-/** Reads the stream with bytes pushed back, so head and body parsing share one reader. */
-class ByteReader {
-  private buf = new Uint8Array(0);
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+const CRLF = encoder.encode('\r\n');
+const HEAD_END = encoder.encode('\r\n\r\n');
 
-  /** More bytes appended to the buffer; false at the end of the stream. */
-  private async more(): Promise<boolean> {
-    const { value, done } = await this.reader.read();
-    if (done) return false;
-    const next = new Uint8Array(this.buf.length + value.length);
-    next.set(this.buf);
-    next.set(value, this.buf.length);
-    this.buf = next;
-    return true;
-  }
-
-  /** Bytes up to and including `delimiter`; undefined when the stream ends first. */
-  async until(delimiter: string, limit: number, what: string): Promise<Uint8Array | undefined> {
-    const d = encoder.encode(delimiter);
-    let from = 0;
-    for (;;) {
-      const i = indexOf(this.buf, d, from);
-      if (i >= 0) return this.take(i + d.length);
-      if (this.buf.length > limit) throw new MalformedResponseError(`${what} is longer than ${limit} bytes`);
-      from = Math.max(0, this.buf.length - d.length + 1);
-      if (!(await this.more())) return undefined;
-    }
-  }
-
-  /** Up to `max` bytes: what is buffered, else the next chunk; empty at the end of the stream. */
-  async some(max: number): Promise<Uint8Array> {
-    if (!this.buf.length && !(await this.more())) return new Uint8Array(0);
-    return this.take(Math.min(max, this.buf.length));
-  }
-
-  private take(n: number): Uint8Array {
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
-  }
-
-  cancel(reason?: unknown): Promise<void> {
-    return this.reader.cancel(reason);
-  }
+/** Bytes up to and including `delimiter`, as ByteReader.until, a malformed response past `limit`. */
+function until(r: ByteReader, delimiter: Uint8Array, limit: number, what: string): Promise<Uint8Array | undefined> {
+  return r.until(delimiter, limit, () => new MalformedResponseError(`${what} is longer than ${limit} bytes`));
 }
 
 /** How long a finished response's connection may stay open for the server to close it. */
@@ -73,14 +36,6 @@ async function drain(r: ByteReader): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  outer: for (let i = from; i + needle.length <= hay.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 interface Head {
@@ -156,7 +111,7 @@ async function* bodyPieces(r: ByteReader, f: BodyFraming): AsyncGenerator<Uint8A
     return;
   }
   for (;;) {
-    const line = await r.until('\r\n', 4096, 'a chunk size line');
+    const line = await until(r, CRLF, 4096, 'a chunk size line');
     if (!line) throw new MalformedResponseError('the response ended inside its chunked body');
     const m = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;[^\r\n]*)?\r\n$/.exec(latin1.decode(line));
     if (!m) throw new MalformedResponseError(`malformed chunk size line: ${JSON.stringify(latin1.decode(line).slice(0, 40))}`);
@@ -164,7 +119,7 @@ async function* bodyPieces(r: ByteReader, f: BodyFraming): AsyncGenerator<Uint8A
     if (size === 0) {
       // Trailer fields (dropped), up to the empty line.
       for (;;) {
-        const t = await r.until('\r\n', MAX_HEAD, 'the trailer section');
+        const t = await until(r, CRLF, MAX_HEAD, 'the trailer section');
         if (!t) throw new MalformedResponseError('the response ended inside its trailer section');
         if (t.length === 2) return;
       }
@@ -175,7 +130,7 @@ async function* bodyPieces(r: ByteReader, f: BodyFraming): AsyncGenerator<Uint8A
       left -= p.length;
       yield p;
     }
-    const crlf = await r.until('\r\n', 2, 'a chunk ending');
+    const crlf = await until(r, CRLF, 2, 'a chunk ending');
     if (!crlf || crlf.length !== 2) throw new MalformedResponseError('a chunk does not end with CRLF');
   }
 }
@@ -207,7 +162,7 @@ export async function fetchOverStream(duplex: Duplex, request: Request): Promise
   let f: BodyFraming;
   try {
     for (;;) {
-      const raw = await reader.until('\r\n\r\n', MAX_HEAD, 'the response head');
+      const raw = await until(reader, HEAD_END, MAX_HEAD, 'the response head');
       if (!raw) throw new MalformedResponseError('the connection closed before a response arrived');
       head = parseHead(raw);
       if (head.status === 101) throw new MalformedResponseError('101 Switching Protocols, but no upgrade was asked for');

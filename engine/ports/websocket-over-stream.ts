@@ -1,6 +1,7 @@
 // A WebSocket client (RFC 6455) over a byte stream to a container: what the engine speaks to a
 // server in a container when a page served from a published port opens a WebSocket (a Service
 // Worker cannot carry one, so the page's socket is relayed to the engine and re-made here).
+import { ByteReader } from '../../core/byte-reader.ts';
 import type { Duplex } from '../../core/stream-port.ts';
 
 export class WebSocketHandshakeError extends Error {
@@ -18,50 +19,14 @@ export interface StreamWebSocket {
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const enc = new TextEncoder();
+/** The most the server's handshake answer may take. */
+const MAX_HEAD = 16 * 1024;
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
 const base64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 
 async function acceptFor(key: string): Promise<string> {
   return base64(new Uint8Array(await crypto.subtle.digest('SHA-1', enc.encode(key + GUID))));
-}
-
-/** Reads bytes off a stream as they are needed: the handshake's head, then frames. */
-class ByteReader {
-  #buf = new Uint8Array(0);
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
-
-  /** More bytes, or false at the end of the stream. */
-  async #more(): Promise<boolean> {
-    const r = await this.reader.read();
-    if (r.done) return false;
-    const next = new Uint8Array(this.#buf.byteLength + r.value.byteLength);
-    next.set(this.#buf);
-    next.set(r.value, this.#buf.byteLength);
-    this.#buf = next;
-    return true;
-  }
-
-  async take(n: number): Promise<Uint8Array | undefined> {
-    while (this.#buf.byteLength < n) if (!(await this.#more())) return undefined;
-    const out = this.#buf.slice(0, n);
-    this.#buf = this.#buf.subarray(n);
-    return out;
-  }
-
-  /** Up to and including the blank line that ends an HTTP head. */
-  async head(limit = 16 * 1024): Promise<string | undefined> {
-    for (;;) {
-      const text = new TextDecoder('latin1').decode(this.#buf);
-      const end = text.indexOf('\r\n\r\n');
-      if (end >= 0) {
-        this.#buf = this.#buf.subarray(end + 4);
-        return text.slice(0, end);
-      }
-      if (this.#buf.byteLength > limit) throw new WebSocketHandshakeError('the server’s response head is too long');
-      if (!(await this.#more())) return undefined;
-    }
-  }
 }
 
 function frame(opcode: number, payload: Uint8Array): Uint8Array {
@@ -105,7 +70,8 @@ export async function openWebSocketOverStream(stream: Duplex, opts: { host: stri
     ...(protocols.length ? [`Sec-WebSocket-Protocol: ${protocols.join(', ')}`] : []),
   ];
   await writer.write(enc.encode(`${head.join('\r\n')}\r\n\r\n`));
-  const res = await reader.head();
+  const raw = await reader.until(enc.encode('\r\n\r\n'), MAX_HEAD, () => new WebSocketHandshakeError('the server’s response head is too long'));
+  const res = raw && new TextDecoder('latin1').decode(raw.subarray(0, -4));
   if (res === undefined) throw new WebSocketHandshakeError('the server closed the connection before answering the WebSocket upgrade');
   const [status, ...lines] = res.split('\r\n');
   if (!/^HTTP\/1\.1 101\b/.test(status ?? '')) throw new WebSocketHandshakeError(`the server refused the WebSocket upgrade: ${status}`);
@@ -145,17 +111,17 @@ export async function openWebSocketOverStream(stream: Duplex, opts: { host: stri
     let partsLen = 0;
     try {
       for (;;) {
-        const h = await reader.take(2);
+        const h = await reader.exactly(2);
         if (!h) return finish(1006, '');
         const fin = (h[0]! & 0x80) !== 0;
         const op = h[0]! & 0x0f;
         const masked = (h[1]! & 0x80) !== 0;
         let len = h[1]! & 0x7f;
-        if (len === 126) len = new DataView((await reader.take(2))!.buffer).getUint16(0);
-        else if (len === 127) len = Number(new DataView((await reader.take(8))!.buffer).getBigUint64(0));
+        if (len === 126) len = new DataView((await reader.exactly(2))!.buffer).getUint16(0);
+        else if (len === 127) len = Number(new DataView((await reader.exactly(8))!.buffer).getBigUint64(0));
         if (len > MAX_MESSAGE || partsLen + len > MAX_MESSAGE) return finish(1009, 'message too big');
-        const mask = masked ? await reader.take(4) : undefined;
-        const payload = (await reader.take(len)) ?? new Uint8Array(0);
+        const mask = masked ? await reader.exactly(4) : undefined;
+        const payload = (await reader.exactly(len)) ?? new Uint8Array(0);
         if (mask) for (let i = 0; i < payload.byteLength; i++) payload[i]! ^= mask[i & 3]!;
         if (op === 0x8) {
           const code = payload.byteLength >= 2 ? new DataView(payload.buffer).getUint16(0) : 1005;

@@ -3,8 +3,9 @@
 // subnet) is dialled directly by the engine's TCP/IP stack; anything else goes through the
 // project's proxy, which alone decides what may be reached. An internal network, or an engine
 // with no egress proxy, gets a refusal at once with a reason a client prints.
+import { ByteReader } from '../../core/byte-reader.ts';
 import type { Duplex } from '../../core/stream-port.ts';
-import { headEnd, MAX_HEAD_BYTES, ProxyAnswer, type ProxyRequest, parseProxyRequest, proxyAnswer } from './proxy-request.ts';
+import { MAX_HEAD_BYTES, ProxyAnswer, type ProxyRequest, parseProxyRequest, proxyAnswer } from './proxy-request.ts';
 import { EgressFailedError, EgressRefusedError } from './websocket-tunnel.ts';
 
 export const PROXY_PORT = 3128;
@@ -21,23 +22,18 @@ export interface ForwardProxyRoutes {
 
 const decoder = new TextDecoder();
 
+const HEAD_END = new TextEncoder().encode('\r\n\r\n');
+
 /** Serves one connection accepted on the proxy port, until both directions end. */
 export async function serveProxyConnection(client: Duplex, routes: ForwardProxyRoutes): Promise<void> {
-  const reader = client.readable.getReader();
+  const reader = new ByteReader(client.readable.getReader());
   const writer = client.writable.getWriter();
-  let buffered: Uint8Array = new Uint8Array(0);
   let request: ProxyRequest;
   let upstream: Duplex;
   try {
-    let end = -1;
-    while ((end = headEnd(buffered)) < 0) {
-      if (buffered.length > MAX_HEAD_BYTES) throw new ProxyAnswer(431, 'Request Header Fields Too Large');
-      const r = await reader.read();
-      if (r.done) return void (await writer.close());
-      buffered = concat(buffered, r.value);
-    }
-    request = parseProxyRequest(decoder.decode(buffered.subarray(0, end)));
-    buffered = buffered.slice(end);
+    const head = await reader.until(HEAD_END, MAX_HEAD_BYTES, () => new ProxyAnswer(431, 'Request Header Fields Too Large'));
+    if (!head) return void (await writer.close());
+    request = parseProxyRequest(decoder.decode(head));
     upstream = await dial(request, routes);
   } catch (e) {
     const answer = e instanceof ProxyAnswer ? e : new ProxyAnswer(500, `proxy error: ${e instanceof Error ? e.message : String(e)}`);
@@ -45,14 +41,14 @@ export async function serveProxyConnection(client: Duplex, routes: ForwardProxyR
     await writer.close().catch(() => undefined);
     // Read on to the client's own close: cancelling would reset the connection, and a reset can
     // discard the answer before the client has read it.
-    while (!(await reader.read().catch(() => ({ done: true }))).done);
+    while ((await reader.some(Infinity).catch(() => new Uint8Array(0))).length);
     return;
   }
   const up = upstream.writable.getWriter();
   const sendUp = (async () => {
     if (request.kind === 'forward') await up.write(request.head);
-    if (buffered.length) await up.write(buffered);
-    for (let r = await reader.read(); !r.done; r = await reader.read()) await up.write(r.value);
+    // What came after the head (a body, or a TLS hello), then the rest as it arrives.
+    for (let p = await reader.some(Infinity); p.length; p = await reader.some(Infinity)) await up.write(p);
     await up.close();
   })();
   const sendDown = (async () => {
@@ -86,11 +82,4 @@ async function dial(request: ProxyRequest, routes: ForwardProxyRoutes): Promise<
     if (e instanceof EgressFailedError) throw new ProxyAnswer(502, e.message);
     throw new ProxyAnswer(502, `connect to ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

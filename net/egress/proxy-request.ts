@@ -23,14 +23,6 @@ const encoder = new TextEncoder();
 /** Hop-by-hop headers the proxy consumes (RFC 9110 §7.6.1), plus the old Proxy-Connection. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade']);
 
-/** The index just past the head's blank line in `buf`, or -1 when it has not all arrived. */
-export function headEnd(buf: Uint8Array): number {
-  for (let i = 3; i < buf.length; i++) {
-    if (buf[i] === 10 && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) return i + 1;
-  }
-  return -1;
-}
-
 export function parseProxyRequest(head: string): ProxyRequest {
   const [requestLine = '', ...headers] = head.replace(/\r\n\r\n$/, '').split('\r\n');
   const m = /^([A-Z]+) (\S+) (HTTP\/1\.[01])$/.exec(requestLine);
