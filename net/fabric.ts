@@ -4,9 +4,9 @@
 // answers for the containers that have no NIC (WASI servers).
 import { ConflictError, ConnectionRefusedError, InvalidParameterError, NotFoundError } from '../core/errors.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from '../core/net/address.ts';
-import type { DnsRecord, FabricApi, NetworkConfig, NetworkStats } from '../core/net/fabric-api.ts';
+import { type DnsRecord, type FabricApi, GATEWAY_PROXY_PORT, type NetworkConfig, type NetworkStats } from '../core/net/fabric-api.ts';
 import { type Duplex, streamPort } from '../core/stream-port.ts';
-import { PROXY_PORT, serveProxyConnection } from './egress/forward-proxy.ts';
+import { serveProxyConnection } from './egress/forward-proxy.ts';
 import { openEgressTunnel } from './egress/websocket-tunnel.ts';
 import { EthernetSwitch } from './ethernet-switch.ts';
 import { Gateway } from './gateway.ts';
@@ -165,7 +165,7 @@ export class Fabric implements FabricApi {
     const stack = await TcpIpStack.create(module, { mac: formatMac(n.gateway.mac), address: n.config.gateway, prefix });
     stack.onFrame((frame) => n.switch.inject(frame, n.gateway));
     n.gateway.takeStack(stack);
-    stack.listen(PROXY_PORT, (conn) => void serveProxyConnection(conn, this.proxyRoutes(n)), n.config.gateway);
+    stack.listen(GATEWAY_PROXY_PORT, (conn) => void serveProxyConnection(conn, this.proxyRoutes(n)), n.config.gateway);
     return stack;
   }
 

@@ -1,6 +1,9 @@
 // What the network Worker (net/fabric-worker.ts) offers the engine: one virtual Ethernet switch
 // per network, each with the network's gateway answering on it (ARP, ping, embedded DNS).
 
+/** Where each network's gateway runs its HTTP proxy (the containers' http_proxy), as squid's port. */
+export const GATEWAY_PROXY_PORT = 3128;
+
 export interface NetworkConfig {
   /** `172.18.0.0/16`. */
   readonly subnet: string;

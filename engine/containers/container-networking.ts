@@ -2,6 +2,7 @@
 // host ports, the NICs the fabric plugs in, and the /etc/hosts and resolv.conf Docker would write.
 
 import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
+import { GATEWAY_PROXY_PORT } from '../../core/net/fabric-api.ts';
 import type { NetworkInterfaceSpec, NetworkSpec } from '../../core/protocol.ts';
 import type { ContainerRecord, EndpointSettings } from '../../core/store/container-types.ts';
 import type { NetworkEndpoint, NetworkRecord } from '../../core/store/network-types.ts';
@@ -31,8 +32,6 @@ interface Joined {
 }
 
 const address = (e: NetworkEndpoint) => e.IPv4Address.split('/')[0]!;
-/** Where each network's gateway runs its HTTP proxy (net/egress/forward-proxy.ts), as squid's port. */
-const GATEWAY_PROXY_PORT = 3128;
 
 export class ContainerNetworking {
   /** The network files of each running container, for its execs and `--network container:` users. */

@@ -8,8 +8,6 @@ import type { Duplex } from '../../core/stream-port.ts';
 import { MAX_HEAD_BYTES, ProxyAnswer, type ProxyRequest, parseProxyRequest, proxyAnswer } from './proxy-request.ts';
 import { EgressFailedError, EgressRefusedError } from './websocket-tunnel.ts';
 
-export const PROXY_PORT = 3128;
-
 export interface ForwardProxyRoutes {
   /** The address of `host` on this network (a DNS record, or a literal in the subnet), if it is there. */
   local(host: string): string | undefined;
