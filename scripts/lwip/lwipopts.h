@@ -83,6 +83,13 @@
  * sub-millisecond wire this is what bounds the stall after a loss that fast retransmit misses:
  * about 300 ms here, against 1.5 s with lwIP's default. JS checks the timers every 10 ms. */
 #define TCP_TMR_INTERVAL 50
+/* TIME_WAIT lasts 2 * TCP_MSL: 1 s here, not lwIP's 2 minutes. x86 containers boot from one
+ * saved guest state, and a network hands a freed address (and its MAC) to the next container, so
+ * a new container's first connection can carry the same addresses, source port and sequence
+ * numbers as the last one's: while the stack still held that connection in TIME_WAIT it answered
+ * the new SYN with a bare ACK, and the connect hung until TIME_WAIT ran out. On a wire inside
+ * one tab no segment lives longer than this. */
+#define TCP_MSL 500UL
 
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK 0
