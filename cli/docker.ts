@@ -1,7 +1,9 @@
 // The `docker` command line over the Engine API: finds the command, parses its flags, runs it
 // and turns failures into docker's messages and exit statuses (1 for errors, 125 for bad flags).
 import type { Engine } from '../engine/index.ts';
+import { ShellSyntaxError, splitCommandLine } from '../engine/index.ts';
 import { CliError, type CliInput, type CliIO, type Command, type CommandContext, CommandRegistry, daemonError } from './command.ts';
+import { composeArgv, composeCommands, composeGroup } from './commands/compose.ts';
 import { containerCommands, containerGroup } from './commands/container.ts';
 import { containerCpCommands } from './commands/container-cp.ts';
 import { containerExecCommands } from './commands/container-exec.ts';
@@ -18,7 +20,6 @@ import { volumeCommands, volumeGroup } from './commands/volume.ts';
 import { FlagError, Flags, parseFlags } from './flags.ts';
 import { TemplateError } from './format-template.ts';
 import { argCountError, commandHelp, GLOBAL_FLAGS, groupHelp, rootHelp } from './help.ts';
-import { ShellSyntaxError, splitCommandLine } from './shell-words.ts';
 import { CLI_VERSION } from './version.ts';
 import { VirtualFiles } from './virtual-files.ts';
 
@@ -27,6 +28,7 @@ export { VirtualFiles } from './virtual-files.ts';
 
 /** Every command the CLI knows; a new command group is one more `addGroup`/`add` here. */
 const registry = new CommandRegistry()
+  .addGroup(composeGroup)
   .addGroup(containerGroup)
   .addGroup(imageGroup)
   .addGroup(networkGroup)
@@ -39,6 +41,7 @@ const registry = new CommandRegistry()
   .add(containerLogsCommands)
   .add(containerCpCommands)
   .add(containerPortCommands)
+  .add(composeCommands)
   .add(containerCommands)
   .add(imageCommands)
   .add(inspectCommands)
@@ -87,6 +90,22 @@ export async function runDocker(engine: Engine, argv: readonly string[] | string
     return 0;
   }
   if (first === 'help') return help(rest, io);
+  if (first === 'compose') {
+    let parsed;
+    try {
+      parsed = composeArgv(rest);
+    } catch (e) {
+      if (!(e instanceof FlagError)) throw e;
+      io.stderr(`${e.message}\nSee 'docker compose --help'.\n`);
+      return 125;
+    }
+    const cmd = parsed.sub && registry.find(`compose ${parsed.sub}`);
+    if (!cmd) {
+      (parsed.sub === '--help' ? io.stdout : io.stderr)(groupHelp(registry, 'compose'));
+      return parsed.sub === undefined || parsed.sub === '--help' ? 0 : 1;
+    }
+    return runCommand(engine, cmd, `docker compose ${parsed.sub}`, parsed.argv, io);
+  }
   if (registry.group(first)) {
     const sub = rest[0];
     if (sub === undefined) {

@@ -6,9 +6,9 @@
 import type { Terminal } from '@xterm/xterm';
 import { type CliIO, runDocker } from '../cli/docker.ts';
 import { humanSize } from '../cli/humanize.ts';
-import { ShellSyntaxError, splitCommandLine } from '../cli/shell-words.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
 import type { Engine } from '../engine/index.ts';
+import { ShellSyntaxError, splitCommandLine } from '../engine/index.ts';
 
 const PROMPT = '\x1b[1;32m$\x1b[0m ';
 const PROMPT_WIDTH = 2;

@@ -2,6 +2,7 @@ import { ContentStore } from '../core/store/content-store.ts';
 import { type Db, openEngineDb } from '../core/store/db.ts';
 import { containerScope, volumeScope } from '../core/store/fs-entries.ts';
 import { SnapshotStore } from '../core/store/snapshot-store.ts';
+import { ComposeProjects } from './compose/compose-projects.ts';
 import { ContainerService } from './containers/container-service.ts';
 import { LogStore } from './containers/log-store.ts';
 import { type EngineEvent, EventBus, type EventListener } from './events.ts';
@@ -56,6 +57,8 @@ export class Engine {
   readonly networks: NetworkService;
   readonly ports: PublishedPorts;
   readonly nodes: NodeManager;
+  /** `docker compose`: projects as labelled networks, volumes and containers. */
+  readonly compose: ComposeProjects;
   private readonly bus = new EventBus();
 
   private constructor(
@@ -103,6 +106,7 @@ export class Engine {
       networks: this.networks,
       ports,
     });
+    this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });
   }
 
   static async open(options: EngineOptions = {}): Promise<Engine> {

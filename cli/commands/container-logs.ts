@@ -1,21 +1,9 @@
 // `docker logs`: a container's output from its log, stdout to stdout and stderr to stderr (both
 // to stdout for a TTY container, which has one stream), with --follow, --tail, --since, --until
 // and --timestamps as docker has them.
-import type { LogRecord } from '../../engine/index.ts';
+import { goDuration, type LogRecord } from '../../engine/index.ts';
 import { CliError, type Command } from '../command.ts';
 import { rfc3339NanoFixed } from '../humanize.ts';
-
-const GO_DURATION = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+)$/;
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration, in milliseconds; undefined when `s` is not a duration. */
-export function parseGoDuration(s: string): number | undefined {
-  const m = GO_DURATION.exec(s);
-  if (!m) return undefined;
-  let ms = 0;
-  for (const [, n, unit] of m[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit!]!;
-  return m[1] === '-' ? -ms : ms;
-}
 
 /**
  * docker's timestamp arguments (`--since`, `--until`): a duration before now (`10m`, `1h30m`),
@@ -23,8 +11,8 @@ export function parseGoDuration(s: string): number | undefined {
  */
 export function parseTimestamp(value: string, nowMs = Date.now()): number | undefined {
   if (value === '') return undefined;
-  const d = parseGoDuration(value);
-  if (d !== undefined) return nowMs - d;
+  const d = goDuration(value);
+  if (d !== undefined) return nowMs - d / 1e6;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
   if (/^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?)?$/i.test(value)) {
     const t = Date.parse(value.replace(' ', 'T'));

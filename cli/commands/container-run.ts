@@ -11,6 +11,7 @@ import {
   hasKernelTerminal,
   NotFoundError,
   parseExpose,
+  parseGoDuration,
   parsePublish,
   parseReference,
 } from '../../engine/index.ts';
@@ -42,6 +43,36 @@ const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'env', short: 'e', type: 'stringArray', valueName: 'list', description: 'Set environment variables' },
   { name: 'env-file', type: 'stringArray', valueName: 'list', description: 'Read in a file of environment variables' },
   { name: 'expose', type: 'stringArray', valueName: 'list', description: 'Expose a port or a range of ports' },
+  { name: 'health-cmd', type: 'string', description: 'Command to run to check health' },
+  {
+    name: 'health-interval',
+    type: 'string',
+    valueName: 'duration',
+    description: 'Time between running the check (ms|s|m|h) (default 0s)',
+    check: checkDuration,
+  },
+  { name: 'health-retries', type: 'int', description: 'Consecutive failures needed to report unhealthy' },
+  {
+    name: 'health-start-interval',
+    type: 'string',
+    valueName: 'duration',
+    description: 'Time between running the check during the start period (ms|s|m|h) (default 0s)',
+    check: checkDuration,
+  },
+  {
+    name: 'health-start-period',
+    type: 'string',
+    valueName: 'duration',
+    description: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)',
+    check: checkDuration,
+  },
+  {
+    name: 'health-timeout',
+    type: 'string',
+    valueName: 'duration',
+    description: 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)',
+    check: checkDuration,
+  },
   { name: 'hostname', short: 'h', type: 'string', description: 'Container host name' },
   { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open even if not attached' },
   { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
@@ -59,6 +90,7 @@ const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'net', type: 'string', hidden: true, description: 'Connect a container to a network' },
   { name: 'net-alias', type: 'stringArray', hidden: true, description: 'Add network-scoped alias for the container' },
   { name: 'network', type: 'string', valueName: 'network', description: 'Connect a container to a network' },
+  { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
   { name: 'network-alias', type: 'stringArray', valueName: 'list', description: 'Add network-scoped alias for the container' },
   { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
   { name: 'publish', short: 'p', type: 'stringArray', valueName: 'list', description: "Publish a container's port(s) to the host" },
@@ -107,6 +139,38 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
     out[eq < 0 ? v : v.slice(0, eq)] = eq < 0 ? '' : v.slice(eq + 1);
   }
   return out;
+}
+
+function checkDuration(raw: string): string | undefined {
+  try {
+    parseGoDuration(raw);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** `--health-*` and `--no-healthcheck` as the engine's HealthConfig (nanoseconds), as docker's opts do. */
+function healthcheckOptions(ctx: CommandContext, cmd: string): Pick<CreateOptions, 'healthcheck'> {
+  const f = ctx.flags;
+  const timing = ['health-interval', 'health-timeout', 'health-start-period', 'health-start-interval', 'health-retries'].filter((n) => f.has(n));
+  if (f.bool('no-healthcheck')) {
+    if (f.has('health-cmd') || timing.length) throw reportError(cmd, '--no-healthcheck conflicts with --health-* options', true, 125);
+    return { healthcheck: { Test: ['NONE'] } };
+  }
+  if (!f.has('health-cmd') && !timing.length) return {};
+  if (f.has('health-retries') && f.int('health-retries') < 0) throw reportError(cmd, '--health-retries cannot be negative', true, 125);
+  const ns = (flag: string) => (f.has(flag) ? parseGoDuration(f.string(flag)) : 0);
+  return {
+    healthcheck: {
+      ...(f.has('health-cmd') ? { Test: ['CMD-SHELL', f.string('health-cmd')] } : {}),
+      Interval: ns('health-interval'),
+      Timeout: ns('health-timeout'),
+      StartPeriod: ns('health-start-period'),
+      StartInterval: ns('health-start-interval'),
+      Retries: f.has('health-retries') ? f.int('health-retries') : 0,
+    },
+  };
 }
 
 /** The flags of `run`/`create` as the engine's CreateOptions. Problems are docker's 125 errors. */
@@ -165,6 +229,7 @@ function createOptions(ctx: CommandContext, cmd: string): CreateOptions {
     ...opt('publish', 'publish', () => f.strings('publish')),
     ...(f.bool('publish-all') ? { publishAll: true } : {}),
     ...opt('expose', 'expose', () => f.strings('expose')),
+    ...healthcheckOptions(ctx, cmd),
   };
 }
 

@@ -48,6 +48,20 @@ export interface ContainerConfig {
   readonly WorkingDir?: string;
   readonly Labels?: Readonly<Record<string, string>> | null;
   readonly StopSignal?: string;
+  readonly Healthcheck?: HealthConfig;
+}
+
+/**
+ * Docker's `HEALTHCHECK`: `Test` is `["CMD", …]`, `["CMD-SHELL", "…"]`, `["NONE"]` (disabled) or
+ * empty (inherit); durations are nanoseconds, 0 = the default.
+ */
+export interface HealthConfig {
+  readonly Test?: readonly string[];
+  readonly Interval?: number;
+  readonly Timeout?: number;
+  readonly StartPeriod?: number;
+  readonly StartInterval?: number;
+  readonly Retries?: number;
 }
 
 export interface ImageConfig {
@@ -162,6 +176,9 @@ function checkContainerConfig(cc: unknown): void {
   for (const k of ['User', 'WorkingDir', 'StopSignal']) if (cc[k] !== undefined && typeof cc[k] !== 'string') fail(`image config: config.${k} is not a string`);
   for (const k of ['Env', 'Entrypoint', 'Cmd']) if (cc[k] != null && !isStrings(cc[k])) fail(`image config: config.${k} is not a list of strings`);
   for (const k of ['ExposedPorts', 'Volumes']) if (cc[k] != null && !isObject(cc[k])) fail(`image config: config.${k} is not an object`);
+  if (cc.Healthcheck != null && !(isObject(cc.Healthcheck) && (cc.Healthcheck.Test == null || isStrings(cc.Healthcheck.Test)))) {
+    fail('image config: config.Healthcheck.Test is not a list of strings');
+  }
   if (cc.Labels != null && !(isObject(cc.Labels) && Object.values(cc.Labels).every((v) => typeof v === 'string'))) {
     fail('image config: config.Labels is not a map of strings');
   }

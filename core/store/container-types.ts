@@ -1,4 +1,5 @@
 import type { Digest } from '../oci/digest.ts';
+import type { HealthConfig } from '../oci/manifest.ts';
 import type { Platform } from '../oci/platform.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -29,6 +30,18 @@ export interface ContainerState {
   readonly Error: string;
   readonly StartedAt: string;
   readonly FinishedAt: string;
+  /** Present while a container with a healthcheck runs, and kept after it stops, as Docker's. */
+  readonly Health?: HealthState;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** `State.Health` of `docker inspect`. */
+export interface HealthState {
+  readonly Status: HealthStatus;
+  readonly FailingStreak: number;
+  /** The last five probes. */
+  readonly Log: readonly { readonly Start: string; readonly End: string; readonly ExitCode: number; readonly Output: string }[];
 }
 
 /** A container, shaped like Docker's `docker inspect` output (the parts that apply here). */
@@ -59,6 +72,8 @@ export interface ContainerRecord {
     readonly Volumes: Readonly<Record<string, object>> | null;
     /** `{"80/tcp": {}}`: the image's EXPOSE and `--expose`, and every published port. */
     readonly ExposedPorts: Readonly<Record<string, object>>;
+    /** The image's HEALTHCHECK, or `--health-*` flags over it. */
+    readonly Healthcheck?: HealthConfig;
   };
   readonly HostConfig: {
     readonly RestartPolicy: RestartPolicy;

@@ -1,4 +1,5 @@
 import { ConflictError, InvalidParameterError } from '../../core/errors.ts';
+import type { HealthConfig } from '../../core/oci/manifest.ts';
 import { formatPlatform, isWasiPlatform } from '../../core/oci/platform.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
 import { containerScope, deleteScope } from '../../core/store/fs-entries.ts';
@@ -8,7 +9,7 @@ import type { ContainerFiles } from './container-files.ts';
 import type { ContainerRecords } from './container-records.ts';
 import type { ContainerServiceDeps } from './container-service.ts';
 import type { ContainerTasks } from './container-tasks.ts';
-import { type CreateOptions, type MountRequest, parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from './create-options.ts';
+import { type CreateOptions, type MountRequest, mergeHealthcheck, parseMemory, parseMountSpec, parseRestartPolicy, parseVolumeSpec } from './create-options.ts';
 import { CONTAINER_NAME_RE, randomName } from './names.ts';
 import { planNetworking } from './network-plan.ts';
 
@@ -17,6 +18,8 @@ export type ContainerCatalogDeps = Pick<ContainerServiceDeps, 'db' | 'images' | 
   readonly tasks: ContainerTasks;
   readonly files: ContainerFiles;
 };
+
+const withHealthcheck = (h: HealthConfig | undefined) => (h ? { Healthcheck: h } : {});
 
 /** Containers as named objects: create, rename, remove, prune. */
 export class ContainerCatalog {
@@ -48,7 +51,14 @@ export class ContainerCatalog {
     const memory = parseMemory(o.memory);
     const ic = image.config.config ?? {};
     const net = planNetworking(o, ic.ExposedPorts ?? {}, this.deps.networks, records);
-    const entrypoint = o.entrypoint !== undefined ? (o.entrypoint === '' ? [] : [o.entrypoint]) : [...(ic.Entrypoint ?? [])];
+    const entrypoint =
+      o.entrypoint === undefined
+        ? [...(ic.Entrypoint ?? [])]
+        : typeof o.entrypoint === 'string'
+          ? o.entrypoint === ''
+            ? []
+            : [o.entrypoint]
+          : [...o.entrypoint];
     const cmd = o.cmd?.length ? [...o.cmd] : o.entrypoint !== undefined ? [] : [...(ic.Cmd ?? [])];
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) throw new InvalidParameterError('No command specified');
@@ -92,6 +102,7 @@ export class ContainerCatalog {
         Image: o.image,
         Volumes: ic.Volumes ?? null,
         ExposedPorts: net.ExposedPorts,
+        ...withHealthcheck(mergeHealthcheck(ic.Healthcheck, o.healthcheck)),
       },
       HostConfig: {
         RestartPolicy: restart,

@@ -105,8 +105,11 @@ function filterMatches(r: ContainerRecord, key: string, v: string): boolean {
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const since = (iso: string) => humanDuration((now - Date.parse(iso)) / 1000);
   switch (r.State.Status) {
-    case 'running':
-      return `Up ${since(r.State.StartedAt)}`;
+    case 'running': {
+      const h = r.State.Health?.Status;
+      // Docker's wording: `Up 5 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
+      return `Up ${since(r.State.StartedAt)}${h === undefined ? '' : h === 'starting' ? ' (health: starting)' : ` (${h})`}`;
+    }
     case 'restarting':
       return `Restarting (${r.State.ExitCode}) ${since(r.State.FinishedAt)} ago`;
     case 'exited':

@@ -18,6 +18,7 @@ import { ContainerNetworking } from './container-networking.ts';
 import { ContainerRecords } from './container-records.ts';
 import { type AttachListeners, ContainerTasks } from './container-tasks.ts';
 import type { CreateOptions } from './create-options.ts';
+import { HealthMonitor } from './health-monitor.ts';
 import type { LogQuery, LogStore } from './log-store.ts';
 
 export interface ContainerServiceDeps {
@@ -48,6 +49,7 @@ export class ContainerService {
   private readonly io: ContainerIo;
   private readonly files: ContainerFiles;
   private readonly networking: ContainerNetworking;
+  private readonly health: HealthMonitor;
 
   constructor(private readonly deps: ContainerServiceDeps) {
     const records = new ContainerRecords(deps.db);
@@ -69,6 +71,7 @@ export class ContainerService {
     this.networking = networking;
     this.catalog = new ContainerCatalog({ ...deps, records, tasks, files });
     this.io = new ContainerIo({ ...deps, records, tasks, networking });
+    this.health = new HealthMonitor({ records, events: deps.events, exec: (id, o) => this.io.exec(id, o) });
   }
 
   /** Loads the records; containers that were running when the page went away are exited now. */
@@ -209,6 +212,7 @@ export class ContainerService {
   /** Writes out buffered logs and stops timers (engine shutdown). */
   close(): Promise<void> {
     this.tasks.cancelRestartTimers();
+    this.health.close();
     return this.deps.logs.close();
   }
 

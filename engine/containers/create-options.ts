@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../../core/errors.ts';
+import type { HealthConfig } from '../../core/oci/manifest.ts';
 import type { MountPoint, RestartPolicy } from '../../core/store/container-types.ts';
 
 /** What `docker create` / `docker run` take; the CLI maps its flags onto this. */
@@ -7,8 +8,8 @@ export interface CreateOptions {
   readonly name?: string;
   /** Arguments after the image name: they replace the image's Cmd. */
   readonly cmd?: readonly string[];
-  /** `--entrypoint`: replaces the image's Entrypoint (and drops its Cmd); '' clears it. */
-  readonly entrypoint?: string;
+  /** `--entrypoint` (or the API's list): replaces the image's Entrypoint (and drops its Cmd); '' or [] clears it. */
+  readonly entrypoint?: string | readonly string[];
   /** `KEY=value` entries (`-e`, `--env-file`); they override the image's. */
   readonly env?: readonly string[];
   readonly workdir?: string;
@@ -43,6 +44,18 @@ export interface CreateOptions {
   readonly publishAll?: boolean;
   /** `--expose 80`, `--expose 7000-7002/udp`. */
   readonly expose?: readonly string[];
+  /** `--health-*`: fields left out (or 0) come from the image's HEALTHCHECK; `Test: ["NONE"]` disables it. */
+  readonly healthcheck?: HealthConfig;
+}
+
+/** The container's healthcheck: the options' fields over the image's, as Docker merges them. */
+export function mergeHealthcheck(image: HealthConfig | undefined, o: HealthConfig | undefined): HealthConfig | undefined {
+  if (!o) return image;
+  const merged: HealthConfig = {
+    ...image,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== 0))),
+  };
+  return Object.keys(merged).length ? merged : undefined;
 }
 
 export function parseRestartPolicy(s: string | undefined): RestartPolicy {

@@ -17,7 +17,7 @@ import { systemCommands } from '../../../cli/commands/system.ts';
 import { volumeCommands } from '../../../cli/commands/volume.ts';
 import { FlagError, parseFlags } from '../../../cli/flags.ts';
 import { formatList, goStruct, Template, TemplateError } from '../../../cli/format-template.ts';
-import { ShellSyntaxError, splitCommandLine } from '../../../cli/shell-words.ts';
+import { ShellSyntaxError, splitCommandLine } from '../../../core/shell-words.ts';
 import { ensure, type FuzzProperty, fuzzProperty, typedOutcome } from './fuzz-property.ts';
 
 const lineArb = fc.oneof(

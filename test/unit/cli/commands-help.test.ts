@@ -38,7 +38,7 @@ describe('help', () => {
     const root = await docker('docker --help');
     expect(root.code).toBe(0);
     expect(root.stdout).toMatch(
-      /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  node        Manage nodes \(the Workers containers run on\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
+      /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  compose     Docker Compose\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  node        Manage nodes \(the Workers containers run on\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
     );
     expect(root.stdout).toContain('  rmi         Remove one or more images\n');
     for (const c of ['kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stop', 'top', 'unpause', 'wait', 'inspect'])
@@ -54,11 +54,13 @@ describe('help', () => {
     expect(run.stdout).toMatch(
       /^\nUsage:  docker run \[OPTIONS\] IMAGE \[COMMAND\] \[ARG\.\.\.\]\n\nCreate and run a new container from an image\n\nAliases:\n  docker container run, docker run\n\nOptions:\n/,
     );
-    expect(run.stdout).toContain('\n  -d, --detach               Run container in background and print container ID\n');
-    expect(run.stdout).toContain('\n  -e, --env list             Set environment variables\n');
-    expect(run.stdout).toContain('\n  -h, --hostname string      Container host name\n');
-    expect(run.stdout).toContain('\n      --pull string          Pull image before running ("always", "missing", "never") (default "missing")\n');
-    expect(run.stdout).toContain('\n      --sig-proxy            Proxy received signals to the process (default true)\n');
+    // Descriptions start in one column, three spaces after the longest flag (--health-start-interval duration).
+    const row = (flag: string, text: string) => `\n${flag.padEnd(41)}${text}\n`;
+    expect(run.stdout).toContain(row('  -d, --detach', 'Run container in background and print container ID'));
+    expect(run.stdout).toContain(row('  -e, --env list', 'Set environment variables'));
+    expect(run.stdout).toContain(row('      --health-start-interval duration', 'Time between running the check during the start period (ms|s|m|h) (default 0s)'));
+    expect(run.stdout).toContain(row('      --pull string', 'Pull image before running ("always", "missing", "never") (default "missing")'));
+    expect(run.stdout).toContain(row('      --sig-proxy', 'Proxy received signals to the process (default true)'));
     expect((await docker('docker ps --help')).stdout).toContain('Aliases:\n  docker container ls, docker container list, docker container ps, docker ps\n');
     expect((await docker('docker help cp')).stdout).toContain(
       'Usage:  docker cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n',

@@ -2,9 +2,10 @@
 // Go's quoting of commands.
 import { describe, expect, it } from 'vitest';
 import { splitCpArg } from '../../../cli/commands/container-cp.ts';
-import { parseGoDuration, parseTimestamp } from '../../../cli/commands/container-logs.ts';
+import { parseTimestamp } from '../../../cli/commands/container-logs.ts';
 import { parseEnvFile, parseLabels } from '../../../cli/commands/container-run.ts';
 import { goQuote } from '../../../cli/humanize.ts';
+import { goDuration, parseGoDuration } from '../../../engine/go-duration.ts';
 
 describe('container arguments', () => {
   it('reads env files as docker does', () => {
@@ -27,12 +28,14 @@ describe('container arguments', () => {
   });
 
   it('parses Go durations and docker’s timestamps', () => {
-    expect(parseGoDuration('1h30m')).toBe(5_400_000);
-    expect(parseGoDuration('1.5s')).toBe(1500);
-    expect(parseGoDuration('250ms')).toBe(250);
-    expect(parseGoDuration('-2m')).toBe(-120_000);
-    expect(parseGoDuration('10')).toBeUndefined();
-    expect(parseGoDuration('1d')).toBeUndefined();
+    expect(goDuration('1h30m')).toBe(5_400e9);
+    expect(goDuration('1.5s')).toBe(1.5e9);
+    expect(goDuration('250ms')).toBe(250e6);
+    expect(parseGoDuration('1m30s')).toBe(90e9);
+    expect(() => parseGoDuration('30')).toThrow('time: invalid duration "30"');
+    expect(goDuration('-2m')).toBe(-120e9);
+    expect(goDuration('10')).toBeUndefined();
+    expect(goDuration('1d')).toBeUndefined();
     const now = Date.UTC(2024, 0, 2, 12);
     expect(parseTimestamp('10m', now)).toBe(now - 600_000);
     expect(parseTimestamp('1700000000', now)).toBe(1_700_000_000_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShellSyntaxError, splitCommandLine } from '../../../cli/shell-words.ts';
+import { ShellSyntaxError, splitCommandLine } from '../../../core/shell-words.ts';
 
 describe('splitCommandLine', () => {
   it('splits on blanks and drops extra whitespace', () => {
