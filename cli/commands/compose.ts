@@ -4,6 +4,7 @@
 // flag of that letter (`logs -f` follows).
 import type { ComposeProgress, ContainerSummary, Engine, HostFiles } from '../../engine/index.ts';
 import { COMPOSE_LABEL, COMPOSE_VERSION, configJson, configYaml, loadProject } from '../../engine/index.ts';
+import { watchExit } from '../attach.ts';
 import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import { displayablePorts } from '../displayable-ports.ts';
 import { type FlagSpec, type FlagValue, parseFlags } from '../flags.ts';
@@ -583,6 +584,57 @@ const top: Command = {
   },
 };
 
+const run: Command = {
+  names: ['compose run'],
+  usage: '[OPTIONS] SERVICE [COMMAND] [ARGS...]',
+  short: 'Run a one-off command on a service',
+  args: { min: 1 },
+  interspersed: false,
+  flags: withGlobals([
+    { name: 'detach', short: 'd', type: 'bool', description: 'Run container in background and print container ID' },
+    { name: 'entrypoint', type: 'string', description: 'Override the entrypoint of the image' },
+    { name: 'env', short: 'e', type: 'stringArray', valueName: 'stringArray', description: 'Set environment variables' },
+    { name: 'name', type: 'string', description: 'Assign a name to the container' },
+    { name: 'no-deps', type: 'bool', description: "Don't start linked services" },
+    { name: 'rm', type: 'bool', description: 'Automatically remove the container when it exits' },
+    { name: 'service-ports', type: 'bool', description: "Run command with all service's ports enabled and mapped to the host" },
+    { name: 'user', short: 'u', type: 'string', description: 'Run as specified username or uid' },
+    { name: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
+  ]),
+  async run(ctx) {
+    const f = ctx.flags;
+    const [service, ...cmd] = ctx.args as [string, ...string[]];
+    const { project, warnings } = load(ctx);
+    printWarnings(ctx, warnings);
+    const id = await ctx.engine.compose.run(project, service, {
+      cmd,
+      ...(f.has('entrypoint') ? { entrypoint: f.string('entrypoint') } : {}),
+      env: f.strings('env').filter((e) => e.includes('=')),
+      ...(f.has('name') ? { name: f.string('name') } : {}),
+      ...(f.has('user') ? { user: f.string('user') } : {}),
+      ...(f.has('workdir') ? { workdir: f.string('workdir') } : {}),
+      noDeps: f.bool('no-deps'),
+      rm: f.bool('rm') && !f.bool('detach'),
+      servicePorts: f.bool('service-ports'),
+      hostFiles: hostFiles(ctx),
+      onProgress: progressPrinter(ctx),
+    });
+    if (f.bool('detach')) {
+      await ctx.engine.containers.start(id);
+      ctx.out(id);
+      return 0;
+    }
+    const watch = watchExit(ctx.engine, id, { removed: f.bool('rm') });
+    try {
+      await ctx.engine.containers.start(id, { onStdout: (d) => ctx.io.stdout(decoder.decode(d)), onStderr: (d) => ctx.io.stderr(decoder.decode(d)) });
+    } catch (e) {
+      watch.cancel();
+      throw e;
+    }
+    return (await watch.exited).code;
+  },
+};
+
 const version: Command = {
   names: ['compose version'],
   usage: '[OPTIONS]',
@@ -607,6 +659,7 @@ export const composeCommands: readonly Command[] = [
   rm,
   pull,
   exec,
+  run,
   port,
   images,
   top,

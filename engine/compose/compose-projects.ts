@@ -51,6 +51,17 @@ export interface UpOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface RunOptions extends Omit<UpOptions, 'services' | 'scale' | 'wait'> {
+  readonly cmd?: readonly string[];
+  readonly entrypoint?: string;
+  readonly env?: readonly string[];
+  readonly user?: string;
+  readonly workdir?: string;
+  readonly name?: string;
+  readonly rm?: boolean;
+  readonly servicePorts?: boolean;
+}
+
 export interface DownOptions {
   readonly volumes?: boolean;
   readonly rmi?: 'all' | 'local';
@@ -82,9 +93,10 @@ const nameOf = (c: ContainerSummary) => c.Names[0]!.replace(/^\//, '');
 export class ComposeProjects {
   constructor(private readonly deps: ComposeProjectsDeps) {}
 
-  /** The project's containers (one-off `run` containers excluded), oldest first. */
-  containersOf(project: string, opts: { services?: readonly string[]; all?: boolean } = {}): ContainerSummary[] {
-    const rows = this.deps.containers.list({ all: opts.all ?? true, filters: { label: [`${LABEL.project}=${project}`, `${LABEL.oneoff}=False`] } });
+  /** The project's containers (one-off `run` containers only with `oneoff`), oldest first. */
+  containersOf(project: string, opts: { services?: readonly string[]; all?: boolean; oneoff?: boolean } = {}): ContainerSummary[] {
+    const label = [`${LABEL.project}=${project}`, ...(opts.oneoff ? [] : [`${LABEL.oneoff}=False`])];
+    const rows = this.deps.containers.list({ all: opts.all ?? true, filters: { label } });
     return rows
       .filter((c) => !opts.services?.length || opts.services.includes(c.Labels[LABEL.service] ?? ''))
       .sort((a, b) => a.Created - b.Created || a.Names[0]!.localeCompare(b.Names[0]!));
@@ -351,10 +363,53 @@ export class ComposeProjects {
     });
   }
 
+  /**
+   * `compose run`: a one-off container of `service` (named `proj-web-run-1a2b3c4d5e6f`, labelled
+   * oneoff), after its dependencies are up unless `noDeps`. Returns its ID, created, not started.
+   */
+  async run(project: ComposeProject, service: string, opts: RunOptions = {}): Promise<string> {
+    const s = project.services[service];
+    if (!s) throw new NotFoundError(`no such service: ${service}`);
+    const deps = Object.keys(s.depends_on);
+    const progress = opts.onProgress ?? (() => undefined);
+    if (!opts.noDeps && deps.length) {
+      await this.up(project, { ...opts, services: deps });
+      for (const [d, dep] of Object.entries(s.depends_on)) await this.awaitCondition(project, d, dep.condition, dep.required, progress, opts.signal);
+    } else {
+      await this.ensureNetworks(project, [service], opts.onProgress ?? (() => undefined));
+      await this.ensureVolumes(project, [service], opts.onProgress ?? (() => undefined));
+    }
+    await this.ensureImages(project, [service], opts.onProgress ?? (() => undefined));
+    const base = createOptions(project, service, 1, {
+      [LABEL.project]: project.name,
+      [LABEL.service]: service,
+      [LABEL.number]: '1',
+      [LABEL.oneoff]: 'True',
+      [LABEL.version]: COMPOSE_VERSION,
+    });
+    const hex = [...crypto.getRandomValues(new Uint8Array(6))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const { Id } = await this.deps.containers.create({
+      ...base,
+      name: opts.name ?? `${project.name}-${service}-run-${hex}`,
+      ...(opts.cmd?.length ? { cmd: opts.cmd } : {}),
+      ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
+      ...(opts.env?.length ? { env: [...(base.env ?? []), ...opts.env] } : {}),
+      ...(opts.user !== undefined ? { user: opts.user } : {}),
+      ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
+      // A one-off container publishes no ports unless asked (`--service-ports`), and never restarts.
+      ...(opts.servicePorts ? {} : { publish: [] }),
+      restart: 'no',
+      autoRemove: opts.rm ?? false,
+    });
+    const copied = copiedFiles(project, service, opts.hostFiles);
+    if (copied) await this.deps.containers.putArchive(Id, '/', copied);
+    return Id;
+  }
+
   /** `down`: the project's containers, then its networks; its volumes with `volumes`, its images with `rmi`. */
   async down(projectName: string, opts: DownOptions = {}): Promise<void> {
     const progress = opts.onProgress ?? (() => undefined);
-    const containers = this.containersOf(projectName).reverse();
+    const containers = this.containersOf(projectName, { oneoff: true }).reverse();
     const images = new Set<string>();
     await Promise.all(
       containers.map(async (c) => {

@@ -85,6 +85,8 @@ describe('docker compose', () => {
     expect(ps.stdout).toMatch(/shop-web-1 +busybox .* web /);
     expect(ps.stdout).not.toContain('shop-migrate-1');
     expect((await docker('docker compose ps -a --services')).stdout).toBe('db\nmigrate\nweb\n');
+    // A one-off: its output and status, then gone.
+    expect(await docker('docker compose run --rm --no-deps web sh -c "echo one-off; exit 3"')).toMatchObject({ code: 3, stdout: 'one-off\n' });
 
     // The .env value reached the db, and web reaches it by its service name on shop_default.
     const got = await docker('docker compose exec web wget -Y off -qO- http://db/');

@@ -151,6 +151,22 @@ describe('docker compose up', () => {
     expect((await docker('docker compose version')).stdout).toMatch(/^Docker Compose version v2\.\d+\.\d+\n$/);
   });
 
+  it('run: a one-off container after its dependencies, its output and status, removed with --rm', async () => {
+    write('compose.yaml', APP);
+    const r = await docker('docker compose run --rm web echo one-off');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('one-off\n');
+    // Its dependencies came up; the one-off is gone, and ps leaves one-offs out.
+    expect(r.stderr).toContain(' Container app-db-1  Healthy');
+    expect((await docker('docker ps -a --format "{{.Names}}"')).stdout).not.toMatch(/app-web-run-/);
+    expect((await docker('docker compose run --no-deps web exit 4')).code).toBe(4);
+    expect((await docker('docker ps -a --format "{{.Names}}"')).stdout).toMatch(/app-web-run-[0-9a-f]{12}\n/);
+    // down removes one-off containers too, so the network can go.
+    const down = await docker('docker compose down');
+    expect(down.code, down.stderr).toBe(0);
+    expect((await docker('docker ps -a -q')).stdout).toBe('');
+  });
+
   it('copies bind mounts’ host files, secrets and configs into the container before it starts', async () => {
     write('site/html/index.html', '<h1>hi</h1>\n');
     write('site/html/css/a.css', 'b{}\n');

@@ -58,7 +58,9 @@ describe('help', () => {
     const row = (flag: string, text: string) => `\n${flag.padEnd(41)}${text}\n`;
     expect(run.stdout).toContain(row('  -d, --detach', 'Run container in background and print container ID'));
     expect(run.stdout).toContain(row('  -e, --env list', 'Set environment variables'));
-    expect(run.stdout).toContain(row('      --health-start-interval duration', 'Time between running the check during the start period (ms|s|m|h) (default 0s)'));
+    expect(run.stdout).toContain(
+      row('      --health-start-interval duration', 'Time between running the check during the start period (ms|s|m|h) (default 0s)'),
+    );
     expect(run.stdout).toContain(row('      --pull string', 'Pull image before running ("always", "missing", "never") (default "missing")'));
     expect(run.stdout).toContain(row('      --sig-proxy', 'Proxy received signals to the process (default true)'));
     expect((await docker('docker ps --help')).stdout).toContain('Aliases:\n  docker container ls, docker container list, docker container ps, docker ps\n');
