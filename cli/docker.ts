@@ -3,6 +3,7 @@
 import type { Engine } from '../engine/index.ts';
 import { ShellSyntaxError, splitCommandLine } from '../engine/index.ts';
 import { CliError, type CliInput, type CliIO, type Command, type CommandContext, CommandRegistry, daemonError } from './command.ts';
+import { buildCommands, builderGroup, buildxGroup } from './commands/build.ts';
 import { composeArgv, composeCommands, composeGroup } from './commands/compose.ts';
 import { containerCommands, containerGroup } from './commands/container.ts';
 import { containerCpCommands } from './commands/container-cp.ts';
@@ -28,6 +29,8 @@ export { VirtualFiles } from './virtual-files.ts';
 
 /** Every command the CLI knows; a new command group is one more `addGroup`/`add` here. */
 const registry = new CommandRegistry()
+  .addGroup(builderGroup)
+  .addGroup(buildxGroup)
   .addGroup(composeGroup)
   .addGroup(containerGroup)
   .addGroup(imageGroup)
@@ -41,6 +44,7 @@ const registry = new CommandRegistry()
   .add(containerLogsCommands)
   .add(containerCpCommands)
   .add(containerPortCommands)
+  .add(buildCommands)
   .add(composeCommands)
   .add(containerCommands)
   .add(imageCommands)

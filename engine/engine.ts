@@ -2,6 +2,7 @@ import { ContentStore } from '../core/store/content-store.ts';
 import { type Db, openEngineDb } from '../core/store/db.ts';
 import { containerScope, volumeScope } from '../core/store/fs-entries.ts';
 import { SnapshotStore } from '../core/store/snapshot-store.ts';
+import { Builder } from './build/builder.ts';
 import { ComposeProjects } from './compose/compose-projects.ts';
 import { ContainerService } from './containers/container-service.ts';
 import { LogStore } from './containers/log-store.ts';
@@ -106,6 +107,8 @@ export class Engine {
       networks: this.networks,
       ports,
     });
+    const builder = new Builder({ images: this.images, containers: this.containers, snapshots, db });
+    this.images.useBuilder((o) => builder.build(o));
     this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });
   }
 

@@ -11,6 +11,7 @@ import { type FlagSpec, type FlagValue, parseFlags } from '../flags.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goQuote, humanSize, timeAgo } from '../humanize.ts';
 import { alignColumns } from '../table.ts';
+import { plainProgress } from './build.ts';
 
 /** Compose's own tables (`ls`): `tabwriter.NewWriter(out, 20, 1, 3, ' ', 0)`. */
 const COMPOSE_TABLE = { minWidth: 20, padding: 3 };
@@ -187,12 +188,11 @@ const up: Command = {
     printWarnings(ctx, warnings);
     const services = ctx.args;
     for (const s of services) if (!project.services[s]) throw new CliError(`no such service: ${s}`);
-    const built = Object.entries(project.services).filter(([, s]) => s.build && !s.image);
-    if (built.length)
-      throw new CliError(`service "${built[0]![0]}" needs a build: docker build is not available in this engine yet; give the service an image`);
     await ctx.engine.compose.up(project, {
       services,
       noDeps: f.bool('no-deps'),
+      build: f.bool('build'),
+      ...(f.string('progress') === 'quiet' ? {} : { onBuildProgress: plainProgress(ctx.io.stderr) }),
       scale: parseScale(f.strings('scale')),
       forceRecreate: f.bool('force-recreate'),
       noRecreate: f.bool('no-recreate'),
@@ -635,6 +635,26 @@ const run: Command = {
   },
 };
 
+const build: Command = {
+  names: ['compose build'],
+  usage: '[OPTIONS] [SERVICE...]',
+  short: 'Build or rebuild services',
+  args: { min: 0 },
+  flags: withGlobals([{ name: 'quiet', short: 'q', type: 'bool', description: "Don't print anything to STDOUT" }]),
+  async run(ctx) {
+    const { project, warnings } = load(ctx);
+    printWarnings(ctx, warnings);
+    for (const s of ctx.args) if (!project.services[s]) throw new CliError(`no such service: ${s}`);
+    await ctx.engine.compose.build(project, {
+      services: ctx.args,
+      hostFiles: hostFiles(ctx),
+      onProgress: progressPrinter(ctx),
+      ...(ctx.flags.bool('quiet') ? {} : { onBuildProgress: plainProgress(ctx.io.stderr) }),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  },
+};
+
 const version: Command = {
   names: ['compose version'],
   usage: '[OPTIONS]',
@@ -658,6 +678,7 @@ export const composeCommands: readonly Command[] = [
   lifecycle('restart', 'Restart service containers'),
   rm,
   pull,
+  build,
   exec,
   run,
   port,

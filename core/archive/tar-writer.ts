@@ -3,7 +3,7 @@ const BLOCK = 512;
 
 export interface TarWriteEntry {
   readonly name: string;
-  readonly type: 'file' | 'dir' | 'symlink';
+  readonly type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
   readonly mode?: number;
   readonly uid?: number;
   readonly gid?: number;
@@ -11,7 +11,12 @@ export interface TarWriteEntry {
   readonly mtime?: number;
   readonly data?: Uint8Array;
   readonly linkTarget?: string;
+  readonly devMajor?: number;
+  readonly devMinor?: number;
 }
+
+/** ustar type flags. */
+const TYPE_FLAG: Record<TarWriteEntry['type'], string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
 
 export interface TarFile {
   readonly name: string;
@@ -39,6 +44,8 @@ function header(name: string, flag: string, size: number, e: Partial<TarWriteEnt
   if (e.linkTarget) field(h, 157, 100, e.linkTarget);
   field(h, 257, 6, 'ustar\0');
   field(h, 263, 2, '00');
+  if (e.devMajor !== undefined) octal(h, 329, 8, e.devMajor);
+  if (e.devMinor !== undefined) octal(h, 337, 8, e.devMinor);
   h.fill(0x20, 148, 156);
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += h[i]!;
@@ -70,7 +77,7 @@ export function writeTarEntries(entries: readonly TarWriteEntry[]): Uint8Array {
       parts.push(header('PaxHeader', 'x', body.byteLength, {}), body, new Uint8Array(padded(body.byteLength) - body.byteLength));
     }
     const size = e.type === 'file' ? (e.data?.byteLength ?? 0) : 0;
-    parts.push(header(name, e.type === 'file' ? '0' : e.type === 'dir' ? '5' : '2', size, e));
+    parts.push(header(name, TYPE_FLAG[e.type], size, e));
     if (size) parts.push(e.data!, new Uint8Array(padded(size) - size));
   }
   parts.push(new Uint8Array(2 * BLOCK));

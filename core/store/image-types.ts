@@ -17,4 +17,9 @@ export interface ImageRecord {
   /** Uncompressed size of all layers' file contents. */
   readonly size: number;
   readonly createdAt: number;
+  /**
+   * Set on images `docker build` made as a step's result: the step's cache key. They are its build
+   * cache, shown by `docker images -a` only, and removed by `docker builder prune`.
+   */
+  readonly buildCacheKey?: string;
 }

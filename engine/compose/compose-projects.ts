@@ -1,5 +1,7 @@
 import { ConflictError, EngineError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import type { ContainerRecord } from '../../core/store/container-types.ts';
+import { buildContext } from '../build/build-context.ts';
+import type { BuildProgress } from '../build/builder.ts';
 import type { ContainerSummary } from '../containers/container-listing.ts';
 import type { ContainerService } from '../containers/container-service.ts';
 import { probes } from '../containers/health-monitor.ts';
@@ -11,7 +13,7 @@ import { COMPOSE_VERSION, configHash, LABEL } from './compose-labels.ts';
 import { copiedFiles, type HostFiles } from './copied-files.ts';
 import type { ComposeProject, ComposeService } from './model/compose-model.ts';
 import { servicesNeeded } from './model/dependency-order.ts';
-import { containerName, createOptions, serviceNetworks } from './service-container.ts';
+import { containerName, createOptions, serviceImage, serviceNetworks } from './service-container.ts';
 
 export interface ComposeProjectsDeps {
   readonly containers: ContainerService;
@@ -47,6 +49,10 @@ export interface UpOptions {
   /** Where bind mounts' sources and file-based secrets and configs are read from. */
   readonly hostFiles?: HostFiles;
   readonly onProgress?: (p: ComposeProgress) => void;
+  /** `--build`: build every service that has `build:`, not only those whose image is missing. */
+  readonly build?: boolean;
+  /** The build's own progress (BuildKit's steps), for services that are built. */
+  readonly onBuildProgress?: (p: BuildProgress) => void;
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -108,7 +114,7 @@ export class ComposeProjects {
     this.warnOrphans(project, opts);
     await this.ensureNetworks(project, order, progress);
     await this.ensureVolumes(project, order, progress);
-    await this.ensureImages(project, order, progress);
+    await this.ensureImages(project, order, progress, opts);
     const common = {
       [LABEL.project]: project.name,
       [LABEL.workingDir]: opts.workingDir ?? '/',
@@ -205,27 +211,75 @@ export class ComposeProjects {
     }
   }
 
-  /** Missing images are pulled, as `up` does (`--pull missing`). */
-  private async ensureImages(project: ComposeProject, order: readonly string[], progress: (p: ComposeProgress) => void): Promise<void> {
+  /**
+   * Missing images are pulled, as `up` does (`--pull missing`); a service with `build:` is built
+   * when its image is missing, or always with `build`, and tagged with its image name (`proj-web`).
+   */
+  private async ensureImages(
+    project: ComposeProject,
+    order: readonly string[],
+    progress: (p: ComposeProgress) => void,
+    opts: Pick<UpOptions, 'build' | 'hostFiles' | 'onBuildProgress' | 'signal'> = {},
+  ): Promise<void> {
     for (const name of order) {
       const s = project.services[name]!;
-      if (!s.image) continue;
-      if (
-        await this.deps.images.resolve(s.image).then(
-          () => true,
-          (e) => (isNotFound(e) ? false : Promise.reject(e)),
-        )
-      )
+      const image = serviceImage(project, name);
+      const present = await this.deps.images.resolve(image).then(
+        () => true,
+        (e) => (isNotFound(e) ? false : Promise.reject(e)),
+      );
+      if (s.build && (opts.build || !present)) {
+        await this.buildService(project, name, image, progress, opts);
         continue;
+      }
+      if (present) continue;
       progress({ kind: 'Image', name, status: 'Pulling', done: false });
       try {
-        await this.deps.images.pull(s.image, s.platform ? { platform: s.platform } : {});
+        await this.deps.images.pull(image, s.platform ? { platform: s.platform } : {});
       } catch (e) {
         progress({ kind: 'Image', name, status: 'Error', done: true, error: true });
         throw e;
       }
       progress({ kind: 'Image', name, status: 'Pulled', done: true });
     }
+  }
+
+  private async buildService(
+    project: ComposeProject,
+    name: string,
+    image: string,
+    progress: (p: ComposeProgress) => void,
+    opts: Pick<UpOptions, 'hostFiles' | 'onBuildProgress' | 'signal'>,
+  ): Promise<void> {
+    const b = project.services[name]!.build!;
+    if (!opts.hostFiles) throw new InvalidParameterError(`service "${name}": building needs the host files`);
+    const dir = b.context.replace(/\/+$/, '');
+    const files = opts.hostFiles.under(dir).map((rel) => [rel, opts.hostFiles!.get(`${dir}/${rel}`)!] as const);
+    if (!files.length) throw new NotFoundError(`unable to prepare context: path "${b.context}" not found`);
+    const dockerfile = b.dockerfile ?? 'Dockerfile';
+    progress({ kind: 'Image', name: image, status: 'Building', done: false });
+    try {
+      await this.deps.images.build({
+        context: buildContext(files, dockerfile),
+        dockerfile,
+        tags: [image],
+        ...(b.args ? { buildArgs: b.args } : {}),
+        ...(b.target ? { target: b.target } : {}),
+        labels: { [LABEL.project]: project.name, [LABEL.service]: name, [LABEL.version]: COMPOSE_VERSION },
+        ...(opts.onBuildProgress ? { onProgress: opts.onBuildProgress } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (e) {
+      progress({ kind: 'Image', name: image, status: 'Error', done: true, error: true });
+      throw e;
+    }
+    progress({ kind: 'Image', name: image, status: 'Built', done: true });
+  }
+
+  /** `compose build`: the services that have `build:` (all, or those named). */
+  async build(project: ComposeProject, opts: Pick<UpOptions, 'services' | 'hostFiles' | 'onProgress' | 'onBuildProgress' | 'signal'> = {}): Promise<void> {
+    const names = (opts.services?.length ? opts.services : Object.keys(project.services)).filter((n) => project.services[n]?.build);
+    for (const n of names) await this.buildService(project, n, serviceImage(project, n), opts.onProgress ?? (() => undefined), opts);
   }
 
   /** One service's containers onto the model: kept, recreated, added or removed. Returns those to start. */
@@ -242,7 +296,7 @@ export class ComposeProjects {
       throw new InvalidParameterError(`services.${name}: can't set container_name and ${name} as container name must be unique: invalid compose project`);
     }
     const hash = await configHash(s);
-    const image = s.image ? await this.deps.images.resolve(s.image) : undefined;
+    const image = await this.deps.images.resolve(serviceImage(project, name));
     const labels = {
       ...common,
       [LABEL.service]: name,
@@ -250,7 +304,7 @@ export class ComposeProjects {
       [LABEL.dependsOn]: Object.entries(s.depends_on)
         .map(([d, c]) => `${d}:${c.condition}:${c.restart}`)
         .join(','),
-      ...(image ? { [LABEL.image]: image.id } : {}),
+      [LABEL.image]: image.id,
     };
     const existing = this.containersOf(project.name, { services: [name] });
     const byNumber = new Map(existing.map((c) => [Number(c.Labels[LABEL.number]), c]));
@@ -271,7 +325,7 @@ export class ComposeProjects {
         const n = i + 1;
         const cname = containerName(project, name, n);
         const cur = byNumber.get(n);
-        const stale = cur && (cur.Labels[LABEL.configHash] !== hash || (image && cur.ImageID !== image.id));
+        const stale = cur && (cur.Labels[LABEL.configHash] !== hash || cur.ImageID !== image.id);
         if (cur && !opts.forceRecreate && (opts.noRecreate || !stale)) {
           if (cur.State !== 'running') return cur.Id;
           progress({ kind: 'Container', name: cname, status: 'Running', done: true });
@@ -379,7 +433,7 @@ export class ComposeProjects {
       await this.ensureNetworks(project, [service], opts.onProgress ?? (() => undefined));
       await this.ensureVolumes(project, [service], opts.onProgress ?? (() => undefined));
     }
-    await this.ensureImages(project, [service], opts.onProgress ?? (() => undefined));
+    await this.ensureImages(project, [service], opts.onProgress ?? (() => undefined), opts);
     const base = createOptions(project, service, 1, {
       [LABEL.project]: project.name,
       [LABEL.service]: service,

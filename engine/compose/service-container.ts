@@ -9,6 +9,11 @@ export function containerName(project: ComposeProject, service: string, n: numbe
   return project.services[service]?.container_name ?? `${project.name}-${service}-${n}`;
 }
 
+/** The image a service runs: its `image:`, or `proj-web` as Compose names what it builds. */
+export function serviceImage(project: ComposeProject, service: string): string {
+  return project.services[service]?.image ?? `${project.name}-${service}`;
+}
+
 /** The networks a replica joins, in the order Compose attaches them (by priority, then name). */
 export function serviceNetworks(s: ComposeService): string[] {
   return Object.keys(s.networks).sort();
@@ -66,7 +71,7 @@ function restartPolicy(s: ComposeService): string | undefined {
  */
 export function createOptions(project: ComposeProject, service: string, n: number, labels: Record<string, string>): CreateOptions {
   const s = project.services[service]!;
-  if (!s.image) throw new InvalidParameterError(`service "${service}" has neither an image nor a build context specified: invalid compose project`);
+  if (!s.image && !s.build) throw new InvalidParameterError(`service "${service}" has neither an image nor a build context specified: invalid compose project`);
   const networks = serviceNetworks(s);
   const first = networks[0];
   let network: string | undefined;
@@ -79,7 +84,7 @@ export function createOptions(project: ComposeProject, service: string, n: numbe
   const mem = memory(s);
   const restart = restartPolicy(s);
   return {
-    image: s.image,
+    image: serviceImage(project, service),
     name: containerName(project, service, n),
     ...(s.command ? { cmd: s.command } : {}),
     ...(s.entrypoint ? { entrypoint: s.entrypoint } : {}),

@@ -22,6 +22,7 @@ import type { ContentStore } from '../../core/store/content-store.ts';
 import type { Db } from '../../core/store/db.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
 import { iterate } from '../../core/unpack/streams.ts';
+import type { BuildOptions, BuildResult } from '../build/builder.ts';
 import type { EventBus } from '../events.ts';
 import type { RwLock } from '../rw-lock.ts';
 import { collectGarbage, type GcResult } from './gc.ts';
@@ -180,6 +181,7 @@ export class ImageService {
     const out: ImageSummary[] = [];
     for (const img of images) {
       const s = await this.summaryOf(img.id, img);
+      if (img.buildCacheKey && !s.RepoTags.length && !opts.all) continue;
       if (opts.danglingOnly && s.RepoTags.length) continue;
       if (opts.reference) {
         const tags = s.RepoTags.filter((t) => matchesPattern(t, opts.reference!));
@@ -357,6 +359,64 @@ export class ImageService {
 
   gc(opts: { ingests?: boolean } = {}): Promise<GcResult> {
     return this.lock.withExclusive(() => collectGarbage(this.db, opts));
+  }
+
+  /**
+   * Stores an image `docker build` assembled (an OCI layout in memory: index, manifest, config and
+   * its new layers): unpacked and checked exactly as a load, recorded as the build step `cacheKey`.
+   */
+  async importBuilt(layout: ReadonlyMap<string, Uint8Array>, cacheKey: string, signal?: AbortSignal): Promise<ImageRecord> {
+    const src: LayoutSource = {
+      describe: 'the build',
+      file: async (p) => layout.get(p),
+      stream: async function* (p) {
+        const f = layout.get(p);
+        if (!f) throw new NotFoundError(`the build has no ${p}`);
+        yield f;
+      },
+    };
+    const stats: PullStats = { fetchedBytes: 0, resumedBytes: 0, layersAlreadyPresent: 0 };
+    const [built] = await this.lock.withShared(() => importImages(this.deps, src, { stats, ...(signal ? { signal } : {}) }));
+    const image: ImageRecord = { ...built!.image, buildCacheKey: cacheKey };
+    await this.commit(image, []);
+    return (await this.db.get('images', image.id)) ?? image;
+  }
+
+  /** `docker build` (engine/build): set by the engine, which has the containers a RUN needs. */
+  private builder?: (o: BuildOptions) => Promise<BuildResult>;
+
+  useBuilder(build: (o: BuildOptions) => Promise<BuildResult>): void {
+    this.builder = build;
+  }
+
+  /** `docker build`: a Dockerfile and its context into an image (see engine/build/builder.ts). */
+  build(o: BuildOptions): Promise<BuildResult> {
+    if (!this.builder) return Promise.reject(new InvalidParameterError('this engine has no builder'));
+    return this.builder(o);
+  }
+
+  /** The image a build step with this cache key made before, if it is still stored. */
+  async buildCacheHit(cacheKey: string): Promise<ImageRecord | undefined> {
+    return (await this.db.getAll('images')).find((i) => i.buildCacheKey === cacheKey);
+  }
+
+  /** `docker builder prune`: the build cache's images that no tag or container holds. */
+  async pruneBuildCache(): Promise<{ removed: number; SpaceReclaimed: number }> {
+    let removed = 0;
+    for (const img of await this.db.getAll('images')) {
+      if (!img.buildCacheKey) continue;
+      const tagged = (await this.db.getAllFromIndex('tags', 'image', img.id)).length > 0;
+      if (tagged || (await this.usage(img.id)) > 0) {
+        // A built image that is kept stops being cache: a prune empties the cache.
+        const { buildCacheKey: _cache, ...kept } = img;
+        await this.db.put('images', kept);
+        continue;
+      }
+      await this.untagOrDelete(img.id, { force: true });
+      removed++;
+    }
+    const g = await this.gc({ ingests: true });
+    return { removed, SpaceReclaimed: g.bytes };
   }
 
   /** `docker save`: one tarball that is both an OCI image layout and a `docker load`-able archive. */

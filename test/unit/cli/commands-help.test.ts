@@ -38,14 +38,16 @@ describe('help', () => {
     const root = await docker('docker --help');
     expect(root.code).toBe(0);
     expect(root.stdout).toMatch(
-      /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  compose     Docker Compose\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  node        Manage nodes \(the Workers containers run on\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
+      /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  build       Start a build\n  pull        Download an image from a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  builder     Manage builds\n  buildx      Docker Buildx\n  compose     Docker Compose\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  node        Manage nodes \(the Workers containers run on\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
     );
     expect(root.stdout).toContain('  rmi         Remove one or more images\n');
     for (const c of ['kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stop', 'top', 'unpause', 'wait', 'inspect'])
       expect(root.stdout).toMatch(new RegExp(`\n  ${c} +\\S`));
     expect(root.stdout).toContain("Run 'docker COMMAND --help' for more information on a command.\n");
     const group = await docker('docker image --help');
-    expect(group.stdout).toContain('Usage:  docker image COMMAND\n\nManage images\n\nCommands:\n  history     Show the history of an image\n');
+    expect(group.stdout).toContain(
+      'Usage:  docker image COMMAND\n\nManage images\n\nCommands:\n  build       Start a build\n  history     Show the history of an image\n',
+    );
     expect(group.stdout).toContain("Run 'docker image COMMAND --help' for more information on a command.\n");
   });
 

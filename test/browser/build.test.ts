@@ -1,0 +1,155 @@
+// `docker build` in the demo page: RUN steps in real x86 containers on node Workers, COPY from the
+// page's host files, the build cache (CACHED, and a changed file reruns only what follows it),
+// multi-stage with --target, .dockerignore, heredocs, a WASI image, and Docker's errors.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type BrowserSession, launchChromium } from '../support/chromium.ts';
+
+const baseUrl = inject('baseUrl');
+let s: BrowserSession;
+
+const docker = (cmd: string) => s.page.evaluate((c) => window.docker(c), cmd);
+const writeFile = (path: string, text: string) => s.page.evaluate(([p, t]) => window.dockerFiles.set(p!, new TextEncoder().encode(t)), [path, text]);
+
+const APP = `FROM busybox
+ARG WHO=hi
+ENV APP=/app
+WORKDIR $APP
+COPY hello.txt ./
+RUN echo "$WHO from run" > run.txt && rm /bin/vi
+RUN <<EOF
+echo from-heredoc > /app/heredoc.txt
+EOF
+COPY . /ctx/
+CMD ["cat", "/app/hello.txt", "/app/run.txt", "/app/heredoc.txt"]
+`;
+
+const writeContext = async () => {
+  await writeFile('app/Dockerfile', APP);
+  await writeFile('app/hello.txt', 'changed\n');
+  await writeFile('app/secret.env', 'TOKEN=x\n');
+  await writeFile('app/.dockerignore', '*.env\n');
+};
+
+beforeAll(async () => {
+  s = await launchChromium();
+  await s.page.goto(`${baseUrl}/demo/index.html?db=build&noproxy`);
+  await s.page.evaluate(() => window.engineReady);
+  await writeContext();
+  await writeFile('app/hello.txt', 'hello from the context\n');
+});
+afterAll(() => s?.close());
+
+const steps = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => /^#\d+ \[\d\/\d\]/.test(l))
+    .map((l) => l.replace(/^#\d+ /, ''));
+
+describe('docker build', () => {
+  it('builds an x86 image: RUN in a container, COPY from the host files, whiteouts, heredocs', async () => {
+    const b = await docker('docker build -t app --build-arg WHO=hey app');
+    expect(b.code, b.stderr).toBe(0);
+    expect(steps(b.stderr)).toEqual([
+      '[1/6] FROM busybox',
+      '[2/6] WORKDIR $APP',
+      '[3/6] COPY hello.txt ./',
+      '[4/6] RUN echo "$WHO from run" > run.txt && rm /bin/vi',
+      expect.stringMatching(/^\[5\/6\] RUN <<EOF/),
+      '[6/6] COPY . /ctx/',
+    ]);
+    expect(b.stderr).toMatch(/#\d+ writing image sha256:[0-9a-f]{64} done\n#\d+ naming to app done/);
+    const run = await docker('docker run --rm app');
+    expect(run).toMatchObject({ code: 0, stdout: 'hello from the context\nhey from run\nfrom-heredoc\n' });
+    // The RUN's rm is a whiteout over the base image's file.
+    expect((await docker('docker run --rm app ls /bin/vi')).code).not.toBe(0);
+    // .dockerignore kept secret.env out of `COPY .`; the Dockerfile itself is in the context.
+    expect((await docker('docker run --rm app ls /ctx')).stdout).toBe('Dockerfile\nhello.txt\n');
+    const history = await docker('docker history --no-trunc --format "{{.CreatedBy}}" app');
+    expect(history.stdout.split('\n').slice(0, 3)).toEqual([
+      'CMD ["cat","/app/hello.txt","/app/run.txt","/app/heredoc.txt"]',
+      'COPY . /ctx/ # buildkit',
+      expect.stringMatching(/^RUN \/bin\/sh -c echo from-heredoc/),
+    ]);
+    expect((await docker('docker inspect -f "{{.Config.WorkingDir}}" app')).stdout).toBe('/app\n');
+    expect((await docker('docker run --rm app sh -c "echo $APP; pwd"')).stdout).toBe('/app\n/app\n');
+  });
+
+  it('reuses every step of an unchanged rebuild, and reruns from the COPY of a changed file', async () => {
+    const again = await docker('docker build -t app --build-arg WHO=hey app');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.match(/#\d+ CACHED/g)?.length).toBe(6);
+    const id1 = (await docker('docker inspect -f "{{.Id}}" app')).stdout;
+    await writeFile('app/hello.txt', 'changed\n');
+    const changed = await docker('docker build -t app --build-arg WHO=hey app');
+    expect(changed.code, changed.stderr).toBe(0);
+    const cachedIds = [...changed.stderr.matchAll(/#(\d+) CACHED/g)].map((m) => Number(m[1]));
+    const named = new Map([...changed.stderr.matchAll(/#(\d+) (\[\d\/\d\] .*)/g)].map((m) => [Number(m[1]), m[2]!]));
+    expect(cachedIds.map((i) => named.get(i))).toEqual(['[1/6] FROM busybox', '[2/6] WORKDIR $APP']);
+    expect((await docker('docker run --rm app')).stdout).toBe('changed\nhey from run\nfrom-heredoc\n');
+    expect((await docker('docker inspect -f "{{.Id}}" app')).stdout).not.toBe(id1);
+    // The cache survives a reload (the host files do not: they are the page's memory).
+    await s.page.reload();
+    await s.page.evaluate(() => window.engineReady);
+    await writeContext();
+    const reloaded = await docker('docker build -q -t app --build-arg WHO=hey app');
+    expect(reloaded.code, reloaded.stderr).toBe(0);
+    expect(reloaded.stdout).toBe((await docker('docker inspect -f "{{.Id}}" app')).stdout);
+  });
+
+  it('builds only what --target needs, and stops at a failing RUN with Docker’s error, tagging nothing', async () => {
+    await writeFile(
+      'multi/Dockerfile',
+      'FROM busybox AS base\nRUN echo base > /base.txt\n\nFROM base AS tools\nRUN echo tools > /tools.txt\n\nFROM busybox\nCOPY --from=tools /tools.txt /\nRUN exit 3\n',
+    );
+    const t = await docker('docker build --target tools -t tools multi');
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).not.toContain('RUN exit 3');
+    expect((await docker('docker run --rm tools cat /base.txt /tools.txt')).stdout).toBe('base\ntools\n');
+    const fail = await docker('docker build -t final multi');
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toContain('ERROR: failed to build: failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3');
+    expect((await docker('docker image inspect final')).code).toBe(1);
+    // No build container is left behind.
+    expect((await docker('docker ps -a -q --filter label=com.docker.build')).stdout).toBe('');
+  });
+
+  it('reports an unknown instruction and a missing COPY source with the line', async () => {
+    await writeFile('bad/Dockerfile', 'FROM busybox\nFORM x\n');
+    const bad = await docker('docker build bad');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/line 2: unknown instruction: FORM/);
+    await writeFile('bad/Dockerfile', 'FROM busybox\nCOPY nothere.txt /\n');
+    const missing = await docker('docker build bad');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('"/nothere.txt": not found');
+  });
+
+  it('compose builds a service that has build:, names the image proj-service, and runs it', async () => {
+    await writeFile('shop/api/Dockerfile', 'FROM busybox\nCOPY msg.txt /msg.txt\nCMD ["sh", "-c", "cat /msg.txt; sleep 3600"]\n');
+    await writeFile('shop/api/msg.txt', 'built by compose\n');
+    await writeFile('shop/compose.yaml', 'services:\n  api:\n    build: ./api\n    stop_grace_period: 1s\n');
+    const up = await docker('docker compose -f shop/compose.yaml up -d');
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(' Image shop-api  Built');
+    await expect
+      .poll(async () => (await docker('docker compose -f shop/compose.yaml logs --no-log-prefix api')).stdout, { timeout: 15_000 })
+      .toBe('built by compose\n');
+    expect((await docker('docker inspect -f "{{.Config.Image}}" shop-api-1')).stdout).toBe('shop-api\n');
+    // Unchanged: no rebuild without --build; with it, every step is cached and the container is left alone.
+    const again = await docker('docker compose -f shop/compose.yaml up -d --build');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(' Container shop-api-1  Running');
+    expect((await docker('docker compose -f shop/compose.yaml down -t 0')).code).toBe(0);
+  });
+
+  it('builds a WASI image on the built-in hello', async () => {
+    await writeFile('wasi/Dockerfile', 'FROM hello\nLABEL org.example.built=yes\nCOPY note.txt /note.txt\n');
+    await writeFile('wasi/note.txt', 'a note\n');
+    const b = await docker('docker build -t hello-plus wasi');
+    expect(b.code, b.stderr).toBe(0);
+    expect((await docker('docker run --rm hello-plus')).stdout).toContain('hello from wasm32-wasi');
+    expect((await docker('docker inspect -f "{{index .Config.Labels \\"org.example.built\\"}} {{.Os}}/{{.Architecture}}" hello-plus')).stdout).toBe(
+      'yes wasi/wasm\n',
+    );
+  });
+});

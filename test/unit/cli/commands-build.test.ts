@@ -1,0 +1,164 @@
+// `docker build` over a real Engine (fake-indexeddb) with fake nodes: the steps that need no
+// process (FROM, COPY, ENV, WORKDIR, CMD, LABEL…), the image they make (config, history, layers,
+// the files in it), the cache across rebuilds, reproducible digests with SOURCE_DATE_EPOCH,
+// `.dockerignore`, -q/--iidfile, `builder prune`, and the errors. RUN runs in the browser tests.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` in a Dockerfile is the data under test, not a template.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import { writeTar } from '../../../core/archive/tar-writer.ts';
+import type { Engine } from '../../../engine/engine.ts';
+import { containerEngine, dockerCommand } from '../../support/cli-helpers.ts';
+
+let engine: Engine;
+let files: VirtualFiles;
+const docker = (line: string) => dockerCommand(engine, line, files);
+const write = (path: string, text: string) => files.set(path, new TextEncoder().encode(text));
+const read = async (image: string, path: string) => {
+  const c = await docker(`docker create ${image}`);
+  const id = c.stdout.trim();
+  const r = await docker(`docker cp ${id}:${path} out`);
+  await docker(`docker rm ${id}`);
+  return r.code === 0 ? new TextDecoder().decode(files.get('out')) : undefined;
+};
+
+const DOCKERFILE = `# syntax=docker/dockerfile:1
+FROM test/tools AS base
+ARG VERSION=1
+ENV APP_HOME=/srv/app VERSION=$VERSION
+WORKDIR \${APP_HOME}
+COPY conf/ ./conf/
+COPY --chmod=755 run.sh /usr/local/bin/
+LABEL org.example.version=$VERSION
+EXPOSE 8080
+CMD ["run.sh"]
+`;
+
+beforeEach(async () => {
+  ({ engine, files } = await containerEngine());
+  write('app/Dockerfile', DOCKERFILE);
+  write('app/conf/a.conf', 'a=1\n');
+  write('app/conf/b.conf', 'b=2\n');
+  write('app/run.sh', '#!/bin/sh\n');
+  write('app/notes.md', 'not copied\n');
+});
+afterEach(async () => {
+  await new Promise((r) => setTimeout(r, 60));
+  engine.close();
+});
+
+describe('docker build', () => {
+  it('makes an image: config, history, the copied files with their modes', async () => {
+    const b = await docker('docker build -t app:1 --build-arg VERSION=2 app');
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/^#1 \[internal\] load build definition from Dockerfile\n#1 DONE \d+\.\ds\n\n#2 \[1\/4\] FROM test\/tools\n/);
+    expect(b.stderr).toContain('] COPY conf/ ./conf/\n');
+    const img = await engine.images.inspect('app:1');
+    expect(img.Config).toMatchObject({
+      Env: expect.arrayContaining(['APP_HOME=/srv/app', 'VERSION=2']),
+      WorkingDir: '/srv/app',
+      Cmd: ['run.sh'],
+      Labels: expect.objectContaining({ 'org.example.version': '2', 'org.example.image': 'tools' }),
+      ExposedPorts: { '8080/tcp': {} },
+    });
+    const history = (await engine.images.history('app:1')).map((h) => h.CreatedBy);
+    expect(history.slice(0, 4)).toEqual(['CMD ["run.sh"]', 'EXPOSE map[8080/tcp:{}]', 'LABEL org.example.version=2', 'COPY run.sh /usr/local/bin/ # buildkit']);
+    expect(await read('app:1', '/srv/app/conf/b.conf')).toBe('b=2\n');
+    expect(await read('app:1', '/usr/local/bin/run.sh')).toBe('#!/bin/sh\n');
+    const stat = await engine.containers.statPath((await engine.containers.create({ image: 'app:1' })).Id, '/usr/local/bin/run.sh');
+    expect(stat.mode & 0o777).toBe(0o755);
+    // The base image's files are still there below the new layers.
+    expect(await read('app:1', '/data/hello.txt')).toBe('hello from the image\n');
+  });
+
+  it('a rebuild with nothing changed is all CACHED and gives the same image; a changed file reruns from its COPY', async () => {
+    const first = await docker('docker build -q app');
+    expect(first.code, first.stderr).toBe(0);
+    const again = await docker('docker build app');
+    expect(again.stderr.match(/#\d+ CACHED/g)).toHaveLength(4);
+    expect(again.stderr).toContain(`writing image ${first.stdout.trim()} done`);
+    write('app/run.sh', '#!/bin/sh\necho v2\n');
+    const changed = await docker('docker build app');
+    const cached = [...changed.stderr.matchAll(/#(\d+) (\[\d\/\d\] [^\n]*)\n(?:#\1 CACHED)?/g)].filter((m) => m[0].includes('CACHED')).map((m) => m[2]);
+    expect(cached).toEqual(['[1/4] FROM test/tools', '[2/4] WORKDIR ${APP_HOME}', '[3/4] COPY conf/ ./conf/']);
+    // --no-cache runs every step again.
+    expect((await docker('docker build --no-cache app')).stderr).not.toMatch(/\] (COPY|WORKDIR)[^\n]*\n#\d+ CACHED/);
+  });
+
+  it('gives the same digest for the same inputs with SOURCE_DATE_EPOCH, in a fresh engine too', async () => {
+    const a = await docker('docker build -q --build-arg SOURCE_DATE_EPOCH=1700000000 app');
+    expect(a.code, a.stderr).toBe(0);
+    engine.close();
+    ({ engine, files } = await containerEngine());
+    write('app/Dockerfile', DOCKERFILE);
+    write('app/conf/a.conf', 'a=1\n');
+    write('app/conf/b.conf', 'b=2\n');
+    write('app/run.sh', '#!/bin/sh\n');
+    const b = await docker('docker build -q --build-arg SOURCE_DATE_EPOCH=1700000000 app');
+    expect(b.stdout).toBe(a.stdout);
+    expect((await engine.images.inspect(b.stdout.trim())).Created).toBe('2023-11-14T22:13:20Z');
+  });
+
+  it('honours .dockerignore, -f, --target, --iidfile and --label', async () => {
+    write('app/.dockerignore', '*.md\nconf/b.conf\n');
+    write('app/Dockerfile.all', 'FROM test/tools AS one\nCOPY . /ctx/\nFROM one AS two\nLABEL stage=two\nFROM two\nLABEL stage=three\n');
+    const b = await docker('docker build -f app/Dockerfile.all --target two --iidfile id.txt --label from=cli -t ctx app');
+    expect(b.code, b.stderr).toBe(0);
+    const id = new TextDecoder().decode(files.get('id.txt'));
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const img = await engine.images.inspect('ctx');
+    expect(img.Id).toBe(id);
+    expect(img.Config?.Labels).toMatchObject({ stage: 'two', from: 'cli' });
+    expect(await read('ctx', '/ctx/notes.md')).toBeUndefined();
+    expect(await read('ctx', '/ctx/conf/b.conf')).toBeUndefined();
+    expect(await read('ctx', '/ctx/conf/a.conf')).toBe('a=1\n');
+  });
+
+  it('ADD unpacks a local tar (plain or gzip) into the destination; COPY copies it as it is', async () => {
+    const tar = writeTar([{ name: 'pkg/lib/x.txt', data: new TextEncoder().encode('from the tar\n') }]);
+    files.set('add/bundle.tar', tar);
+    files.set(
+      'add/bundle.tgz',
+      new Uint8Array(await new Response(new Blob([tar as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()),
+    );
+    write('add/Dockerfile', 'FROM test/tools\nADD bundle.tar /opt/\nADD bundle.tgz /srv\nCOPY bundle.tar /keep/\n');
+    const b = await docker('docker build -t added add');
+    expect(b.code, b.stderr).toBe(0);
+    expect(await read('added', '/opt/pkg/lib/x.txt')).toBe('from the tar\n');
+    expect(await read('added', '/srv/pkg/lib/x.txt')).toBe('from the tar\n');
+    expect((await read('added', '/keep/bundle.tar'))?.length).toBe(tar.byteLength);
+    write('add/Dockerfile', 'FROM test/tools\nADD https://example.com/x.tgz /x/\n');
+    const url = await docker('docker build add');
+    expect(url.code).toBe(1);
+    expect(url.stderr).toContain('fetching a URL in ADD is not supported yet');
+  });
+
+  it('reports Docker’s errors, tags nothing and leaves no cache behind for a failed step', async () => {
+    write('bad/Dockerfile', 'FROM test/tools\nCOPY missing.txt /\n');
+    const missing = await docker('docker build -t bad bad');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      'ERROR: failed to build: failed to solve: failed to compute cache key: failed to calculate checksum of ref: "/missing.txt": not found',
+    );
+    expect((await docker('docker image inspect bad')).code).toBe(1);
+    write('bad/Dockerfile', 'FROM test/tools\nFORM x\n');
+    const unknown = await docker('docker build bad');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/line 2: unknown instruction: FORM/);
+    write('bad/Dockerfile', '');
+    expect((await docker('docker build bad')).code).toBe(1);
+    expect((await docker('docker build nothere')).stderr).toContain('unable to prepare context: path "nothere" not found');
+  });
+
+  it('builder prune empties the cache: the next build runs every step', async () => {
+    expect((await docker('docker build -t app app')).code).toBe(0);
+    const before = (await engine.images.list({ all: true })).length;
+    expect((await engine.images.list()).length).toBeLessThan(before);
+    const p = await docker('docker builder prune -f');
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/^Total:\t/);
+    // The tagged image stays, the steps' images go.
+    expect((await engine.images.list({ all: true })).length).toBe((await engine.images.list()).length);
+    expect((await docker('docker run --rm app echo still-here')).stdout).toBe('still-here\n');
+    expect((await docker('docker build app')).stderr).not.toMatch(/\] COPY[^\n]*\n#\d+ CACHED/);
+  });
+});
