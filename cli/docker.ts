@@ -4,6 +4,7 @@ import type { Engine } from '../engine/index.ts';
 import { ShellSyntaxError, splitCommandLine } from '../engine/index.ts';
 import { CliError, type CliInput, type CliIO, type Command, type CommandContext, CommandRegistry, daemonError } from './command.ts';
 import { buildCommands, builderGroup, buildxGroup } from './commands/build.ts';
+import { commitCommands } from './commands/commit.ts';
 import { composeArgv, composeCommands, composeGroup } from './commands/compose.ts';
 import { containerCommands, containerGroup } from './commands/container.ts';
 import { containerCpCommands } from './commands/container-cp.ts';
@@ -45,6 +46,7 @@ const registry = new CommandRegistry()
   .add(containerCpCommands)
   .add(containerPortCommands)
   .add(buildCommands)
+  .add(commitCommands)
   .add(composeCommands)
   .add(containerCommands)
   .add(imageCommands)

@@ -3,6 +3,7 @@ import { type Db, openEngineDb } from '../core/store/db.ts';
 import { containerScope, volumeScope } from '../core/store/fs-entries.ts';
 import { SnapshotStore } from '../core/store/snapshot-store.ts';
 import { Builder } from './build/builder.ts';
+import { commitContainer } from './build/commit.ts';
 import { ComposeProjects } from './compose/compose-projects.ts';
 import { ContainerService } from './containers/container-service.ts';
 import { LogStore } from './containers/log-store.ts';
@@ -108,7 +109,10 @@ export class Engine {
       ports,
     });
     const builder = new Builder({ images: this.images, containers: this.containers, snapshots, db });
-    this.images.useBuilder((o) => builder.build(o));
+    this.images.useMakers({
+      build: (o) => builder.build(o),
+      commit: (container, o) => commitContainer({ images: this.images, containers: this.containers, db }, container, o),
+    });
     this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });
   }
 

@@ -35,6 +35,7 @@ export { goDuration, parseGoDuration } from './go-duration.ts';
 export { humanDuration } from './human-duration.ts';
 export type { HistoryItem, ImageSummary, PullRequest } from './images/image-service.ts';
 export type { PullProgress } from './images/progress.ts';
+export type { PushProgress } from './images/push.ts';
 export { HostNetworkError, IpamError, NetworkForbiddenError, PoolOverlapError, PortAllocatedError } from './networks/network-errors.ts';
 export type { DnsRecord, NetworkFabric } from './networks/network-fabric.ts';
 export type { NetworkCreateOptions } from './networks/network-service.ts';

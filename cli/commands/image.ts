@@ -50,6 +50,38 @@ export async function pullImage(
   }
 }
 
+const push: Command = {
+  names: ['image push', 'push'],
+  usage: '[OPTIONS] NAME[:TAG]',
+  short: 'Upload an image to a registry',
+  args: { exactly: 1 },
+  common: 6,
+  flags: [{ name: 'quiet', short: 'q', type: 'bool', description: 'Suppress verbose output' }],
+  async run(ctx) {
+    const name = ctx.args[0]!;
+    let ref;
+    try {
+      ref = parseReference(name);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const quiet = ctx.flags.bool('quiet');
+    const progress = new ProgressRenderer(ctx.io.stdout, { tty: ctx.io.isTTY, columns: ctx.io.columns });
+    if (!quiet) progress.message({ status: `The push refers to repository [${familiarName(ref)}]` });
+    const r = await ctx.engine.images.push(name, {
+      ...(quiet
+        ? {}
+        : {
+            onProgress: (p) =>
+              progress.message({ id: p.id, status: p.status, progress: p.current !== undefined ? { current: p.current, total: p.total ?? 0 } : {} }),
+          }),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (quiet) ctx.out(familiarTagged(ref));
+    else progress.message({ status: `${r.tag}: digest: ${r.digest} size: ${r.size}` });
+  },
+};
+
 const pull: Command = {
   names: ['image pull', 'pull'],
   usage: '[OPTIONS] NAME[:TAG|@DIGEST]',
@@ -413,4 +445,4 @@ const load: Command = {
   },
 };
 
-export const imageCommands: readonly Command[] = [pull, ls, inspect, history, rm, tag, prune, save, load];
+export const imageCommands: readonly Command[] = [pull, push, ls, inspect, history, rm, tag, prune, save, load];

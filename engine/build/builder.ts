@@ -18,7 +18,7 @@ import type { CommandForm, Dockerfile, Instruction, StageDeclaration } from './d
 import { expandWord, expandWords } from './dockerfile/expand-word.ts';
 import { parseDockerfile } from './dockerfile/parse-dockerfile.ts';
 import { stagesNeeded } from './dockerfile/stage-graph.ts';
-import { type StepImage, stepLayout } from './image-layout.ts';
+import { type StepImage, stepLayout, stepOfImage } from './image-layout.ts';
 import { runStep } from './run-step.ts';
 
 /** The files a build sees: context-relative paths (`src/a.ts`), `.dockerignore` already applied. */
@@ -226,7 +226,7 @@ export class Builder {
       await this.deps.images.pull(from, { ...(platform ? { platform } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       image = await this.deps.images.resolve(from);
     }
-    return fresh(image, stepOf(image), image.id);
+    return fresh(image, stepOfImage(image), image.id);
   }
 
   private async instruction(state: StageState, ins: Instruction, ctx: StepContext): Promise<void> {
@@ -415,7 +415,7 @@ export class Builder {
       () => cached,
     );
     state.image = hit;
-    state.step = stepOf(hit!);
+    state.step = stepOfImage(hit!);
     state.config = hit!.config.config ?? {};
     state.pending = [];
     state.key = key;
@@ -474,17 +474,6 @@ interface StepContext {
   readonly emit: (p: BuildProgress) => void;
   /** The step's progress name: `[2/5] RUN make`. */
   readonly name: string;
-}
-
-function stepOf(image: ImageRecord): StepImage {
-  return {
-    platform: image.platform,
-    layers: image.layers,
-    diffIds: image.diffIds,
-    history: image.config.history ?? [],
-    config: image.config.config ?? {},
-    created: image.config.created ?? '',
-  };
 }
 
 /**

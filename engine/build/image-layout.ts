@@ -3,6 +3,7 @@ import { type Digest, sha256Of } from '../../core/oci/digest.ts';
 import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig } from '../../core/oci/manifest.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
 import type { Platform } from '../../core/oci/platform.ts';
+import type { ImageRecord } from '../../core/store/image-types.ts';
 
 const enc = new TextEncoder();
 
@@ -21,6 +22,18 @@ export interface StepImage {
   readonly config: ContainerConfig;
   /** RFC 3339. */
   readonly created: string;
+}
+
+/** A stored image as the step the next one builds on. */
+export function stepOfImage(image: ImageRecord): StepImage {
+  return {
+    platform: image.platform,
+    layers: image.layers,
+    diffIds: image.diffIds,
+    history: image.config.history ?? [],
+    config: image.config.config ?? {},
+    created: image.config.created ?? '',
+  };
 }
 
 /**

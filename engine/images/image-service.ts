@@ -23,12 +23,14 @@ import type { Db } from '../../core/store/db.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
 import { iterate } from '../../core/unpack/streams.ts';
 import type { BuildOptions, BuildResult } from '../build/builder.ts';
+import { type CommitOptions, type ImportOptions, importTarball } from '../build/commit.ts';
 import type { EventBus } from '../events.ts';
 import type { RwLock } from '../rw-lock.ts';
 import { collectGarbage, type GcResult } from './gc.ts';
 import { type ImportedImage, importImages } from './image-import.ts';
 import type { ProgressListener } from './progress.ts';
 import { type PullDeps, type PullStats, pullImage } from './pull.ts';
+import { type PushProgress, type PushResult, pushImage, repoDigest } from './push.ts';
 
 /** One row of `docker images`: an image under one of its names. */
 export interface ImageSummary {
@@ -109,6 +111,12 @@ function familiarFromKey(key: string): string {
   return familiarTagged(parseReference(key));
 }
 
+/** What makes images from more than a registry's or an archive's content: set by the engine, which has the containers they need. */
+export interface ImageMakers {
+  build(o: BuildOptions): Promise<BuildResult>;
+  commit(container: string, o: CommitOptions): Promise<ImageRecord>;
+}
+
 export class ImageService {
   constructor(
     private readonly db: Db,
@@ -137,7 +145,7 @@ export class ImageService {
         throw e;
       });
     const before = await this.db.get('images', result.image.id);
-    const moved = await this.commit(result.image, ref.tag !== undefined ? [ref] : []);
+    const moved = await this.record(result.image, ref.tag !== undefined ? [ref] : []);
     this.events.emit('image', 'pull', familiarTagged(ref), { name: familiarTagged(ref) });
     // Docker says "Downloaded newer image" when the name now points somewhere new.
     const status = !before || moved > 0 ? 'downloaded' : 'up to date';
@@ -155,7 +163,7 @@ export class ImageService {
   }
 
   /** Writes an image record and moves tags to it, in one transaction; returns how many tags changed. */
-  private async commit(image: ImageRecord, tags: readonly Reference[]): Promise<number> {
+  private async record(image: ImageRecord, tags: readonly Reference[]): Promise<number> {
     const tx = this.db.transaction(['images', 'tags'], 'readwrite');
     const images = tx.objectStore('images');
     const existing = await images.get(image.id);
@@ -290,8 +298,22 @@ export class ImageService {
     const img = await this.resolve(source);
     const ref = parseReference(target);
     if (ref.digest) throw new InvalidParameterError(`refusing to create a tag with a digest reference: ${target}`);
-    await this.commit(img, [ref]);
+    await this.record(img, [ref]);
     this.events.emit('image', 'tag', img.id, { name: familiarTagged(ref) });
+  }
+
+  /** `docker push NAME[:TAG]`: the image under that name, to its registry; its RepoDigests gain the pushed digest. */
+  async push(name: string, opts: { onProgress?: (p: PushProgress) => void; signal?: AbortSignal } = {}): Promise<PushResult> {
+    const ref = parseReference(name);
+    if (ref.digest) throw new InvalidParameterError(`cannot push a digest reference: ${name}`);
+    const img = await this.resolve(familiarTagged(ref)).catch((e) => {
+      if (e instanceof NotFoundError) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(ref)}`);
+      throw e;
+    });
+    const result = await pushImage({ client: this.deps.client, content: this.content }, img, ref, opts);
+    await this.record({ ...img, repoDigests: [repoDigest(ref, result.digest)] }, []);
+    this.events.emit('image', 'push', img.id, { name: familiarTagged(ref) });
+    return result;
   }
 
   /** `docker rmi`: untag; delete the image once no name is left (or with force). */
@@ -365,7 +387,7 @@ export class ImageService {
    * Stores an image `docker build` assembled (an OCI layout in memory: index, manifest, config and
    * its new layers): unpacked and checked exactly as a load, recorded as the build step `cacheKey`.
    */
-  async importBuilt(layout: ReadonlyMap<string, Uint8Array>, cacheKey: string, signal?: AbortSignal): Promise<ImageRecord> {
+  async importBuilt(layout: ReadonlyMap<string, Uint8Array>, cacheKey?: string, signal?: AbortSignal): Promise<ImageRecord> {
     const src: LayoutSource = {
       describe: 'the build',
       file: async (p) => layout.get(p),
@@ -377,22 +399,36 @@ export class ImageService {
     };
     const stats: PullStats = { fetchedBytes: 0, resumedBytes: 0, layersAlreadyPresent: 0 };
     const [built] = await this.lock.withShared(() => importImages(this.deps, src, { stats, ...(signal ? { signal } : {}) }));
-    const image: ImageRecord = { ...built!.image, buildCacheKey: cacheKey };
-    await this.commit(image, []);
+    const image: ImageRecord = { ...built!.image, ...(cacheKey ? { buildCacheKey: cacheKey } : {}) };
+    await this.record(image, []);
     return (await this.db.get('images', image.id)) ?? image;
   }
 
   /** `docker build` (engine/build): set by the engine, which has the containers a RUN needs. */
-  private builder?: (o: BuildOptions) => Promise<BuildResult>;
+  private makers?: ImageMakers;
 
-  useBuilder(build: (o: BuildOptions) => Promise<BuildResult>): void {
-    this.builder = build;
+  useMakers(makers: ImageMakers): void {
+    this.makers = makers;
+  }
+
+  private maker(): ImageMakers {
+    if (!this.makers) throw new InvalidParameterError('this engine has no builder');
+    return this.makers;
   }
 
   /** `docker build`: a Dockerfile and its context into an image (see engine/build/builder.ts). */
-  build(o: BuildOptions): Promise<BuildResult> {
-    if (!this.builder) return Promise.reject(new InvalidParameterError('this engine has no builder'));
-    return this.builder(o);
+  async build(o: BuildOptions): Promise<BuildResult> {
+    return this.maker().build(o);
+  }
+
+  /** `docker commit`: a container's writable layer as a layer on its image. */
+  async commit(container: string, o: CommitOptions = {}): Promise<ImageRecord> {
+    return this.maker().commit(container, o);
+  }
+
+  /** `docker image import`: a root filesystem tar as a one-layer image. */
+  importTarball(tar: Uint8Array, o: ImportOptions = {}): Promise<ImageRecord> {
+    return importTarball(this, tar, o);
   }
 
   /** The image a build step with this cache key made before, if it is still stored. */
@@ -480,7 +516,7 @@ export class ImageService {
     }
     const lines: string[] = [];
     for (const { image, tags } of imported) {
-      await this.commit(image, tags);
+      await this.record(image, tags);
       this.events.emit('image', 'load', image.id, {});
       if (tags.length) for (const t of tags) lines.push(`Loaded image: ${familiarTagged(t)}`);
       else lines.push(`Loaded image ID: ${image.id}`);

@@ -108,6 +108,79 @@ export class RegistryClient {
     return { body: res, start };
   }
 
+  /** HEAD a blob: whether the repository has it (a push skips it then). */
+  async hasBlob(ref: Reference, digest: Digest, signal?: AbortSignal): Promise<boolean> {
+    const url = `${this.baseUrl(ref.registry)}${ref.repository}/blobs/${digest}`;
+    const res = await this.request(ref, url, { headers: {}, signal, method: 'HEAD', expect: [404] }, 'blob');
+    return res.status !== 404;
+  }
+
+  /** A cross-repository mount of a blob the registry has under `from`; false when it declined (then upload). */
+  async mountBlob(ref: Reference, digest: Digest, from: string, signal?: AbortSignal): Promise<boolean> {
+    const url = `${this.baseUrl(ref.registry)}${ref.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const res = await this.request(ref, url, { headers: {}, signal, method: 'POST', expect: [202] }, 'blob');
+    await res.body?.cancel();
+    return res.status === 201;
+  }
+
+  /**
+   * Uploads a blob as the distribution spec's chunked upload: POST for a session, PATCH each
+   * chunk with its Content-Range, PUT with the digest, which the registry checks.
+   */
+  async uploadBlob(
+    ref: Reference,
+    digest: Digest,
+    bytes: Uint8Array,
+    opts: { chunkSize?: number; signal?: AbortSignal; onChunk?: (sent: number) => void } = {},
+  ): Promise<void> {
+    const base = this.baseUrl(ref.registry);
+    const chunk = opts.chunkSize ?? 5 * 1024 * 1024;
+    const start = await this.request(
+      ref,
+      `${base}${ref.repository}/blobs/uploads/`,
+      { headers: {}, signal: opts.signal, method: 'POST', expect: [202] },
+      'blob',
+    );
+    await start.body?.cancel();
+    let location = uploadLocation(start, base);
+    for (let at = 0; at < bytes.byteLength; at += chunk) {
+      const piece = bytes.subarray(at, Math.min(bytes.byteLength, at + chunk));
+      const res = await this.request(
+        ref,
+        location,
+        {
+          headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${at}-${at + piece.byteLength - 1}` },
+          signal: opts.signal,
+          method: 'PATCH',
+          body: piece,
+          expect: [202],
+        },
+        'blob',
+      );
+      await res.body?.cancel();
+      location = uploadLocation(res, base);
+      opts.onChunk?.(at + piece.byteLength);
+    }
+    const done = await this.request(
+      ref,
+      `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`,
+      { headers: { 'Content-Type': 'application/octet-stream' }, signal: opts.signal, method: 'PUT', body: new Uint8Array(0) },
+      'blob',
+    );
+    await done.body?.cancel();
+  }
+
+  /** PUT a manifest under a tag; returns the digest the registry gives it. */
+  async putManifest(ref: Reference, bytes: Uint8Array, mediaType: string, signal?: AbortSignal): Promise<Digest> {
+    const url = `${this.baseUrl(ref.registry)}${ref.repository}/manifests/${ref.tag ?? 'latest'}`;
+    const res = await this.request(ref, url, { headers: { 'Content-Type': mediaType }, signal, method: 'PUT', body: bytes }, 'manifest');
+    await res.body?.cancel();
+    const digest = await sha256Of(bytes);
+    const claimed = res.headers.get('Docker-Content-Digest');
+    if (claimed && claimed !== digest) throw new DigestMismatchError(claimed, digest, `pushed manifest ${familiarTagged(ref)}`);
+    return digest;
+  }
+
   async ping(registry: string, signal?: AbortSignal): Promise<number> {
     const res = await this.withRetries(() => this.doFetch(this.baseUrl(registry), { signal }), signal);
     await res.body?.cancel();
@@ -117,7 +190,14 @@ export class RegistryClient {
   private async request(
     ref: Reference,
     url: string,
-    init: { headers: Record<string, string>; signal?: AbortSignal | undefined },
+    init: {
+      headers: Record<string, string>;
+      signal?: AbortSignal | undefined;
+      method?: string;
+      body?: Uint8Array;
+      /** Statuses returned to the caller rather than thrown (a HEAD's 404, an upload's 202). */
+      expect?: readonly number[];
+    },
     what: 'manifest' | 'blob',
   ): Promise<Response> {
     const authKey = `${ref.registry}/${ref.repository}`;
@@ -126,8 +206,18 @@ export class RegistryClient {
       const challenge = this.challenges.get(authKey);
       const auth = challenge ? await this.authorization(ref.registry, challenge, init.signal) : undefined;
       const headers = { ...init.headers, ...(auth ? { Authorization: auth } : {}) };
-      const res = await this.withRetries(() => this.doFetch(url, { headers, signal: init.signal, credentials: 'omit' }), init.signal);
-      if (res.ok) return res;
+      const res = await this.withRetries(
+        () =>
+          this.doFetch(url, {
+            headers,
+            signal: init.signal,
+            credentials: 'omit',
+            ...(init.method ? { method: init.method } : {}),
+            ...(init.body ? { body: init.body as BodyInit } : {}),
+          }),
+        init.signal,
+      );
+      if (res.ok || init.expect?.includes(res.status)) return res;
       if (res.status === 401 && !authorized) {
         const header = res.headers.get('WWW-Authenticate');
         const parsed = header ? parseWwwAuthenticate(header) : [];
@@ -192,6 +282,15 @@ export class RegistryClient {
       await sleep(retryAfter !== undefined ? retryAfter * 1000 : base * 2 ** (attempt - 1), signal);
     }
   }
+}
+
+/** An upload's next URL: its Location, absolute or relative to the registry (through the proxy too). */
+function uploadLocation(res: Response, base: string): string {
+  const loc = res.headers.get('Location');
+  if (!loc) throw new RegistryError('registry answered an upload without a Location', 502, 'BLOB_UPLOAD_INVALID');
+  if (/^https?:\/\//.test(loc)) return loc;
+  // `/v2/repo/blobs/uploads/uuid`: under the base's `/v2/` (which, through the proxy, is `<proxy>v2/<registry>/`).
+  return `${base}${loc.replace(/^\/v2\//, '')}`;
 }
 
 function parseContentRangeStart(h: string | null): number {

@@ -142,6 +142,15 @@ describe('docker build', () => {
     expect((await docker('docker compose -f shop/compose.yaml down -t 0')).code).toBe(0);
   });
 
+  it('commits an x86 container’s changes, deletions included, as a new image', async () => {
+    expect((await docker('docker run --name changed busybox sh -c "echo made-here > /made.txt && rm /bin/vi"')).code).toBe(0);
+    const c = await docker('docker commit -c "CMD [\\"cat\\", \\"/made.txt\\"]" changed snap');
+    expect(c.code, c.stderr).toBe(0);
+    expect((await docker('docker run --rm snap')).stdout).toBe('made-here\n');
+    expect((await docker('docker run --rm snap ls /bin/vi')).code).not.toBe(0);
+    expect((await docker('docker rm changed')).code).toBe(0);
+  });
+
   it('builds a WASI image on the built-in hello', async () => {
     await writeFile('wasi/Dockerfile', 'FROM hello\nLABEL org.example.built=yes\nCOPY note.txt /note.txt\n');
     await writeFile('wasi/note.txt', 'a note\n');

@@ -149,6 +149,31 @@ describe('docker build', () => {
     expect((await docker('docker build nothere')).stderr).toContain('unable to prepare context: path "nothere" not found');
   });
 
+  it('commit makes a container’s changes a layer with -c changes; import makes a tarball an image', async () => {
+    expect((await docker('docker create --name box test/tools echo from-box')).code).toBe(0);
+    write('note.txt', 'added in the container\n');
+    expect((await docker('docker cp note.txt box:/data/note.txt')).code).toBe(0);
+    const c = await docker('docker commit -a "A. Author" -m "a note" -c "CMD [\\"echo\\", \\"committed\\"]" -c "ENV MODE=prod" box committed:1');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect(await read('committed:1', '/data/note.txt')).toBe('added in the container\n');
+    expect((await docker('docker run --rm committed:1')).stdout).toBe('committed\n');
+    const img = await engine.images.inspect('committed:1');
+    expect(img.Config?.Env).toContain('MODE=prod');
+    expect(img.RootFS.Layers).toHaveLength((await engine.images.inspect('test/tools')).RootFS.Layers.length + 1);
+    const top = (await engine.images.history('committed:1'))[0]!;
+    expect(top).toMatchObject({ CreatedBy: 'tools.wasm echo from-box', Comment: 'a note' });
+    expect((await docker('docker commit -c "RUN true" box')).stderr).toContain('run is not a valid change command');
+
+    files.set('rootfs.tar', writeTar([{ name: 'etc/issue', data: new TextEncoder().encode('imported\n') }]));
+    const i = await docker('docker import -c "WORKDIR /etc" -c "CMD [\\"sh\\"]" rootfs.tar imported');
+    expect(i.code, i.stderr).toBe(0);
+    const imported = await engine.images.inspect('imported');
+    expect(imported).toMatchObject({ Os: 'linux', Architecture: '386', Config: expect.objectContaining({ WorkingDir: '/etc' }) });
+    expect(imported.RootFS.Layers).toHaveLength(1);
+    expect(await read('imported', '/etc/issue')).toBe('imported\n');
+  });
+
   it('builder prune empties the cache: the next build runs every step', async () => {
     expect((await docker('docker build -t app app')).code).toBe(0);
     const before = (await engine.images.list({ all: true })).length;
