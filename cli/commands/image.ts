@@ -26,18 +26,22 @@ function pullRequest(ctx: CommandContext, onProgress?: (p: PullProgress) => void
  * Pulls with docker's progress output on `write`: `TAG: Pulling from REPO`, the layers, the digest
  * and the status line (`docker pull` prints it on stdout, `docker run` on stderr).
  */
+/** A NAME argument as a reference; a malformed one is the CLI's own error. */
+function referenceArg(name: string): ReturnType<typeof parseReference> {
+  try {
+    return parseReference(name);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
 export async function pullImage(
   ctx: CommandContext,
   name: string,
   write: (s: string) => void,
   opts: { platform?: string; quiet?: boolean } = {},
 ): Promise<void> {
-  let ref;
-  try {
-    ref = parseReference(name);
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
+  const ref = referenceArg(name);
   const progress = new ProgressRenderer(write, { tty: ctx.io.isTTY, columns: ctx.io.columns });
   if (!opts.quiet) progress.message({ id: ref.digest ?? ref.tag ?? 'latest', status: `Pulling from ${ref.repository}` });
   const outcome = await ctx.engine.images.pull(name, {
@@ -59,12 +63,7 @@ const push: Command = {
   flags: [{ name: 'quiet', short: 'q', type: 'bool', description: 'Suppress verbose output' }],
   async run(ctx) {
     const name = ctx.args[0]!;
-    let ref;
-    try {
-      ref = parseReference(name);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
+    const ref = referenceArg(name);
     const quiet = ctx.flags.bool('quiet');
     const progress = new ProgressRenderer(ctx.io.stdout, { tty: ctx.io.isTTY, columns: ctx.io.columns });
     if (!quiet) progress.message({ status: `The push refers to repository [${familiarName(ref)}]` });
@@ -94,12 +93,7 @@ const pull: Command = {
   ],
   async run(ctx) {
     const name = ctx.args[0]!;
-    let ref;
-    try {
-      ref = parseReference(name);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
+    const ref = referenceArg(name);
     const quiet = ctx.flags.bool('quiet');
     if (!quiet && isNameOnly(name)) ctx.out('Using default tag: latest');
     await pullImage(ctx, name, ctx.io.stdout, { platform: ctx.flags.string('platform'), quiet });
