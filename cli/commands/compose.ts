@@ -211,9 +211,31 @@ const up: Command = {
     // Until every container has exited, or Ctrl-C, which stops them, as Compose's attached `up`.
     const stopOnAbort = () => void ctx.engine.compose.stop(project.name);
     ctx.signal?.addEventListener('abort', stopOnAbort, { once: true });
+    // --abort-on-container-exit: the first container to exit stops the others; its status is up's.
+    let first: { name: string; code: number } | undefined;
+    const ids = new Set(containers.map((c) => c.Id));
+    const abort = (name: string, code: number) => {
+      if (first) return;
+      first = { name, code };
+      ctx.io.stdout(`${name} exited with code ${code}\nAborting on container exit...\n`);
+      void ctx.engine.compose.stop(project.name);
+    };
+    const watching = f.bool('abort-on-container-exit');
+    const off = watching
+      ? ctx.engine.onEvent((e) => {
+          if (e.Type === 'container' && e.Action === 'die' && ids.has(e.Actor.ID))
+            abort(e.Actor.Attributes['name'] ?? '', Number(e.Actor.Attributes['exitCode'] ?? 0));
+        })
+      : () => undefined;
+    // One may have ended while `up` was still starting the others.
+    for (const c of watching ? containers : []) {
+      const r = ctx.engine.containers.inspect(c.Id);
+      if (!r.State.Running && !r.State.Restarting) abort(r.Name.slice(1), r.State.ExitCode);
+    }
     await followLogs(ctx, containers, { follow: true, timestamps: f.bool('timestamps'), prefix: !f.bool('no-log-prefix') });
+    off();
     ctx.signal?.removeEventListener('abort', stopOnAbort);
-    return 0;
+    return first?.code ?? 0;
   },
 };
 

@@ -42,7 +42,10 @@ export interface ListOptions {
 export function listContainers(records: readonly ContainerRecord[], opts: ListOptions = {}): ContainerSummary[] {
   let rows = [...records].sort((a, b) => b.Created.localeCompare(a.Created));
   if (!opts.all) rows = rows.filter((r) => r.State.Running || r.State.Restarting);
-  for (const [key, values] of Object.entries(opts.filters ?? {})) rows = rows.filter((r) => values.some((v) => filterMatches(r, key, v)));
+  // As Docker's: values of one key are alternatives, except labels, which must all match.
+  for (const [key, values] of Object.entries(opts.filters ?? {})) {
+    rows = rows.filter((r) => (key === 'label' ? values.every((v) => filterMatches(r, key, v)) : values.some((v) => filterMatches(r, key, v))));
+  }
   if (opts.limit !== undefined && opts.limit >= 0) rows = rows.slice(0, opts.limit);
   return rows.map((r) => ({
     Id: r.Id,

@@ -146,6 +146,11 @@ describe('docker compose up', () => {
     expect(up.code, up.stderr).toBe(0);
     // The project is named after the compose file's folder; attached, `up` prints prefixed logs.
     expect(up.stdout).toBe('Attaching to other-solo-1\nsolo-1  | from-solo\n');
+    write('other/abort.yaml', 'services:\n  quick:\n    image: test/tools\n    command: exit 5\n  slow:\n    image: test/tools\n    command: spin\n');
+    const abort = await docker('docker compose -f other/abort.yaml -p abort up --abort-on-container-exit');
+    expect(abort.code, abort.stderr).toBe(5);
+    expect(abort.stdout).toContain('abort-quick-1 exited with code 5\nAborting on container exit...\n');
+    expect((await docker('docker ps -q --filter label=com.docker.compose.project=abort')).stdout).toBe('');
     const logs = await docker('docker compose -p other logs -f --no-log-prefix');
     expect(logs.stdout).toBe('from-solo\n');
     expect((await docker('docker compose version')).stdout).toMatch(/^Docker Compose version v2\.\d+\.\d+\n$/);

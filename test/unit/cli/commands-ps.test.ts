@@ -67,6 +67,9 @@ describe('docker ps', () => {
     expect(await names('-a -f name=we')).toEqual(['web']);
     expect(await names('-a -f label=tier=front')).toEqual(['web']);
     expect(await names('-a -f label=tier')).toEqual(['web']);
+    // Label filters must all match (other keys' values are alternatives).
+    expect(await names('-a -f label=tier -f label=tier=back')).toEqual([]);
+    expect(await names('-a -f label=tier -f label=tier=front')).toEqual(['web']);
     expect(await names('-a -f exited=3')).toEqual(['job']);
     expect(await names('-a -f ancestor=test/tools:latest')).toEqual(['fresh', 'job', 'web']);
     expect(await names(`-a -f id=${engine.containers.inspect('job').Id.slice(0, 6)}`)).toEqual(['job']);
