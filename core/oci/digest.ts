@@ -33,6 +33,11 @@ export class Sha256 {
     this.hasher.update(bytes);
   }
 
+  /** Starts over, for the next input: making a hasher costs ~20× hashing a small file. */
+  reset(): void {
+    this.hasher.init();
+  }
+
   digest(): Digest {
     return `sha256:${this.hasher.digest('hex')}` as Digest;
   }

@@ -22,6 +22,8 @@ export class FileSink {
   private packUsed = 0;
   private pending: PendingFile[] = [];
   private readonly seen = new Set<string>();
+  /** One hasher for the small files, reset for each: writes come one at a time. */
+  private small: Sha256 | undefined;
 
   constructor(
     private readonly db: Db,
@@ -31,7 +33,8 @@ export class FileSink {
   /** Consumes one file's bytes; returns its sha256 (hex). */
   async write(size: number, body: AsyncIterable<Uint8Array>): Promise<string> {
     if (size <= PACK_FILE_MAX) {
-      const hash = await Sha256.create();
+      const hash = (this.small ??= await Sha256.create());
+      hash.reset();
       const offset = this.packUsed;
       for await (const piece of body) {
         hash.update(piece);
