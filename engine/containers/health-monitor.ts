@@ -33,6 +33,8 @@ export function probes(h: HealthConfig | undefined): h is HealthConfig & { Test:
  */
 export class HealthMonitor {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** After the engine's shutdown no probe is scheduled or recorded (one may still be finishing). */
+  private closed = false;
 
   constructor(private readonly deps: HealthMonitorDeps) {
     deps.events.subscribe((e) => {
@@ -49,12 +51,17 @@ export class HealthMonitor {
     const startedAt = Date.now();
     void this.setHealth(r, { Status: 'starting', FailingStreak: 0, Log: [] });
     const schedule = (h: HealthConfig, starting: boolean) => {
+      if (this.closed) return;
       const inStart = starting && Date.now() - startedAt < ms(h.StartPeriod, 0);
       const wait = inStart ? ms(h.StartInterval, DEFAULT_START_INTERVAL_MS) : ms(h.Interval, DEFAULT_INTERVAL_MS);
       this.timers.set(
         id,
         setTimeout(
-          () => void this.probe(id, startedAt).then((again) => again && schedule(h, this.deps.records.get(id)?.State.Health?.Status === 'starting')),
+          () =>
+            void this.probe(id, startedAt).then(
+              (again) => again && schedule(h, this.deps.records.get(id)?.State.Health?.Status === 'starting'),
+              (e) => console.warn(`healthcheck of ${id.slice(0, 12)} failed:`, e),
+            ),
           wait,
         ),
       );
@@ -98,7 +105,7 @@ export class HealthMonitor {
       output.push((e as Error).message);
     }
     const cur = this.deps.records.get(id);
-    if (!cur?.State.Running || !this.timers.has(id)) return false;
+    if (this.closed || !cur?.State.Running || !this.timers.has(id)) return false;
     const prev = cur.State.Health ?? { Status: 'starting' as const, FailingStreak: 0, Log: [] };
     const entry = { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: code, Output: output.join('').slice(0, MAX_OUTPUT) };
     const Log = [...prev.Log, entry].slice(-KEPT_PROBES);
@@ -124,6 +131,7 @@ export class HealthMonitor {
   }
 
   close(): void {
+    this.closed = true;
     for (const id of [...this.timers.keys()]) this.end(id);
   }
 }
