@@ -50,6 +50,9 @@ function withGlobals(own: readonly FlagSpec[]): FlagSpec[] {
 
 const decoder = new TextDecoder();
 
+/** A container's name without the API's leading slash. */
+const nameOf = (c: ContainerSummary) => c.Names[0]!.replace(/^\//, '');
+
 /**
  * The host files' root stands for the directory `/project`, so a project with no `name:` is called
  * `project`; `-f app/compose.yaml` (or `--project-directory app`) makes `app` the project directory,
@@ -119,7 +122,7 @@ async function followLogs(
   opts: { follow: boolean; timestamps: boolean; prefix: boolean; tail?: number },
 ): Promise<void> {
   const label = (c: ContainerSummary) => {
-    const name = c.Names[0]!.replace(/^\//, '');
+    const name = nameOf(c);
     const svc = c.Labels[COMPOSE_LABEL.service];
     const n = c.Labels[COMPOSE_LABEL.number];
     return svc && n && name.endsWith(`-${svc}-${n}`) ? `${svc}-${n}` : name;
@@ -207,7 +210,7 @@ const up: Command = {
     });
     if (detach) return 0;
     const containers = ctx.engine.compose.containersOf(project.name, services.length ? { services } : {});
-    ctx.io.stdout(`Attaching to ${containers.map((c) => c.Names[0]!.replace(/^\//, '')).join(', ')}\n`);
+    ctx.io.stdout(`Attaching to ${containers.map((c) => nameOf(c)).join(', ')}\n`);
     // Until every container has exited, or Ctrl-C, which stops them, as Compose's attached `up`.
     const stopOnAbort = () => void ctx.engine.compose.stop(project.name);
     ctx.signal?.addEventListener('abort', stopOnAbort, { once: true });
@@ -294,7 +297,7 @@ function psRow(engine: Engine, c: ContainerSummary): object {
       Health: r.State.Health?.Status ?? '',
       ID: c.Id,
       Image: c.Image,
-      Name: c.Names[0]!.replace(/^\//, ''),
+      Name: nameOf(c),
       Ports: displayablePorts(c.Ports),
       Project: c.Labels[COMPOSE_LABEL.project] ?? '',
       RunningFor: timeAgo(c.Created),
@@ -440,7 +443,7 @@ function lifecycle(name: 'start' | 'stop' | 'restart', short: string): Command {
       const p = projectName(ctx);
       const timeout = ctx.flags.has('timeout') ? { timeout: ctx.flags.int('timeout') } : {};
       const progress = progressPrinter(ctx);
-      const names = ctx.engine.compose.containersOf(p, { services: ctx.args }).map((c) => c.Names[0]!.replace(/^\//, ''));
+      const names = ctx.engine.compose.containersOf(p, { services: ctx.args }).map((c) => nameOf(c));
       const [doing, done] = { start: ['Starting', 'Started'], stop: ['Stopping', 'Stopped'], restart: ['Restarting', 'Started'] }[name];
       for (const n of names) progress({ kind: 'Container', name: n, status: doing!, done: false });
       if (name === 'start') await ctx.engine.compose.start(p, ctx.args);
@@ -469,7 +472,7 @@ const rm: Command = {
       return;
     }
     if (!f.bool('force')) {
-      ctx.io.stdout(`Going to remove ${candidates.map((c) => c.Names[0]!.replace(/^\//, '')).join(', ')}\nAre you sure? [yN] `);
+      ctx.io.stdout(`Going to remove ${candidates.map((c) => nameOf(c)).join(', ')}\nAre you sure? [yN] `);
       const answer = (await ctx.io.readLine?.()) ?? '';
       if (!/^y(es)?$/i.test(answer.trim())) return;
     }
@@ -563,7 +566,7 @@ const port: Command = {
     const c = serviceContainer(ctx, service);
     const proto = ctx.flags.string('protocol');
     const hit = c.Ports.find((p) => String(p.PrivatePort) === privatePort && p.Type === proto && p.PublicPort);
-    if (!hit) throw new CliError(`no port ${privatePort}/${proto} for container ${c.Names[0]!.replace(/^\//, '')}: port is not published`);
+    if (!hit) throw new CliError(`no port ${privatePort}/${proto} for container ${nameOf(c)}: port is not published`);
     ctx.out(`${hit.IP ?? '0.0.0.0'}:${hit.PublicPort}`);
   },
 };
@@ -576,19 +579,21 @@ const images: Command = {
   flags: withGlobals([{ name: 'quiet', short: 'q', type: 'bool', description: 'Only display IDs' }]),
   async run(ctx) {
     const rows: string[] = [];
-    for (const c of ctx.engine.compose.containersOf(projectName(ctx), { services: ctx.args })) {
-      const img = (await ctx.engine.images.list({ all: true })).find((i) => i.Id === c.ImageID);
-      if (ctx.flags.bool('quiet')) {
-        ctx.out(c.ImageID);
-        continue;
-      }
+    const containers = ctx.engine.compose.containersOf(projectName(ctx), { services: ctx.args });
+    if (ctx.flags.bool('quiet')) {
+      for (const c of containers) ctx.out(c.ImageID);
+      return;
+    }
+    const known = await ctx.engine.images.list({ all: true });
+    for (const c of containers) {
+      const img = known.find((i) => i.Id === c.ImageID);
       const tag = img?.RepoTags.find((t) => t.startsWith(c.Image.replace(/:[^/]*$/, ''))) ?? img?.RepoTags[0] ?? '<none>:<none>';
       const colon = tag.lastIndexOf(':');
       rows.push(
-        `${c.Names[0]!.replace(/^\//, '')}\t${tag.slice(0, colon)}\t${tag.slice(colon + 1)}\t${c.ImageID.replace(/^sha256:/, '').slice(0, 12)}\t${humanSize(img?.Size ?? 0)}\n`,
+        `${nameOf(c)}\t${tag.slice(0, colon)}\t${tag.slice(colon + 1)}\t${c.ImageID.replace(/^sha256:/, '').slice(0, 12)}\t${humanSize(img?.Size ?? 0)}\n`,
       );
     }
-    if (!ctx.flags.bool('quiet')) ctx.io.stdout(alignColumns(`CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE\n${rows.join('')}`));
+    ctx.io.stdout(alignColumns(`CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE\n${rows.join('')}`));
   },
 };
 
@@ -601,7 +606,7 @@ const top: Command = {
   async run(ctx) {
     for (const c of ctx.engine.compose.containersOf(projectName(ctx), { services: ctx.args, all: false })) {
       const t = await ctx.engine.containers.top(c.Id);
-      ctx.io.stdout(`${c.Names[0]!.replace(/^\//, '')}\n${alignColumns(`${t.Titles.join('\t')}\n${t.Processes.map((p) => `${p.join('\t')}\n`).join('')}`)}\n`);
+      ctx.io.stdout(`${nameOf(c)}\n${alignColumns(`${t.Titles.join('\t')}\n${t.Processes.map((p) => `${p.join('\t')}\n`).join('')}`)}\n`);
     }
   },
 };

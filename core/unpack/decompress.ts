@@ -60,3 +60,26 @@ async function* zstdChunks(source: AsyncIterable<Uint8Array>): AsyncGenerator<Ui
     throw new LayerFormatError(`corrupt or truncated zstd layer: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** What an archive inflated in memory may grow to: past it, a small blob is a bomb. */
+const IN_MEMORY_LIMIT = 1024 ** 3;
+
+/** A whole gzip blob in memory, inflated with decompress's limit (an ADD'ed archive, an imported tarball). */
+export async function gunzipAll(bytes: Uint8Array, maxBytes = IN_MEMORY_LIMIT): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of decompress(
+    (async function* () {
+      yield bytes;
+    })(),
+    'gzip',
+    maxBytes,
+  ))
+    parts.push(c);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}

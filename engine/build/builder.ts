@@ -373,7 +373,7 @@ export class Builder {
         if (ins.kind === 'ADD' && sources.some((x) => /^(https?|git):\/\//.test(x))) {
           throw new BuildStepError(`ADD ${sources.find((x) => /:\/\//.test(x))}: fetching a URL in ADD is not supported yet; download it into the context`);
         }
-        let plan = copyPlan(sources, dest, workdir, files, ins);
+        let plan = await copyPlan(sources, dest, workdir, files, ins);
         if (ins.kind === 'ADD' && ins.from === undefined) plan = await unpackArchives(plan, sources, dest, workdir);
         const checksum = await contentChecksum(plan);
         const createdBy = `${ins.kind} ${sources.join(' ')} ${dest} # buildkit`;
@@ -437,15 +437,18 @@ export class Builder {
     ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>,
     ctx: StepContext,
     word: (t: string) => string,
-  ): Promise<{ files: ReadonlyMap<string, Uint8Array>; describe: string }> {
-    if (ins.from === undefined) return { files: ctx.o.context.files, describe: 'context' };
+  ): Promise<{ files: FileSource; describe: string }> {
+    if (ins.from === undefined) {
+      const context = ctx.o.context.files;
+      return { files: { paths: [...context.keys()], read: async (p) => context.get(p)! }, describe: 'context' };
+    }
     const from = word(ins.from).toLowerCase();
     const stage = ctx.df.stages.find((s) => s.name === from || String(s.index) === from);
     let image: ImageRecord | undefined;
     if (stage) {
       if (stage.index >= state.decl.index) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current or later build stage`);
       image = ctx.states.get(stage.index)?.image;
-      if (!image) return { files: new Map(), describe: `stage ${from}` };
+      if (!image) return { files: { paths: [], read: async () => new Uint8Array(0) }, describe: `stage ${from}` };
     } else {
       image = await this.deps.images.resolve(from).catch(async (e) => {
         if (!(e instanceof NotFoundError)) throw e;
@@ -453,15 +456,25 @@ export class Builder {
         return this.deps.images.resolve(from);
       });
     }
+    // Only the files the COPY names are read, not the whole root.
     const tree = await this.deps.snapshots.merged(image.chainIds);
-    const files = new Map<string, Uint8Array>();
-    for (const [path, e] of tree.entries) {
-      if (e.type !== 'file') continue;
-      const data = e.size ? await readFile(this.deps.db, e.sha!) : new Uint8Array(0);
-      if (data) files.set(path.replace(/^\/+/, ''), data);
-    }
-    return { files, describe: `from ${image.id}` };
+    const shas = new Map<string, string | undefined>();
+    for (const [path, e] of tree.entries) if (e.type === 'file') shas.set(path.replace(/^\/+/, ''), e.size ? e.sha : undefined);
+    const db = this.deps.db;
+    const read = async (p: string) => {
+      const sha = shas.get(p);
+      const data = sha === undefined ? new Uint8Array(0) : await readFile(db, sha);
+      if (!data) throw new BuildStepError(`content of /${p} in ${from} is missing from the store`);
+      return data;
+    };
+    return { files: { paths: [...shas.keys()], read }, describe: `from ${image.id}` };
   }
+}
+
+/** Files a COPY can read: their paths (context-relative, no leading slash), read on demand. */
+interface FileSource {
+  readonly paths: readonly string[];
+  read(path: string): Promise<Uint8Array>;
 }
 
 interface StepContext {
@@ -525,13 +538,13 @@ interface PlannedFile {
 }
 
 /** What a COPY writes: each source file's bytes at its absolute destination. */
-function copyPlan(
+async function copyPlan(
   sources: readonly string[],
   dest: string,
   workdir: string,
-  files: ReadonlyMap<string, Uint8Array>,
+  files: FileSource,
   ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>,
-): PlannedFile[] {
+): Promise<PlannedFile[]> {
   const inline = new Map(ins.heredocs.map((h) => [h.name, h]));
   const out: PlannedFile[] = [];
   const fromFiles: string[] = [];
@@ -541,7 +554,7 @@ function copyPlan(
     else fromFiles.push(s);
   }
   if (fromFiles.length) {
-    for (const { from, to } of resolveCopy(fromFiles, dest, workdir, [...files.keys()])) out.push({ from, to, data: files.get(from)! });
+    for (const { from, to } of resolveCopy(fromFiles, dest, workdir, files.paths)) out.push({ from, to, data: await files.read(from) });
   }
   if (!out.length) throw new BuildStepError(`failed to compute cache key: failed to calculate checksum of ref: "/${sources[0] ?? ''}": not found`);
   return out.sort((a, b) => (a.to < b.to ? -1 : 1));

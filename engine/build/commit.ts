@@ -2,16 +2,15 @@ import { InvalidParameterError } from '../../core/errors.ts';
 import type { ContainerConfig } from '../../core/oci/manifest.ts';
 import { type Platform, parsePlatform } from '../../core/oci/platform.ts';
 import type { Db } from '../../core/store/db.ts';
-import { readFile } from '../../core/store/file-store.ts';
-import { containerScope, listScope } from '../../core/store/fs-entries.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
+import { gunzipAll } from '../../core/unpack/decompress.ts';
 import type { ContainerService } from '../containers/container-service.ts';
 import type { ImageService } from '../images/image-service.ts';
 import type { Instruction } from './dockerfile/dockerfile-model.ts';
 import { expandWord, expandWords } from './dockerfile/expand-word.ts';
 import { parseDockerfile } from './dockerfile/parse-dockerfile.ts';
 import { stepLayout, stepOfImage } from './image-layout.ts';
-import { layerTar } from './layer-tar.ts';
+import { writableLayerTar } from './writable-layer.ts';
 
 export interface CommitOptions {
   /** `REPO[:TAG]`. */
@@ -91,11 +90,7 @@ export async function commitContainer(
 ): Promise<ImageRecord> {
   const rec = deps.containers.inspect(idOrName);
   const image = (await deps.db.get('images', rec.Image)) ?? (await deps.images.resolve(rec.Image));
-  const entries = await listScope(deps.db, containerScope(rec.Id));
-  const layer = await layerTar(
-    entries.filter((e) => !['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].includes(e.path)),
-    (sha) => readFile(deps.db, sha),
-  );
+  const layer = await writableLayerTar(deps.db, rec.Id);
   const { Hostname: _h, Image: _i, Tty: _t, OpenStdin: _o, StopTimeout: _s, ...kept } = rec.Config;
   const config = applyChanges({ ...kept, Volumes: rec.Config.Volumes ?? null } as ContainerConfig, o.changes ?? []);
   const created = now();
@@ -114,10 +109,7 @@ export async function commitContainer(
 
 /** `docker image import`: a root filesystem tar (plain or gzip) as a one-layer image. */
 export async function importTarball(images: ImageService, tar: Uint8Array, o: ImportOptions): Promise<ImageRecord> {
-  const plain =
-    tar[0] === 0x1f && tar[1] === 0x8b
-      ? new Uint8Array(await new Response(new Blob([tar as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer())
-      : tar;
+  const plain = tar[0] === 0x1f && tar[1] === 0x8b ? await gunzipAll(tar) : tar;
   const platform: Platform = parsePlatform(o.platform ?? 'linux/386');
   const created = now();
   const { layout } = await stepLayout(

@@ -1,13 +1,8 @@
 import type { Digest } from '../../core/oci/digest.ts';
 import type { Db } from '../../core/store/db.ts';
-import { readFile } from '../../core/store/file-store.ts';
-import { containerScope, listScope } from '../../core/store/fs-entries.ts';
 import type { ContainerService } from '../containers/container-service.ts';
 import { BuildStepError } from './build-errors.ts';
-import { layerTar } from './layer-tar.ts';
-
-/** Files the engine gives every container; a RUN that touches them does not put them in the layer (Docker bind-mounts them). */
-const ENGINE_FILES = new Set(['/etc/hosts', '/etc/resolv.conf', '/etc/hostname']);
+import { writableLayerTar } from './writable-layer.ts';
 
 export interface RunStep {
   readonly image: Digest;
@@ -46,8 +41,7 @@ export async function runStep(containers: ContainerService, db: Db, step: RunSte
     if (StatusCode !== 0) {
       throw new BuildStepError(`process "${step.argv.join(' ')}" did not complete successfully: exit code: ${StatusCode}`);
     }
-    const entries = (await listScope(db, containerScope(Id))).filter((e) => !ENGINE_FILES.has(e.path));
-    return await layerTar(entries, (sha) => readFile(db, sha), step.mtime === undefined ? {} : { mtime: step.mtime });
+    return await writableLayerTar(db, Id, step.mtime === undefined ? {} : { mtime: step.mtime });
   } finally {
     step.signal?.removeEventListener('abort', abort);
     await containers.remove(Id, { force: true }).catch(() => undefined);

@@ -111,7 +111,7 @@ export class ComposeProjects {
   async up(project: ComposeProject, opts: UpOptions = {}): Promise<void> {
     const order = servicesNeeded(project.services, opts.services?.length ? opts.services : Object.keys(project.services), opts.noDeps);
     const progress = opts.onProgress ?? (() => undefined);
-    this.warnOrphans(project, opts);
+    await this.orphans(project, opts);
     await this.ensureNetworks(project, order, progress);
     await this.ensureVolumes(project, order, progress);
     await this.ensureImages(project, order, progress, opts);
@@ -155,14 +155,16 @@ export class ComposeProjects {
         await this.awaitCondition(project, name, project.services[name]!.healthcheck ? 'service_healthy' : 'service_started', true, progress, opts.signal);
   }
 
-  private warnOrphans(project: ComposeProject, opts: UpOptions): void {
+  /** Containers of services the model no longer has: removed with `removeOrphans`, otherwise named in a warning. */
+  private async orphans(project: ComposeProject, opts: UpOptions): Promise<void> {
     const orphans = this.containersOf(project.name).filter((c) => !project.services[c.Labels[LABEL.service] ?? '']);
-    if (!orphans.length || opts.removeOrphans) {
-      for (const c of orphans) void this.deps.containers.remove(c.Id, { force: true });
+    if (!orphans.length) return;
+    if (opts.removeOrphans) {
+      for (const c of orphans) await this.deps.containers.remove(c.Id, { force: true });
       return;
     }
     opts.onWarning?.(
-      `Found orphan containers ([${orphans.map((c) => c.Names[0]).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+      `Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
     );
   }
 
@@ -235,7 +237,7 @@ export class ComposeProjects {
       if (present) continue;
       progress({ kind: 'Image', name, status: 'Pulling', done: false });
       try {
-        await this.deps.images.pull(image, s.platform ? { platform: s.platform } : {});
+        await this.deps.images.pull(image, { ...(s.platform ? { platform: s.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       } catch (e) {
         progress({ kind: 'Image', name, status: 'Error', done: true, error: true });
         throw e;
