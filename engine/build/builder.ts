@@ -130,7 +130,9 @@ export class Builder {
     // Without --platform a FROM takes the image as it is (or as a pull picks it); scratch is linux/386.
     const platform = o.platform ? parsePlatform(o.platform) : undefined;
     const buildArgs = { ...o.buildArgs };
-    const epoch = buildArgs['SOURCE_DATE_EPOCH'] !== undefined ? Number(buildArgs['SOURCE_DATE_EPOCH']) : undefined;
+    const epochArg = buildArgs['SOURCE_DATE_EPOCH'];
+    if (epochArg !== undefined && !/^\d{1,12}$/.test(epochArg)) throw new InvalidParameterError(`invalid SOURCE_DATE_EPOCH: ${epochArg}`);
+    const epoch = epochArg !== undefined ? Number(epochArg) : undefined;
     const created = () => new Date(epoch !== undefined ? epoch * 1000 : Date.now()).toISOString().replace('.000Z', 'Z');
     const scope = new ArgScope(buildArgs, platformArgs(platform ?? parsePlatform(DEFAULT_PLATFORM)), df.globalArgs, df.directives.escape);
     const order = stagesNeeded(df, o.target);

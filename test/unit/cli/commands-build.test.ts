@@ -147,6 +147,9 @@ describe('docker build', () => {
     write('bad/Dockerfile', '');
     expect((await docker('docker build bad')).code).toBe(1);
     expect((await docker('docker build nothere')).stderr).toContain('unable to prepare context: path "nothere" not found');
+    expect((await docker('docker build --build-arg SOURCE_DATE_EPOCH=yesterday app')).stderr).toContain(
+      'failed to solve: invalid SOURCE_DATE_EPOCH: yesterday',
+    );
   });
 
   it('commit makes a container’s changes a layer with -c changes; import makes a tarball an image', async () => {
