@@ -1,3 +1,4 @@
+import { cleanPath } from '../../core/clean-path.ts';
 import { InvalidParameterError, NotFoundError } from '../../core/errors.ts';
 import { type Digest, Sha256, sha256Of } from '../../core/oci/digest.ts';
 import type { ContainerConfig, HistoryEntry } from '../../core/oci/manifest.ts';
@@ -523,13 +524,7 @@ function commandArgv(c: CommandForm, shell: readonly string[]): string[] {
 }
 
 function resolveDir(current: string, dir: string): string {
-  const joined = dir.startsWith('/') ? dir : `${current || '/'}/${dir}`;
-  const out: string[] = [];
-  for (const part of joined.split('/')) {
-    if (part === '..') out.pop();
-    else if (part && part !== '.') out.push(part);
-  }
-  return `/${out.join('/')}`;
+  return cleanPath(dir.startsWith('/') ? dir : `${current || '/'}/${dir}`);
 }
 
 /** A file a COPY writes: its bytes at its absolute destination, and its context path. */

@@ -1,5 +1,5 @@
+import { cleanPath } from '../../../core/clean-path.ts';
 import { BuildStepError } from '../build-errors.ts';
-import { cleanPath } from './clean-path.ts';
 
 /** One file a COPY/ADD writes: its context path and its absolute destination (posix). */
 export interface CopyEntry {

@@ -1,5 +1,5 @@
+import { cleanPath } from '../../../core/clean-path.ts';
 import { InvalidParameterError } from '../../../core/errors.ts';
-import { cleanPath } from './clean-path.ts';
 
 /** Which context paths `.dockerignore` leaves out, matched as moby/patternmatcher does. */
 export interface DockerignoreMatcher {

@@ -3,21 +3,18 @@
  * leading './'), while the model holds absolute paths, as `docker compose config` prints them.
  */
 
+import { cleanPath } from '../../../core/clean-path.ts';
+
 /** `a/b` + `../c` → `a/c`; keeps leading `..` of a path above the directory; `''` is the directory itself. */
 export function joinPath(dir: string, path: string): string {
   if (path.startsWith('/')) return normalizePath(path);
   return normalizePath(dir ? `${dir}/${path}` : path);
 }
 
+/** Go's path.Clean, with the directory itself as `''` (how this module names it). */
 function normalizePath(path: string): string {
-  const absolute = path.startsWith('/');
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..' && out.length && out[out.length - 1] !== '..') out.pop();
-    else if (part !== '..' || !absolute) out.push(part);
-  }
-  return (absolute ? '/' : '') + out.join('/');
+  const clean = cleanPath(path);
+  return clean === '.' ? '' : clean;
 }
 
 export function dirName(path: string): string {
