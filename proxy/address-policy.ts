@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { splitHostPort } from './registry-host.ts';
+import { addCidr } from './cidr.ts';
+import { RegistryAllowlist } from './registry-allowlist.ts';
 
 /** Raised (through the socket) when an upstream would be reached on a forbidden address. */
 export class AddressDeniedError extends Error {
@@ -48,23 +49,6 @@ export function isPublicAddress(ip: string): boolean {
   return !NON_PUBLIC.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 }
 
-/** An address range in BlockList's terms. */
-export interface Cidr {
-  readonly net: string;
-  readonly prefix: number;
-  readonly family: 'ipv4' | 'ipv6';
-}
-
-/** `10.0.0.0/8`, `fd00::/8`, or a single address (a full-length prefix); undefined if malformed. */
-export function parseCidr(text: string): Cidr | undefined {
-  const [net = '', prefixText, ...rest] = text.split('/');
-  const family = isIP(net);
-  const max = family === 6 ? 128 : 32;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) return undefined;
-  return { net, prefix, family: family === 6 ? 'ipv6' : 'ipv4' };
-}
-
 /**
  * Decides which registries may be reached and which addresses may be dialled. The address check
  * runs at connect time (as the socket's DNS lookup), so a name that resolves to a public address
@@ -72,18 +56,11 @@ export function parseCidr(text: string): Cidr | undefined {
  * covers token realms and blob CDNs that the registry points to.
  */
 export class AddressPolicy {
-  private readonly hosts = new Set<string>();
-  private readonly anyPort = new Set<string>();
-  private readonly ranges = new BlockList();
+  private readonly registries: RegistryAllowlist;
   private readonly allowedPrivate = new BlockList();
 
   constructor(allow: readonly string[], allowPrivate: readonly string[]) {
-    for (const raw of allow) {
-      const entry = raw.trim().toLowerCase();
-      if (entry.includes('/')) addCidr(this.ranges, entry);
-      else if (entry.endsWith(':*')) this.anyPort.add(entry.slice(0, -2));
-      else this.hosts.add(entry);
-    }
+    this.registries = new RegistryAllowlist(allow);
     for (const raw of allowPrivate) {
       const entry = raw.trim().toLowerCase();
       if (entry === 'all') addSubnets(this.allowedPrivate, [...PRIVATE_V4, ...PRIVATE_V6]);
@@ -94,12 +71,7 @@ export class AddressPolicy {
 
   /** Is `registry` (`host[:port]` as in the URL) on the allowlist? */
   isAllowedRegistry(registry: string): boolean {
-    const r = registry.toLowerCase();
-    if (this.hosts.has(r)) return true;
-    const { hostname } = splitHostPort(r);
-    if (this.anyPort.has(hostname) || this.anyPort.has(bracketed(hostname))) return true;
-    const family = isIP(hostname);
-    return family !== 0 && this.ranges.check(hostname, family === 4 ? 'ipv4' : 'ipv6');
+    return this.registries.has(registry);
   }
 
   isAddressAllowed(ip: string): boolean {
@@ -121,10 +93,6 @@ export class AddressPolicy {
   };
 }
 
-function bracketed(hostname: string): string {
-  return isIP(hostname) === 6 ? `[${hostname}]` : hostname;
-}
-
 function subnets(list: [string, number][]): BlockList {
   const b = new BlockList();
   addSubnets(b, list);
@@ -133,10 +101,4 @@ function subnets(list: [string, number][]): BlockList {
 
 function addSubnets(b: BlockList, list: [string, number][]): void {
   for (const [net, prefix] of list) b.addSubnet(net, prefix, isIP(net) === 6 ? 'ipv6' : 'ipv4');
-}
-
-function addCidr(b: BlockList, entry: string): void {
-  const cidr = parseCidr(entry.replace(/^\[|\]$/g, ''));
-  if (!cidr) throw new Error(`invalid address or range "${entry}" (expected e.g. 10.0.0.0/8, ::1, loopback or all)`);
-  b.addSubnet(cidr.net, cidr.prefix, cidr.family);
 }

@@ -9,41 +9,66 @@ import { upstreamOrigin } from './registry-host.ts';
 const TOKEN_BODY_MAX = 64 * 1024;
 
 /**
+ * The token scope a push to `repository` needs, as Docker asks for it; a cross-repository mount
+ * also needs pull on the repository it mounts `from`.
+ */
+export function pushScope(repository: string, from?: string): string {
+  return `repository:${repository}:push,pull${from ? ` repository:${from}:pull` : ''}`;
+}
+
+/**
  * The upstream side of registry auth (distribution token spec, RFC 6750): remembers each
  * repository's challenge so later requests carry a token from the start, fetches tokens
  * (anonymously, or with the service account configured for that registry) and caches them per
  * (realm, service, scope) until shortly before they expire. Concurrent requests for the same
- * token share one token request.
+ * token share one token request. Pulls ask for the scope the registry's challenge names; pushes
+ * name their own (`pushScope`), since a streamed upload can't be sent again after a 401.
  */
 export class UpstreamAuth {
   private readonly challenges = new Map<string, AuthChallenge>();
   private readonly tokens = new TokenCache();
   private readonly pending = new Map<string, Promise<string>>();
+  private readonly open = new Set<string>();
 
   constructor(
     private readonly http: HttpClient,
     private readonly credentials: Readonly<Record<string, RegistryCredentials>>,
   ) {}
 
-  /** `Authorization` to send up front, if this repository (`key`) was challenged before. */
-  async header(registry: string, key: string): Promise<string | undefined> {
+  /**
+   * `Authorization` to send up front, if this repository (`key`) was challenged before. `scope`
+   * replaces the challenge's (a push asks for `repository:<name>:pull,push`, which a registry's
+   * challenge to an earlier pull did not name).
+   */
+  async header(registry: string, key: string, scope?: string): Promise<string | undefined> {
     const c = this.challenges.get(key);
-    return c ? this.authorization(registry, c) : undefined;
+    return c ? this.authorization(registry, withScope(c, scope)) : undefined;
   }
 
   /**
    * After a 401: learns the challenge and returns the `Authorization` to retry with, or
    * undefined if it can't be answered (Basic without credentials, an unknown scheme).
    */
-  async answer(registry: string, key: string, wwwAuthenticate: string | undefined): Promise<string | undefined> {
+  async answer(registry: string, key: string, wwwAuthenticate: string | undefined, scope?: string): Promise<string | undefined> {
     const parsed = parseWwwAuthenticate(wwwAuthenticate ?? '');
     const next = parsed.find((c) => c.scheme === 'bearer' && c.params.realm) ?? parsed.find((c) => c.scheme === 'basic');
     if (!next) return undefined;
     // A cached token was just refused (expired early, or revoked): fetch a fresh one.
     const previous = this.challenges.get(key);
-    if (previous?.scheme === 'bearer') this.tokens.delete(this.tokenKey(registry, previous));
+    if (previous?.scheme === 'bearer') this.tokens.delete(this.tokenKey(registry, withScope(previous, scope)));
     this.challenges.set(key, next);
-    return this.authorization(registry, next);
+    this.open.delete(key);
+    return this.authorization(registry, withScope(next, scope));
+  }
+
+  /** Records that `key` answered a request without credentials (so it needs none, for now). */
+  answeredOpenly(key: string): void {
+    this.open.add(key);
+  }
+
+  /** Whether it is known how `key` wants requests authenticated: with a challenge's answer, or not at all. */
+  knows(key: string): boolean {
+    return this.challenges.has(key) || this.open.has(key);
   }
 
   private async authorization(registry: string, c: AuthChallenge): Promise<string | undefined> {
@@ -104,6 +129,10 @@ export class UpstreamAuth {
     const who = this.credentials[registry]?.username ?? '';
     return `${tokenKey(c)}\n${who}`;
   }
+}
+
+function withScope(c: AuthChallenge, scope: string | undefined): AuthChallenge {
+  return scope && c.scheme === 'bearer' ? { scheme: c.scheme, params: { ...c.params, scope } } : c;
 }
 
 function basic(c: RegistryCredentials): string {

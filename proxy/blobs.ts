@@ -17,12 +17,19 @@ interface BlobRoute {
 }
 
 /**
- * `GET|HEAD …/blobs/<digest>`. Served from the cache when present (Range included). Otherwise
- * fetched once, following CDN redirects server-side, and streamed to the client and the cache
- * at the same time; concurrent requests for the same blob wait for that one download.
+ * `GET|HEAD …/blobs/<digest>`. Served from the cache when present (Range included), except a
+ * HEAD for a registry that takes pushes, which asks upstream. Otherwise fetched once, following
+ * CDN redirects server-side, and streamed to the client and the cache at the same time;
+ * concurrent requests for the same blob wait for that one download.
  */
 export async function serveBlob(req: IncomingMessage, res: ServerResponse, route: BlobRoute, s: Services, log: RequestLog): Promise<void> {
   const digest = route.reference;
+  // The cache is keyed by digest alone, so it can't say whether this repository has the blob;
+  // a pushing client asks exactly that before it uploads.
+  if (req.method === 'HEAD' && s.pushAllow.has(route.registry)) {
+    log.cache = 'bypass';
+    return headUpstream(res, route, s);
+  }
   const cached = await s.cache.openBlob(digest);
   if (cached) {
     log.cache = 'hit';

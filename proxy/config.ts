@@ -16,6 +16,11 @@ export interface ProxyConfig {
    */
   allow: string[];
   /**
+   * Registries that may also be pushed to, in `allow`'s syntax. A registry must be on both lists.
+   * Empty by default: the proxy only pulls.
+   */
+  pushAllow: string[];
+  /**
    * Non-public networks that upstreams (and their token servers and blob CDNs) may resolve to:
    * CIDRs, single addresses, `loopback`, or `all`. Empty by default, so the proxy can't be used
    * to reach the machine it runs on or its LAN.
@@ -29,6 +34,8 @@ export interface ProxyConfig {
    * not apply here.
    */
   egressAllow: string[];
+  /** Largest body the URL fetch endpoint (`/fetch?url=`, for `ADD <url>`) passes on. */
+  fetchMaxBytes: number;
   cacheDir: string;
   /** Size cap of the on-disk cache; least recently used entries go first. 0 disables the cache. */
   cacheMaxBytes: number;
@@ -51,8 +58,10 @@ const DEFAULTS: Omit<ProxyConfig, 'log'> = {
   host: '127.0.0.1',
   port: 5080,
   allow: DEFAULT_ALLOW,
+  pushAllow: [],
   allowPrivate: [],
   egressAllow: [],
+  fetchMaxBytes: 512 * 1024 * 1024,
   cacheDir: '.cache/proxy',
   cacheMaxBytes: 10 * 1024 ** 3,
   tagTtlSeconds: 60,
@@ -75,8 +84,10 @@ export function loadProxyConfig(env: Env = process.env, file: string | undefined
   if (env.PROXY_HOST) fromEnv.host = env.PROXY_HOST;
   if (env.PROXY_PORT) fromEnv.port = int('PROXY_PORT', env.PROXY_PORT, 65535);
   if (env.PROXY_ALLOW !== undefined) fromEnv.allow = list(env.PROXY_ALLOW);
+  if (env.PROXY_PUSH_ALLOW !== undefined) fromEnv.pushAllow = list(env.PROXY_PUSH_ALLOW);
   if (env.PROXY_ALLOW_PRIVATE !== undefined) fromEnv.allowPrivate = privateList(env.PROXY_ALLOW_PRIVATE);
   if (env.PROXY_EGRESS_ALLOW !== undefined) fromEnv.egressAllow = list(env.PROXY_EGRESS_ALLOW);
+  if (env.PROXY_FETCH_MAX_BYTES) fromEnv.fetchMaxBytes = bytes('PROXY_FETCH_MAX_BYTES', env.PROXY_FETCH_MAX_BYTES);
   if (env.PROXY_CACHE_DIR) fromEnv.cacheDir = env.PROXY_CACHE_DIR;
   if (env.PROXY_CACHE_MAX_BYTES) fromEnv.cacheMaxBytes = bytes('PROXY_CACHE_MAX_BYTES', env.PROXY_CACHE_MAX_BYTES);
   if (env.PROXY_TAG_TTL_SECONDS) fromEnv.tagTtlSeconds = int('PROXY_TAG_TTL_SECONDS', env.PROXY_TAG_TTL_SECONDS);
@@ -114,11 +125,13 @@ function parseFile(path: string, env: Env): Partial<ProxyConfig> {
       case 'cacheMaxBytes':
       case 'tagTtlSeconds':
       case 'manifestMaxBytes':
+      case 'fetchMaxBytes':
       case 'upstreamTimeoutMs':
         if (!Number.isSafeInteger(v) || (v as number) < 0) throw new Error(`${where(k)} must be a non-negative integer`);
         out[k] = v as number;
         break;
       case 'allow':
+      case 'pushAllow':
       case 'allowPrivate':
       case 'egressAllow':
         if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${where(k)} must be a list of strings`);

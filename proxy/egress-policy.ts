@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import { isPublicAddress, parseCidr } from './address-policy.ts';
+import { isPublicAddress } from './address-policy.ts';
+import { parseCidr } from './cidr.ts';
 import { type EgressTarget, isDnsName } from './egress-target.ts';
 
 /** The ports an entry opens: a list, or any. */

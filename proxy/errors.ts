@@ -87,3 +87,22 @@ function codeForStatus(status: number, notFoundCode: string): string {
       return status >= 500 ? 'UNAVAILABLE' : 'UNKNOWN';
   }
 }
+
+/** A refusal or failure of the URL fetch endpoint (`/fetch?url=`): a status and a message saying what happened. */
+export class FetchError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Writes `{"error": "…"}`, the fetch endpoint's error body; returns its size for the request log. */
+export function sendFetchError(res: ServerResponse, err: FetchError): number {
+  const body = JSON.stringify({ error: err.message });
+  const length = Buffer.byteLength(body);
+  res.writeHead(err.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': length });
+  res.end(body);
+  return length;
+}

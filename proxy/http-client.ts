@@ -1,13 +1,19 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
 import { AddressDeniedError, type AddressPolicy } from './address-policy.ts';
 import { RegistryError } from './errors.ts';
 
 export interface UpstreamRequest {
-  readonly method: 'GET' | 'HEAD';
-  /** Lower-case names. Only what the proxy itself decided to send; nothing from the browser. */
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Lower-case names. Only what the proxy itself decided to send (or checked and passed on from a push). */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * A push's body: bytes in hand (a manifest; can be sent again after a 401), or the browser's
+   * request streamed through (an upload chunk; sent once, never held in memory).
+   */
+  readonly body?: Buffer | Readable;
   /** Blob downloads follow redirects to CDNs server-side; everything else gets the 3xx as an error. */
   readonly followRedirects?: boolean;
 }
@@ -39,7 +45,7 @@ export class HttpClient {
     let current = url;
     let headers: Record<string, string> = { ...req.headers, 'user-agent': USER_AGENT };
     for (let hop = 0; ; hop++) {
-      const res = await this.send(current, req.method, headers);
+      const res = await this.send(current, req.method, headers, req.body);
       const location = res.headers.location;
       if (!req.followRedirects || !REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
       res.resume();
@@ -67,7 +73,7 @@ export class HttpClient {
     this.agents['https:'].destroy();
   }
 
-  private send(url: URL, method: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  private send(url: URL, method: string, headers: Record<string, string>, body: Buffer | Readable | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       // IP literals skip DNS, so the lookup hook below never sees them: check them here.
       const literal = url.hostname.replace(/^\[|\]$/g, '');
@@ -88,7 +94,9 @@ export class HttpClient {
       req.on('timeout', () => req.destroy(new UpstreamTimeoutError(`no answer within ${this.timeoutMs} ms`)));
       req.on('response', resolve);
       req.on('error', (e) => reject(toRegistryError(e, url)));
-      req.end();
+      if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+      // A browser that goes away mid-upload ends the upstream request with it.
+      else pipeline(body, req, (e) => e && req.destroy(e));
     });
   }
 }

@@ -19,10 +19,17 @@ interface ManifestRoute {
  * manifest media types in `Accept` (distribution answers 404, or rewrites to schema 1, for types
  * it wasn't asked for), verified, and cached by digest. A tag is resolved to a digest and the
  * answer reused for the tag TTL; after that a HEAD finds out whether the tag still points to a
- * cached manifest before anything is downloaded again.
+ * cached manifest before anything is downloaded again. A HEAD by digest for a registry that takes
+ * pushes is asked upstream.
  */
 export async function serveManifest(req: IncomingMessage, res: ServerResponse, route: ManifestRoute, s: Services, log: RequestLog): Promise<void> {
   const byDigest = isDigest(route.reference);
+  // As for blobs: the cache can't say whether this repository has the manifest, which a client
+  // pushing an index asks for each child before it puts it.
+  if (req.method === 'HEAD' && byDigest && s.pushAllow.has(route.registry)) {
+    log.cache = 'bypass';
+    return headUpstream(res, route, s);
+  }
   const m = byDigest ? await resolveDigest(route, s, log) : await resolveTag(route, s, log);
   res.writeHead(200, {
     'Content-Type': m.mediaType,
@@ -38,6 +45,23 @@ export async function serveManifest(req: IncomingMessage, res: ServerResponse, r
   }
   log.bytes = m.bytes.length;
   res.end(m.bytes);
+}
+
+async function headUpstream(res: ServerResponse, route: ManifestRoute, s: Services): Promise<void> {
+  const up = await s.upstream.fetch(route.registry, route.repository, `${route.repository}/manifests/${route.reference}`, {
+    method: 'HEAD',
+    headers: { accept: MANIFEST_ACCEPT },
+  });
+  if (up.statusCode !== 200) throw await upstreamError(up, 'MANIFEST_UNKNOWN', `${route.repository}@${route.reference}`);
+  up.resume();
+  const length = up.headers['content-length'];
+  res.writeHead(200, {
+    'Content-Type': up.headers['content-type'] ?? 'application/octet-stream',
+    ...(length && /^\d+$/.test(length) ? { 'Content-Length': length } : {}),
+    'Docker-Content-Digest': route.reference,
+    ETag: `"${route.reference}"`,
+  });
+  res.end();
 }
 
 async function resolveDigest(route: ManifestRoute, s: Services, log: RequestLog): Promise<CachedManifest> {

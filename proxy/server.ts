@@ -8,11 +8,14 @@ import { corsHeaders, PREFLIGHT_HEADERS } from './cors.ts';
 import { RegistryError, sendError, upstreamError } from './errors.ts';
 import { HttpClient } from './http-client.ts';
 import { RequestLog } from './log.ts';
+import { pushManifest } from './manifest-push.ts';
 import { serveManifest } from './manifests.ts';
+import { RegistryAllowlist } from './registry-allowlist.ts';
 import { upstreamOrigin } from './registry-host.ts';
-import { parseRoute, type Route } from './route.ts';
+import { parseRoute, ROUTE_METHODS, type Route } from './route.ts';
 import { TagCache } from './tag-cache.ts';
 import { serveTagList } from './tag-list.ts';
+import { continueUpload, startUpload } from './uploads.ts';
 import { Upstream } from './upstream.ts';
 
 /** What the request handlers share. */
@@ -21,6 +24,8 @@ export interface Services {
   readonly upstream: Upstream;
   readonly cache: DiskCache;
   readonly tags: TagCache;
+  /** Registries that take pushes (`pushAllow`); each is also on `allow`, checked separately. */
+  readonly pushAllow: RegistryAllowlist;
   /** Blob downloads in progress, by digest; settles (never rejects) when one ends. */
   readonly downloads: Map<string, Promise<void>>;
 }
@@ -34,8 +39,9 @@ export interface RegistryProxy {
 
 /**
  * The registry proxy: the distribution API of allowlisted registries under one origin, with
- * CORS, the upstream token dance, server-side CDN redirects and a pull-through disk cache.
- * Browser request headers are not forwarded; the proxy sends only what it decides to send.
+ * CORS, the upstream token dance, server-side CDN redirects and a pull-through disk cache, and
+ * pushes to the registries `pushAllow` names (never cached). Browser request headers are not
+ * forwarded; the proxy sends only what it decides to send (for a push: checked body headers).
  */
 export function createRegistryProxy(config: ProxyConfig): RegistryProxy {
   const policy = new AddressPolicy(config.allow, config.allowPrivate);
@@ -45,6 +51,7 @@ export function createRegistryProxy(config: ProxyConfig): RegistryProxy {
     upstream: new Upstream(http, new UpstreamAuth(http, lowercaseKeys(config.credentials))),
     cache: new DiskCache(config.cacheDir, config.cacheMaxBytes),
     tags: new TagCache(config.tagTtlSeconds),
+    pushAllow: new RegistryAllowlist(config.pushAllow),
     downloads: new Map(),
   };
   return {
@@ -72,12 +79,13 @@ export function createRegistryProxy(config: ProxyConfig): RegistryProxy {
 }
 
 async function dispatch(req: IncomingMessage, res: ServerResponse, s: Services, policy: AddressPolicy, log: RequestLog): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    throw new RegistryError(405, 'UNSUPPORTED', `${req.method} is not supported: this proxy only pulls`, {
-      Allow: 'GET, HEAD, OPTIONS',
+  const route = parseRoute(req.url ?? '/');
+  const methods = ROUTE_METHODS[route.kind];
+  if (!methods.includes(req.method ?? '')) {
+    throw new RegistryError(405, 'UNSUPPORTED', `${req.method} is not supported here (this endpoint answers ${methods.join(', ')})`, {
+      Allow: [...methods, 'OPTIONS'].join(', '),
     });
   }
-  const route = parseRoute(req.url ?? '/');
   if (route.kind === 'ping') {
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': '2' }).end('{}');
     log.bytes = 2;
@@ -86,16 +94,24 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, s: Services, 
   if (!policy.isAllowedRegistry(route.registry)) {
     throw new RegistryError(403, 'DENIED', `registry ${route.registry} is not on this proxy's allowlist`);
   }
+  const push = route.kind === 'upload' || route.kind === 'upload-start' || req.method === 'PUT';
+  if (push && !s.pushAllow.has(route.registry)) {
+    throw new RegistryError(403, 'DENIED', `pushes to ${route.registry} are refused: it is not on this proxy's pushAllow list (PROXY_PUSH_ALLOW)`);
+  }
   log.upstream = upstreamUrl(route);
   switch (route.kind) {
     case 'registry-ping':
       return pingRegistry(res, route.registry, s, log);
     case 'manifest':
-      return serveManifest(req, res, route, s, log);
+      return req.method === 'PUT' ? pushManifest(req, res, route, s) : serveManifest(req, res, route, s, log);
     case 'blob':
       return serveBlob(req, res, route, s, log);
     case 'tags':
       return serveTagList(res, route, s, log);
+    case 'upload-start':
+      return startUpload(req, res, route, s);
+    case 'upload':
+      return continueUpload(req, res, route, s);
   }
 }
 
@@ -130,6 +146,11 @@ function upstreamUrl(route: Exclude<Route, { kind: 'ping' }>): string {
       return `${origin}/v2/${route.repository}/manifests/${route.reference}`;
     case 'blob':
       return `${origin}/v2/${route.repository}/blobs/${route.reference}`;
+    case 'upload-start':
+      return `${origin}/v2/${route.repository}/blobs/uploads/`;
+    case 'upload':
+      // Without the query: it is the upload's state, long and of no use in a log line.
+      return `${origin}/v2/${route.repository}/blobs/uploads/${route.id}`;
   }
 }
 

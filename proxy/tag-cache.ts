@@ -18,6 +18,11 @@ export class TagCache {
     return e && e.expiresAt > this.now() ? e.digest : undefined;
   }
 
+  /** Forgets a tag that was just pushed, so the next pull asks the registry where it points now. */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   set(key: string, digest: string): void {
     this.entries.delete(key);
     this.entries.set(key, { digest, expiresAt: this.now() + this.ttlSeconds * 1000 });

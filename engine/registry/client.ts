@@ -142,7 +142,7 @@ export class RegistryClient {
       'blob',
     );
     await start.body?.cancel();
-    let location = uploadLocation(start, base);
+    let location = uploadLocation(start, `${base}${ref.repository}/blobs/uploads/`);
     for (let at = 0; at < bytes.byteLength; at += chunk) {
       const piece = bytes.subarray(at, Math.min(bytes.byteLength, at + chunk));
       const res = await this.request(
@@ -158,7 +158,7 @@ export class RegistryClient {
         'blob',
       );
       await res.body?.cancel();
-      location = uploadLocation(res, base);
+      location = uploadLocation(res, location);
       opts.onChunk?.(at + piece.byteLength);
     }
     const done = await this.request(
@@ -284,13 +284,14 @@ export class RegistryClient {
   }
 }
 
-/** An upload's next URL: its Location, absolute or relative to the registry (through the proxy too). */
-function uploadLocation(res: Response, base: string): string {
+/**
+ * An upload's next URL: its Location, resolved against the URL of the request it answered, as
+ * HTTP says (a registry's `/v2/<name>/blobs/uploads/<id>`, the proxy's `/v2/<registry>/<name>/…`).
+ */
+function uploadLocation(res: Response, requested: string): string {
   const loc = res.headers.get('Location');
   if (!loc) throw new RegistryError('registry answered an upload without a Location', 502, 'BLOB_UPLOAD_INVALID');
-  if (/^https?:\/\//.test(loc)) return loc;
-  // `/v2/repo/blobs/uploads/uuid`: under the base's `/v2/` (which, through the proxy, is `<proxy>v2/<registry>/`).
-  return `${base}${loc.replace(/^\/v2\//, '')}`;
+  return new URL(loc, requested).href;
 }
 
 function parseContentRangeStart(h: string | null): number {

@@ -97,15 +97,18 @@ describe('refusals', () => {
     await expectRefused(proxy, `/v2/${front.host}/team/app/manifests/${'t'.repeat(129)}`, 400, 'TAG_INVALID', front);
   });
 
-  it('writes and endpoints the proxy does not serve', async () => {
+  it('pushes (this proxy has no pushAllow) and endpoints the proxy does not serve', async () => {
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
       const before = front.requests.length;
-      const r = await get(`${proxy.url}/v2/${front.host}/team/app/blobs/uploads/`, { method });
-      expect(r.status).toBe(405);
-      expect(r.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
-      expect(errorCodes(r.body)).toEqual(['UNSUPPORTED']);
+      const path = method === 'POST' ? 'blobs/uploads/' : method === 'PUT' ? 'manifests/v1' : 'blobs/uploads/0b1c2d3e';
+      const r = await get(`${proxy.url}/v2/${front.host}/team/app/${path}`, { method });
+      expect(r.status).toBe(403);
+      expect(errorCodes(r.body)).toEqual(['DENIED']);
       expect(front.requests.length).toBe(before);
     }
+    const r = await get(`${proxy.url}/v2/${front.host}/team/app/blobs/${image.config.digest}`, { method: 'DELETE' });
+    expect(r.status).toBe(405);
+    expect(r.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     await expectRefused(proxy, `/v2/${front.host}/team/app/referrers/${image.digest}`, 404, 'UNSUPPORTED', front);
     await expectRefused(proxy, '/v2/_catalog', 400, 'NAME_INVALID', front);
   });

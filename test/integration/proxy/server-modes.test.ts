@@ -51,6 +51,17 @@ describe('Vite plugin', () => {
       expect(errorCodes(lan.body)).toEqual(['DENIED']);
       expect((await get(`${base}/`)).body.toString()).toContain('<title>demo</title>');
       expect(logs.some((l) => l.includes(`/v2/demo/app/manifests/v1 200`))).toBe(true);
+      // The developer's own (loopback) registry takes pushes; others still need pushAllow.
+      const upload = await get(`${base}/v2/${registry.host}/demo/pushed/blobs/uploads/`, { method: 'POST' });
+      expect(upload.status).toBe(202);
+      expect(upload.headers.get('location')).toMatch(new RegExp(`^/v2/${registry.host.replace(/[.:]/g, '\\$&')}/demo/pushed/blobs/uploads/`));
+      const hub = await get(`${base}/v2/docker.io/library/x/blobs/uploads/`, { method: 'POST' });
+      expect(hub.status).toBe(403);
+      expect(JSON.parse(hub.body.toString()).errors[0].message).toContain('pushAllow');
+      // /fetch is the proxy's too: refused, as egressAllow names nothing here.
+      const fetched = await get(`${base}/fetch?url=${encodeURIComponent(`http://${registry.host}/v2/`)}`);
+      expect(fetched.status).toBe(403);
+      expect(JSON.parse(fetched.body.toString()).error).toContain('egressAllow');
     } finally {
       await server.close();
     }
@@ -105,6 +116,7 @@ describe('standalone server (proxy/main.ts)', () => {
       expect(m.status).toBe(200);
       expect(m.headers.get('docker-content-digest')).toBe(image.digest);
       expect((await get(`${base}/elsewhere`)).status).toBe(404);
+      expect((await get(`${base}/fetch?url=${encodeURIComponent(`http://${registry.host}/v2/`)}`)).status).toBe(403);
       await new Promise((r) => setTimeout(r, 50));
       expect(out).toMatch(new RegExp(`GET http://${registry.host}/v2/demo/app/manifests/v1 200 ${image.manifest.length}B cache=miss \\d+ms`));
 

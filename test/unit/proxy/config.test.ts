@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AddressPolicy } from '../../../proxy/address-policy.ts';
 import { DEFAULT_ALLOW, loadProxyConfig } from '../../../proxy/config.ts';
+import { RegistryAllowlist } from '../../../proxy/registry-allowlist.ts';
 import { upstreamOrigin } from '../../../proxy/registry-host.ts';
 import { cleanup, tempDir } from '../../support/proxy-helpers.ts';
 
@@ -16,8 +17,10 @@ describe('loadProxyConfig', () => {
       host: '127.0.0.1',
       port: 5080,
       allow: DEFAULT_ALLOW,
+      pushAllow: [],
       allowPrivate: [],
       egressAllow: [],
+      fetchMaxBytes: 512 * 1024 ** 2,
       cacheDir: '.cache/proxy',
       tagTtlSeconds: 60,
       manifestMaxBytes: 4 * 1024 * 1024,
@@ -33,8 +36,10 @@ describe('loadProxyConfig', () => {
       PROXY_HOST: '0.0.0.0',
       PROXY_PORT: '8080',
       PROXY_ALLOW: 'docker.io, registry.internal:5000 ,',
+      PROXY_PUSH_ALLOW: ' registry.internal:5000,localhost:*,',
       PROXY_ALLOW_PRIVATE: 'loopback,10.0.0.0/8',
       PROXY_EGRESS_ALLOW: 'example.org, *.debian.org:80,127.0.0.1:8080 ,',
+      PROXY_FETCH_MAX_BYTES: '64M',
       PROXY_CACHE_DIR: '/var/cache/proxy',
       PROXY_CACHE_MAX_BYTES: '20G',
       PROXY_TAG_TTL_SECONDS: '300',
@@ -47,8 +52,10 @@ describe('loadProxyConfig', () => {
       host: '0.0.0.0',
       port: 8080,
       allow: ['docker.io', 'registry.internal:5000'],
+      pushAllow: ['registry.internal:5000', 'localhost:*'],
       allowPrivate: ['loopback', '10.0.0.0/8'],
       egressAllow: ['example.org', '*.debian.org:80', '127.0.0.1:8080'],
+      fetchMaxBytes: 64 * 1024 ** 2,
       cacheDir: '/var/cache/proxy',
       cacheMaxBytes: 20 * 1024 ** 3,
       tagTtlSeconds: 300,
@@ -61,12 +68,14 @@ describe('loadProxyConfig', () => {
     expect(loadProxyConfig({ PROXY_ALLOW_PRIVATE: '0' }).allowPrivate).toEqual([]);
     expect(loadProxyConfig({ PROXY_CACHE_MAX_BYTES: '1.5GiB' }).cacheMaxBytes).toBe(1.5 * 1024 ** 3);
     expect(loadProxyConfig({ PROXY_EGRESS_ALLOW: '' }).egressAllow).toEqual([]);
+    expect(loadProxyConfig({ PROXY_PUSH_ALLOW: '' }).pushAllow).toEqual([]);
   });
 
   it('rejects malformed values with the variable name', () => {
     expect(() => loadProxyConfig({ PROXY_PORT: 'eighty' })).toThrow(/PROXY_PORT/);
     expect(() => loadProxyConfig({ PROXY_PORT: '70000' })).toThrow(/PROXY_PORT/);
     expect(() => loadProxyConfig({ PROXY_CACHE_MAX_BYTES: '10 lots' })).toThrow(/PROXY_CACHE_MAX_BYTES/);
+    expect(() => loadProxyConfig({ PROXY_FETCH_MAX_BYTES: 'a lot' })).toThrow(/PROXY_FETCH_MAX_BYTES/);
   });
 
   it('reads credentials and options from the JSON file; the environment wins over the file', async () => {
@@ -75,7 +84,9 @@ describe('loadProxyConfig', () => {
       file,
       JSON.stringify({
         allow: ['docker.io', 'ghcr.io'],
+        pushAllow: ['ghcr.io'],
         egressAllow: ['deb.debian.org', '10.0.0.0/8:*'],
+        fetchMaxBytes: 1024,
         tagTtlSeconds: 30,
         credentials: {
           'Docker.io': { username: 'svc', passwordEnv: 'HUB_TOKEN' },
@@ -85,7 +96,10 @@ describe('loadProxyConfig', () => {
     );
     const c = loadProxyConfig({ PROXY_CONFIG: file, HUB_TOKEN: 'dckr_pat_y', PROXY_TAG_TTL_SECONDS: '10' });
     expect(c.allow).toEqual(['docker.io', 'ghcr.io']);
+    expect(c.pushAllow).toEqual(['ghcr.io']);
+    expect(loadProxyConfig({ PROXY_CONFIG: file, HUB_TOKEN: 'x', PROXY_PUSH_ALLOW: '' }).pushAllow).toEqual([]);
     expect(c.egressAllow).toEqual(['deb.debian.org', '10.0.0.0/8:*']);
+    expect(c.fetchMaxBytes).toBe(1024);
     expect(loadProxyConfig({ PROXY_CONFIG: file, HUB_TOKEN: 'x', PROXY_EGRESS_ALLOW: 'example.org' }).egressAllow).toEqual(['example.org']);
     expect(c.tagTtlSeconds).toBe(10);
     expect(c.credentials).toEqual({
@@ -111,8 +125,32 @@ describe('loadProxyConfig', () => {
     expect(() => loadProxyConfig({}, wrongType)).toThrow(/"port" must be/);
     const egressString = await write('egress.json', { egressAllow: 'example.org' });
     expect(() => loadProxyConfig({}, egressString)).toThrow(/"egressAllow" must be a list of strings/);
+    const pushString = await write('push.json', { pushAllow: 'ghcr.io' });
+    expect(() => loadProxyConfig({}, pushString)).toThrow(/"pushAllow" must be a list of strings/);
+    const fetchSize = await write('fetch.json', { fetchMaxBytes: '1G' });
+    expect(() => loadProxyConfig({}, fetchSize)).toThrow(/"fetchMaxBytes" must be a non-negative integer/);
     const noSecret = await write('secret.json', { credentials: { 'docker.io': { username: 'svc', passwordEnv: 'UNSET' } } });
     expect(() => loadProxyConfig({}, noSecret)).toThrow(/docker\.io needs a "password"/);
+  });
+});
+
+describe('RegistryAllowlist (allow, pushAllow)', () => {
+  it('is empty by default: no registry takes pushes', () => {
+    const none = new RegistryAllowlist(loadProxyConfig({}).pushAllow);
+    for (const r of ['docker.io', 'ghcr.io', '127.0.0.1:5000', 'localhost:5000']) expect(none.has(r), r).toBe(false);
+  });
+
+  it('takes the same entries as allow, and refuses a malformed range', () => {
+    const push = new RegistryAllowlist(loadProxyConfig({ PROXY_PUSH_ALLOW: 'Ghcr.io, localhost:*, 127.0.0.0/8, ::1/128' }).pushAllow);
+    expect(push.has('ghcr.io')).toBe(true);
+    expect(push.has('GHCR.io')).toBe(true);
+    expect(push.has('ghcr.io:443')).toBe(false);
+    expect(push.has('docker.io')).toBe(false);
+    expect(push.has('localhost:5000')).toBe(true);
+    expect(push.has('127.0.0.1:5000')).toBe(true);
+    expect(push.has('[::1]:5000')).toBe(true);
+    expect(push.has('10.0.0.1:5000')).toBe(false);
+    expect(() => new RegistryAllowlist(['10.0.0.0/40'])).toThrow(/invalid address or range "10.0.0.0\/40"/);
   });
 });
 
