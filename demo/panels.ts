@@ -5,6 +5,7 @@ import { humanSize } from '../cli/humanize.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
 import type { Engine } from '../engine/index.ts';
 import { formatPlatform, shortId } from '../engine/index.ts';
+import { type FolderFile, filesFromDirectoryHandle, filesFromDirectoryInput } from './folder-files.ts';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -63,6 +64,7 @@ export class Panels {
     this.nodes = section(root, 'Nodes');
     this.files = section(root, 'Files');
     this.addUpload();
+    this.addFolder();
     this.addNodeButton();
     engine.onEvent(() => this.schedule());
   }
@@ -264,7 +266,7 @@ export class Panels {
     const paths = this.vfiles.list();
     this.files.count.textContent = String(paths.length);
     if (paths.length === 0) {
-      empty(this.files.list, 'docker save -o NAME.tar and docker cp write here; upload a tar for docker load -i.');
+      empty(this.files.list, 'docker save -o NAME.tar and docker cp write here; upload a tar for docker load -i, or a folder for docker build FOLDER.');
       return;
     }
     this.files.list.replaceChildren(
@@ -300,6 +302,36 @@ export class Panels {
       for (const f of input.files ?? []) this.vfiles.set(f.name, new Uint8Array(await f.arrayBuffer()));
       input.value = '';
       this.refreshFiles();
+    });
+    this.files.head.append(button, input);
+  }
+
+  /** A folder for `docker build FOLDER`: the File System Access picker where there is one, else `<input webkitdirectory>`. */
+  private addFolder(): void {
+    const input = el('input', 'upload-input folder-input');
+    input.type = 'file';
+    input.webkitdirectory = true;
+    const button = el('button', 'panel-action', 'Folder');
+    button.title = 'Add a folder, e.g. a build context for docker build FOLDER';
+    const add = async (files: Promise<readonly FolderFile[]>) => {
+      const picked = await files;
+      for (const [path, data] of picked) this.vfiles.set(path, data);
+      this.status.textContent = `added ${picked.length} file${picked.length === 1 ? '' : 's'} from ${picked[0]?.[0].split('/')[0] ?? 'an empty folder'}`;
+      this.refreshFiles();
+    };
+    button.addEventListener('click', () => {
+      const w = window as { showDirectoryPicker?: () => Promise<FileSystemDirectoryHandle> };
+      if (!w.showDirectoryPicker) return input.click();
+      w.showDirectoryPicker().then(
+        (dir) => add(filesFromDirectoryHandle(dir)).catch((e) => this.error(e)),
+        // Cancelling the picker is not an error.
+        (e: unknown) => (e instanceof DOMException && e.name === 'AbortError' ? undefined : this.error(e)),
+      );
+    });
+    input.addEventListener('change', () => {
+      add(filesFromDirectoryInput(input.files!))
+        .catch((e) => this.error(e))
+        .finally(() => (input.value = ''));
     });
     this.files.head.append(button, input);
   }

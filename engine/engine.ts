@@ -49,6 +49,8 @@ export interface EngineOptions {
 }
 
 export const ENGINE_VERSION = '0.1.0';
+/** Most bytes one `ADD <url>` may fetch (the proxy has its own cap). */
+const ADD_URL_MAX_BYTES = 512 * 2 ** 20;
 export const API_VERSION = '1.47';
 
 /** The engine: Docker's object model over IndexedDB, for the CLI, the demo and embedding pages. */
@@ -108,9 +110,11 @@ export class Engine {
       networks: this.networks,
       ports,
     });
-    const builder = new Builder({ images: this.images, containers: this.containers, snapshots, db });
+    const remote = { maxBytes: ADD_URL_MAX_BYTES, ...(options.registry?.proxy ? { proxy: options.registry.proxy } : {}) };
+    const builder = new Builder({ images: this.images, containers: this.containers, volumes: this.volumes, snapshots, db, remote });
     this.images.useMakers({
       build: (o) => builder.build(o),
+      pruneCacheMounts: () => builder.pruneCacheMounts(),
       commit: (container, o) => commitContainer({ images: this.images, containers: this.containers, db }, container, o),
     });
     this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });

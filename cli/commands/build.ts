@@ -1,8 +1,9 @@
 // `docker build` / `docker buildx build` and `docker builder prune`. The context is a directory of
-// the host files, a tar among them, or the URL of a tar; progress is BuildKit's plain output
-// (`#3 [2/4] RUN make`, the step's output with its time, `#3 DONE 0.4s` or `#3 CACHED`).
+// the host files, a tar among them, or the URL of a tar; progress is BuildKit's (cli/build-progress.ts):
+// redrawn on a terminal, plain elsewhere or with --progress=plain.
 import type { BuildContext, BuildProgress } from '../../engine/index.ts';
 import { buildContext, buildContextFromTar } from '../../engine/index.ts';
+import { plainProgress, rawJsonProgress, TtyBuildProgress } from '../build-progress.ts';
 import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { humanSize } from '../humanize.ts';
@@ -58,28 +59,6 @@ async function loadContext(
   return { context: buildContext(files), dockerfile: f!, text: new TextDecoder().decode(text) };
 }
 
-/** BuildKit's plain progress writer. */
-export function plainProgress(write: (s: string) => void): (p: BuildProgress) => void {
-  const decoder = new TextDecoder();
-  let first = true;
-  return (p) => {
-    if (p.kind === 'vertex') {
-      if (p.status === 'started') {
-        write(`${first ? '' : '\n'}#${p.id} ${p.name}\n`);
-        first = false;
-      } else if (p.status === 'cached') write(`#${p.id} CACHED\n`);
-      else if (p.status === 'done') write(`#${p.id} DONE ${(p.elapsed ?? 0).toFixed(1)}s\n`);
-      else write(`#${p.id} ERROR: ${p.error}\n`);
-    } else if (p.kind === 'log') {
-      for (const line of decoder
-        .decode(p.data)
-        .split('\n')
-        .filter((l, i, all) => l !== '' || i < all.length - 1))
-        write(`#${p.id} ${p.elapsed.toFixed(3)} ${line}\n`);
-    } else write(`#${p.id} ${p.text}\n`);
-  };
-}
-
 async function runBuild(ctx: CommandContext): Promise<number> {
   const f = ctx.flags;
   const where = ctx.args[0]!;
@@ -91,6 +70,10 @@ async function runBuild(ctx: CommandContext): Promise<number> {
   for (const a of f.strings('build-arg')) if (a.includes('=')) buildArgs[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1);
   const { context, dockerfile, text } = await loadContext(ctx, where, f.has('file') ? f.string('file') : undefined);
   const tags = f.strings('tag');
+  const tty = !quiet && (progress === 'tty' || (progress === 'auto' && ctx.io.isTTY)) ? new TtyBuildProgress(ctx.io.stderr, ctx.io.columns) : undefined;
+  const onProgress: ((p: BuildProgress) => void) | undefined = quiet
+    ? undefined
+    : (tty?.onProgress ?? (progress === 'rawjson' ? rawJsonProgress(ctx.io.stderr) : plainProgress(ctx.io.stderr)));
   try {
     const result = await ctx.engine.images.build({
       context,
@@ -103,14 +86,16 @@ async function runBuild(ctx: CommandContext): Promise<number> {
       pull: f.bool('pull'),
       ...(f.has('platform') ? { platform: f.string('platform') } : {}),
       ...(f.strings('label').length ? { labels: parseLabels(f.strings('label')) } : {}),
-      ...(quiet ? {} : { onProgress: plainProgress(ctx.io.stderr) }),
+      ...(onProgress ? { onProgress } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
+    tty?.finish();
     for (const w of result.warnings) ctx.io.stderr(`${w}\n`);
     if (f.has('iidfile')) ctx.io.files.set(f.string('iidfile'), new TextEncoder().encode(result.id));
     if (quiet) ctx.out(result.id);
     return 0;
   } catch (e) {
+    tty?.finish();
     if (ctx.signal?.aborted) throw e;
     ctx.io.stderr(`ERROR: failed to build: failed to solve: ${(e as Error).message}\n`);
     return 1;

@@ -5,13 +5,13 @@
 import type { ComposeProgress, ContainerSummary, Engine, HostFiles } from '../../engine/index.ts';
 import { COMPOSE_LABEL, COMPOSE_VERSION, configJson, configYaml, loadProject } from '../../engine/index.ts';
 import { watchExit } from '../attach.ts';
+import { plainProgress } from '../build-progress.ts';
 import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import { displayablePorts } from '../displayable-ports.ts';
 import { type FlagSpec, type FlagValue, parseFlags } from '../flags.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { ellipsis, goQuote, humanSize, timeAgo } from '../humanize.ts';
 import { alignColumns } from '../table.ts';
-import { plainProgress } from './build.ts';
 
 /** Compose's own tables (`ls`): `tabwriter.NewWriter(out, 20, 1, 3, ' ', 0)`. */
 const COMPOSE_TABLE = { minWidth: 20, padding: 3 };

@@ -49,6 +49,8 @@ export interface ContainerConfig {
   readonly Labels?: Readonly<Record<string, string>> | null;
   readonly StopSignal?: string;
   readonly Healthcheck?: HealthConfig;
+  /** ONBUILD triggers, as written: run by a build whose FROM is this image. */
+  readonly OnBuild?: readonly string[] | null;
 }
 
 /**

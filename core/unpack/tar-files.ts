@@ -1,8 +1,8 @@
-import { readTar } from './tar-reader.ts';
+import { readTar, type TarHeader } from './tar-reader.ts';
 
-/** The regular files of a tar held in memory, in archive order (directories and links skipped). */
-export async function tarFiles(tar: Uint8Array): Promise<{ name: string; data: Uint8Array }[]> {
-  const out: { name: string; data: Uint8Array }[] = [];
+/** The entries of a tar held in memory, in archive order, each with its contents. */
+export async function tarEntries(tar: Uint8Array): Promise<{ header: TarHeader; data: Uint8Array }[]> {
+  const out: { header: TarHeader; data: Uint8Array }[] = [];
   for await (const { header, body } of readTar(
     (async function* () {
       yield tar;
@@ -15,7 +15,12 @@ export async function tarFiles(tar: Uint8Array): Promise<{ name: string; data: U
       data.set(piece, at);
       at += piece.byteLength;
     }
-    if (header.type === 'file') out.push({ name: header.name, data });
+    out.push({ header, data });
   }
   return out;
+}
+
+/** The regular files of a tar held in memory, in archive order (directories and links skipped). */
+export async function tarFiles(tar: Uint8Array): Promise<{ name: string; data: Uint8Array }[]> {
+  return (await tarEntries(tar)).filter((e) => e.header.type === 'file').map((e) => ({ name: e.header.name, data: e.data }));
 }

@@ -7,19 +7,26 @@ import type { Db } from '../../core/store/db.ts';
 import { readFile } from '../../core/store/file-store.ts';
 import type { ImageRecord } from '../../core/store/image-types.ts';
 import type { SnapshotStore } from '../../core/store/snapshot-store.ts';
+import type { TreeEntry } from '../../core/store/snapshot-types.ts';
+import type { MergedTree } from '../../core/unpack/merged-tree.ts';
 import type { ContainerService } from '../containers/container-service.ts';
 import { parseGoDuration } from '../go-duration.ts';
 import type { ImageService } from '../images/image-service.ts';
-import { addArchiveFiles } from './add-archive.ts';
+import type { VolumeService } from '../volumes/volume-service.ts';
+import { addArchiveEntries } from './add-archive.ts';
 import { BuildStepError } from './build-errors.ts';
-import { copyLayer } from './copy-step.ts';
+import { type AccountFiles, chownIds } from './chown-ids.ts';
+import { type CopiedEntry, copyLayer } from './copy-step.ts';
 import { ArgScope, platformArgs, type StageArgs } from './dockerfile/build-args.ts';
 import { resolveCopy } from './dockerfile/copy-sources.ts';
 import type { CommandForm, Dockerfile, Instruction, StageDeclaration } from './dockerfile/dockerfile-model.ts';
+import { parseDockerignore } from './dockerfile/dockerignore.ts';
 import { expandWord, expandWords } from './dockerfile/expand-word.ts';
 import { parseDockerfile } from './dockerfile/parse-dockerfile.ts';
-import { stagesNeeded } from './dockerfile/stage-graph.ts';
+import { parseRunMount, type RunMount } from './dockerfile/run-mounts.ts';
+import { stageDependencies, stagesNeeded } from './dockerfile/stage-graph.ts';
 import { type StepImage, stepLayout, stepOfImage } from './image-layout.ts';
+import { fetchRemoteFile, type RemoteFetchOptions } from './remote-file.ts';
 import { runStep } from './run-step.ts';
 
 /** The files a build sees: context-relative paths (`src/a.ts`), `.dockerignore` already applied. */
@@ -68,6 +75,9 @@ export interface BuilderDeps {
   readonly containers: ContainerService;
   readonly snapshots: SnapshotStore;
   readonly db: Db;
+  readonly volumes: VolumeService;
+  /** How `ADD <url>` fetches: the proxy, and the size limit. */
+  readonly remote: Omit<RemoteFetchOptions, 'signal'>;
 }
 
 /** A stage as the build goes through it. */
@@ -88,6 +98,9 @@ interface StageState {
 }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
+/** RUN cache mounts are volumes of these names and this label (its value is the cache id). */
+const CACHE_MOUNT_PREFIX = 'buildkit-cache-';
+const CACHE_MOUNT_LABEL = 'com.docker.build.cache-mount';
 const DEFAULT_PLATFORM = 'linux/386';
 /** Instructions that make a layer, and so a numbered step in the progress, as BuildKit shows them. */
 const LAYER_STEPS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
@@ -136,42 +149,35 @@ export class Builder {
     const epoch = epochArg !== undefined ? Number(epochArg) : undefined;
     const created = () => new Date(epoch !== undefined ? epoch * 1000 : Date.now()).toISOString().replace('.000Z', 'Z');
     const scope = new ArgScope(buildArgs, platformArgs(platform ?? parsePlatform(DEFAULT_PLATFORM)), df.globalArgs, df.directives.escape);
-    const order = stagesNeeded(df, o.target);
+    const order = stagesNeeded(df, o.target, scope.fromLookup);
     const states = new Map<number, StageState>();
     const totals = new Map(df.stages.map((s) => [s.index, 1 + s.instructions.filter((i) => LAYER_STEPS.has(i.kind)).length]));
     const multi = df.stages.length > 1;
     const label = (s: StageDeclaration, n: number) => `[${multi ? `${s.name ?? `stage-${s.index}`} ` : ''}${n}/${totals.get(s.index)}]`;
 
+    // Stages run as soon as the stages they read are built, so independent ones run side by side
+    // (their RUN containers land on different nodes). The first failure stops the others.
+    const stop = new AbortController();
+    const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+    const opts: BuildOptions = { ...o, signal };
+    let failure: { error: unknown } | undefined;
+    const built = new Map<number, Promise<void>>();
     for (const index of order) {
-      const decl = df.stages[index]!;
-      o.signal?.throwIfAborted();
-      const lookupGlobal = scope.fromLookup;
-      const from = expandWord(decl.from, lookupGlobal, df.directives.escape);
-      const stagePlatform: Platform | undefined = decl.platform ? parsePlatform(expandWord(decl.platform, lookupGlobal, df.directives.escape)) : platform;
-      // BuildKit shows a base it already has as CACHED.
-      let pulled = false;
-      const state = await timed(
-        `${label(decl, 1)} FROM ${from}`,
-        () => this.stageBase(decl, from, stagePlatform, { df, states, o, scope }, () => (pulled = true)),
-        () => !pulled,
-      );
-      states.set(index, state);
-      let n = 1;
-      for (const ins of decl.instructions) {
-        o.signal?.throwIfAborted();
-        if (LAYER_STEPS.has(ins.kind)) n++;
-        await this.instruction(state, ins, {
-          df,
-          o,
-          states,
-          created,
-          epoch,
-          timed,
-          emit,
-          name: `${label(decl, n)} ${ins.text}`,
-        });
-      }
+      const deps = stageDependencies(df, df.stages[index]!, scope.fromLookup).map((d) => built.get(d)!);
+      const stage = async () => {
+        await Promise.all(deps);
+        try {
+          await this.stage(df.stages[index]!, { df, o: opts, states, scope, platform, created, epoch, timed, emit, label, totals });
+        } catch (error) {
+          failure ??= { error };
+          stop.abort();
+          throw error;
+        }
+      };
+      built.set(index, stage());
     }
+    await Promise.allSettled(built.values());
+    if (failure) throw failure.error;
     const unused = scope.unusedWarning();
     if (unused) warnings.push(unused);
     const final = states.get(order[order.length - 1]!)!;
@@ -192,6 +198,41 @@ export class Builder {
       return image;
     });
     return { id: result.id, tags: o.tags ?? [], warnings };
+  }
+
+  /** One stage: its base, the base image's ONBUILD triggers, then its own instructions. */
+  private async stage(decl: StageDeclaration, ctx: StageContext): Promise<void> {
+    const { df, o, scope, timed, label, totals } = ctx;
+    o.signal?.throwIfAborted();
+    const esc = df.directives.escape;
+    const from = expandWord(decl.from, scope.fromLookup, esc);
+    const platform: Platform | undefined = decl.platform ? parsePlatform(expandWord(decl.platform, scope.fromLookup, esc)) : ctx.platform;
+    const isStage = df.stages.some((s) => s.name !== undefined && s.name === from.toLowerCase() && s.index < decl.index);
+    // The base's triggers count in the step numbers, so a base already here is looked at first.
+    const local = isStage || from === 'scratch' || o.pull ? undefined : await this.deps.images.resolve(from).catch(() => undefined);
+    const countTriggers = (image: ImageRecord | undefined) => {
+      const triggers = onBuildTriggers(image);
+      totals.set(decl.index, 1 + [...triggers, ...decl.instructions].filter((i) => LAYER_STEPS.has(i.kind)).length);
+      return triggers;
+    };
+    countTriggers(local);
+    // BuildKit shows a base it already has as CACHED.
+    let pulled = false;
+    const state = await timed(
+      `${label(decl, 1)} FROM ${from}`,
+      () => this.stageBase(decl, from, platform, { df, states: ctx.states, o, scope }, () => (pulled = true)),
+      () => !pulled,
+    );
+    const triggers = isStage ? [] : countTriggers(state.image);
+    // Docker runs the triggers once: the image this stage makes does not carry them on.
+    if (triggers.length) state.config = { ...state.config, OnBuild: null };
+    ctx.states.set(decl.index, state);
+    let n = 1;
+    for (const [i, ins] of [...triggers, ...decl.instructions].entries()) {
+      o.signal?.throwIfAborted();
+      if (LAYER_STEPS.has(ins.kind)) n++;
+      await this.instruction(state, ins, { ...ctx, name: `${label(decl, n)} ${i < triggers.length ? 'ONBUILD ' : ''}${ins.text}` });
+    }
   }
 
   /** A stage's starting point: an image (pulled if missing, or with `--pull`), another stage, or scratch. */
@@ -332,15 +373,21 @@ export class Builder {
         await chain(`HEALTHCHECK ${JSON.stringify(Healthcheck)}`);
         return;
       }
-      case 'ONBUILD':
-        await chain(`ONBUILD ${ins.trigger}`);
+      case 'ONBUILD': {
+        const OnBuild = [...(state.config.OnBuild ?? []), ins.trigger];
+        meta(`ONBUILD ${ins.trigger}`, { OnBuild });
+        await chain(`ONBUILD ${JSON.stringify(OnBuild)}`);
         return;
+      }
       case 'WORKDIR': {
         const dir = resolveDir(state.config.WorkingDir ?? '', word(ins.value));
         await this.layerStep(state, ctx, `WORKDIR ${dir}`, `WORKDIR ${dir}`, async () => {
-          const tree = state.image ? await this.deps.snapshots.merged(state.image.chainIds) : undefined;
+          const tree = await this.stageTree(state);
           if (tree?.entries.get(dir)?.type === 'dir') return undefined;
-          return copyLayer([], dir, { mkdir: true, ...(ctx.epoch !== undefined ? { mtime: ctx.epoch } : {}) });
+          return copyLayer([{ to: dir, type: 'dir' }], {
+            existing: (p) => tree?.entries.get(p),
+            ...(ctx.epoch !== undefined ? { mtime: ctx.epoch } : {}),
+          });
         });
         state.config = { ...state.config, WorkingDir: dir };
         return;
@@ -349,7 +396,8 @@ export class Builder {
         const argv = commandArgv(ins.command, state.shell);
         const runEnv = [...[...state.args.values()].filter(([k]) => !env.has(k)).map(([k, v]) => `${k}=${v}`), ...(state.config.Env ?? [])];
         const createdBy = `RUN ${argv.join(' ')} # buildkit`;
-        await this.layerStep(state, ctx, createdBy, `RUN ${JSON.stringify(argv)} ${JSON.stringify(runEnv)}`, async (id) => {
+        const mounts = (ins.mounts ?? []).map((m) => parseRunMount(word(m)));
+        await this.layerStep(state, ctx, createdBy, `RUN ${JSON.stringify(argv)} ${JSON.stringify(runEnv)} ${JSON.stringify(mounts)}`, async (id) => {
           const base = await this.imageFor(state, ctx);
           const t0 = performance.now();
           return runStep(this.deps.containers, this.deps.db, {
@@ -358,6 +406,7 @@ export class Builder {
             env: runEnv,
             workdir: state.config.WorkingDir ?? '',
             user: state.config.User ?? '',
+            mounts: await Promise.all(mounts.map((m) => this.containerMount(m))),
             onOutput: (stream, data) => ctx.emit({ kind: 'log', id, stream, data, elapsed: (performance.now() - t0) / 1000 }),
             ...(ctx.o.signal ? { signal: ctx.o.signal } : {}),
             ...(ctx.epoch !== undefined ? { mtime: ctx.epoch } : {}),
@@ -373,20 +422,22 @@ export class Builder {
         const chown = ins.chown !== undefined ? word(ins.chown) : undefined;
         const chmod = ins.chmod !== undefined ? word(ins.chmod) : undefined;
         const workdir = state.config.WorkingDir || '/';
-        if (ins.kind === 'ADD' && sources.some((x) => /^(https?|git):\/\//.test(x))) {
-          throw new BuildStepError(`ADD ${sources.find((x) => /:\/\//.test(x))}: fetching a URL in ADD is not supported yet; download it into the context`);
-        }
-        let plan = await copyPlan(sources, dest, workdir, files, ins);
-        if (ins.kind === 'ADD' && ins.from === undefined) plan = await unpackArchives(plan, sources, dest, workdir);
+        const urls = ins.kind === 'ADD' && ins.from === undefined ? sources.filter((x) => /^[a-z][a-z0-9+.-]*:\/\//i.test(x)) : [];
+        const local = sources.filter((x) => !urls.includes(x));
+        let plan = local.length ? await copyPlan(local, dest, workdir, files, ins) : [];
+        if (ins.kind === 'ADD' && ins.from === undefined) plan = await unpackArchives(plan, local, dest, workdir);
+        for (const url of urls) plan.push(await this.remoteFile(url, dest, workdir, sources.length > 1, ins, ctx));
         const checksum = await contentChecksum(plan);
         const createdBy = `${ins.kind} ${sources.join(' ')} ${dest} # buildkit`;
-        await this.layerStep(state, ctx, createdBy, `${ins.kind} ${describe} ${checksum} ${chown ?? ''} ${chmod ?? ''}`, async () =>
-          copyLayer(plan, undefined, {
-            ...(chown !== undefined ? { chown } : {}),
+        await this.layerStep(state, ctx, createdBy, `${ins.kind} ${describe} ${checksum} ${chown ?? ''} ${chmod ?? ''}`, async () => {
+          const tree = await this.stageTree(state);
+          return copyLayer(plan, {
+            existing: (p) => tree?.entries.get(p),
+            ...(chown !== undefined ? { owner: chownIds(chown, await this.accountFiles(tree)) } : {}),
             ...(chmod !== undefined ? { chmod } : {}),
             ...(ctx.epoch !== undefined ? { mtime: ctx.epoch } : {}),
-          }),
-        );
+          });
+        });
         return;
       }
     }
@@ -422,6 +473,70 @@ export class Builder {
     state.config = hit!.config.config ?? {};
     state.pending = [];
     state.key = key;
+  }
+
+  /**
+   * `ADD <url>`: fetched (through the proxy) before the step's cache key is known, since the key
+   * is the content's checksum, as BuildKit keys it. The file is written 0600 with the
+   * Last-Modified time, and is not unpacked, as Docker does.
+   */
+  private async remoteFile(
+    url: string,
+    dest: string,
+    workdir: string,
+    several: boolean,
+    ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>,
+    ctx: StepContext,
+  ): Promise<PlannedEntry> {
+    if (/^git:|\.git(#.*)?$/.test(url)) throw new BuildStepError(`ADD ${url}: git sources are not supported; clone it into the context`);
+    const f = await fetchRemoteFile(url, { ...this.deps.remote, ...(ctx.o.signal ? { signal: ctx.o.signal } : {}) });
+    const want = ins.flags['checksum'];
+    if (want !== undefined) {
+      const got = await sha256Of(f.data);
+      if (got !== want) throw new BuildStepError(`digest mismatch for ${url}: ${got} (expected: ${want})`);
+    }
+    const to = resolveDir(workdir, dest.endsWith('/') || several ? `${dest}/${f.name}` : dest);
+    return { to, type: 'file', data: f.data, mode: 0o600, ...(f.mtime !== undefined ? { mtime: f.mtime } : {}) };
+  }
+
+  /**
+   * A RUN mount as the step's container mounts it: a cache is a named volume (one per cache id),
+   * so it outlives the step and the build, and `docker builder prune` removes it.
+   */
+  private async containerMount(m: RunMount): Promise<string> {
+    if (m.type === 'tmpfs') return `type=tmpfs,target=${m.target}`;
+    const name = `${CACHE_MOUNT_PREFIX}${(await sha256Of(m.id)).slice('sha256:'.length, 'sha256:'.length + 16)}`;
+    await this.deps.volumes.create({ name, labels: { [CACHE_MOUNT_LABEL]: m.id } });
+    return `type=volume,source=${name},target=${m.target}${m.readOnly ? ',readonly' : ''}`;
+  }
+
+  /** `docker builder prune`: the RUN cache mounts no container uses. */
+  async pruneCacheMounts(): Promise<number> {
+    let removed = 0;
+    for (const v of await this.deps.volumes.list({ dangling: true })) {
+      if (v.Labels[CACHE_MOUNT_LABEL] === undefined) continue;
+      await this.deps.volumes.remove(v.Name);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** The stage's current root, or none for a `FROM scratch` stage with no layer yet. */
+  private async stageTree(state: StageState): Promise<MergedTree | undefined> {
+    return state.image ? this.deps.snapshots.merged(state.image.chainIds) : undefined;
+  }
+
+  /** The stage's `/etc/passwd` and `/etc/group`, for `--chown` by name. */
+  private async accountFiles(tree: MergedTree | undefined): Promise<AccountFiles> {
+    if (!tree) return {};
+    const text = async (path: string) => {
+      const e = tree.entries.get(path);
+      if (e?.type !== 'file') return undefined;
+      const data = e.size ? await readFile(this.deps.db, e.sha!) : new Uint8Array(0);
+      return data && new TextDecoder().decode(data);
+    };
+    const [passwd, group] = await Promise.all([text('/etc/passwd'), text('/etc/group')]);
+    return { ...(passwd !== undefined ? { passwd } : {}), ...(group !== undefined ? { group } : {}) };
   }
 
   /** The stage's current state as an image a RUN container can start from. */
@@ -461,16 +576,19 @@ export class Builder {
     }
     // Only the files the COPY names are read, not the whole root.
     const tree = await this.deps.snapshots.merged(image.chainIds);
-    const shas = new Map<string, string | undefined>();
-    for (const [path, e] of tree.entries) if (e.type === 'file') shas.set(path.replace(/^\/+/, ''), e.size ? e.sha : undefined);
+    const entries = new Map<string, TreeEntry>();
+    for (const [path, e] of tree.entries) if ((e.type === 'file' || e.type === 'dir' || e.type === 'symlink') && path !== '/') entries.set(path.slice(1), e);
+    const parents = new Set([...entries.keys()].map((p) => p.slice(0, p.lastIndexOf('/'))));
     const db = this.deps.db;
     const read = async (p: string) => {
-      const sha = shas.get(p);
-      const data = sha === undefined ? new Uint8Array(0) : await readFile(db, sha);
+      const e = entries.get(p);
+      const data = e?.size ? await readFile(db, e.sha!) : new Uint8Array(0);
       if (!data) throw new BuildStepError(`content of /${p} in ${from} is missing from the store`);
       return data;
     };
-    return { files: { paths: [...shas.keys()], read }, describe: `from ${image.id}` };
+    // What a COPY can name: files, symlinks and empty directories (a directory with entries is implied by them).
+    const paths = [...entries].filter(([p, e]) => e.type !== 'dir' || !parents.has(p)).map(([p]) => p);
+    return { files: { paths, read, entry: (p) => entries.get(p) }, describe: `from ${image.id}` };
   }
 }
 
@@ -478,44 +596,80 @@ export class Builder {
 interface FileSource {
   readonly paths: readonly string[];
   read(path: string): Promise<Uint8Array>;
+  /** What a stage's or image's tree says of a path (type, mode, owner); the context has no such thing. */
+  entry?(path: string): TreeEntry | undefined;
 }
 
-interface StepContext {
+/** What the stages of one build share. */
+interface StageContext {
   readonly df: Dockerfile;
   readonly o: BuildOptions;
   readonly states: Map<number, StageState>;
+  readonly scope: ArgScope;
+  /** `--platform`, for stages whose FROM names none. */
+  readonly platform: Platform | undefined;
   readonly created: () => string;
   readonly epoch: number | undefined;
   readonly timed: <T>(name: string, work: (id: number) => Promise<T>, cached?: () => boolean) => Promise<T>;
   readonly emit: (p: BuildProgress) => void;
+  readonly label: (s: StageDeclaration, n: number) => string;
+  /** Each stage's step count, for `[n/total]`. */
+  readonly totals: Map<number, number>;
+}
+
+interface StepContext extends StageContext {
   /** The step's progress name: `[2/5] RUN make`. */
   readonly name: string;
+}
+
+/** The ONBUILD triggers an image's config carries, parsed as the instructions they are. */
+function onBuildTriggers(image: ImageRecord | undefined): readonly Instruction[] {
+  const triggers = image?.config.config?.OnBuild ?? [];
+  if (!triggers.length) return [];
+  return parseDockerfile(`FROM scratch\n${triggers.join('\n')}\n`).stages[0]!.instructions;
 }
 
 /**
  * ADD's archives (local tars, plain or gzip) named as sources: unpacked into the destination
  * directory (`dest`, or the file's directory when `dest` ends in `/`), as Docker's ADD does.
  */
-async function unpackArchives(plan: readonly PlannedFile[], sources: readonly string[], dest: string, workdir: string): Promise<PlannedFile[]> {
+async function unpackArchives(plan: readonly PlannedEntry[], sources: readonly string[], dest: string, workdir: string): Promise<PlannedEntry[]> {
   const named = new Set(sources.map((x) => x.replace(/^(\.\/)+/, '').replace(/^\/+/, '')));
-  const out: PlannedFile[] = [];
+  const out: PlannedEntry[] = [];
   for (const p of plan) {
     const dir = dest.endsWith('/') || sources.length > 1 ? p.to.slice(0, p.to.lastIndexOf('/')) || '/' : resolveDir(workdir, dest);
-    const files = p.from !== undefined && named.has(p.from) ? await addArchiveFiles(p.data, dir) : undefined;
-    out.push(...(files ?? [p]));
+    const unpacked = p.type === 'file' && p.from !== undefined && named.has(p.from) ? await addArchiveEntries(p.data, dir) : undefined;
+    out.push(...(unpacked ?? [p]));
   }
   return out.sort((a, b) => (a.to < b.to ? -1 : 1));
 }
 
-/** What a COPY's cache key holds of its files: every destination and its bytes, in one hash. */
-async function contentChecksum(plan: readonly { to: string; data: Uint8Array }[]): Promise<Digest> {
+/** What a COPY's cache key holds of what it copies: every destination, its metadata and its bytes, in one hash. */
+async function contentChecksum(plan: readonly CopiedEntry[]): Promise<Digest> {
   const h = await Sha256.create();
   const enc = new TextEncoder();
   for (const p of plan) {
-    h.update(enc.encode(`${p.to}\0${p.data.byteLength}\0`));
-    h.update(p.data);
+    const data = p.type === 'file' ? p.data : new Uint8Array(0);
+    const link = 'linkTarget' in p ? p.linkTarget : '';
+    h.update(enc.encode(`${p.to}\0${p.type}\0${p.mode ?? ''}:${p.uid ?? ''}:${p.gid ?? ''}:${p.mtime ?? ''}\0${link}\0${data.byteLength}\0`));
+    h.update(data);
   }
   return h.digest();
+}
+
+/** Files of the source that are one inode stay hard links in the copy (to the first of them), as BuildKit copies them. */
+function keepHardlinks(out: Map<string, PlannedEntry>, files: FileSource): void {
+  const inodes = new Map<string, PlannedEntry[]>();
+  for (const p of out.values()) {
+    const e = p.type === 'file' && p.from !== undefined ? files.entry?.(p.from) : undefined;
+    if (!e) continue;
+    const key = e.hardlinkTo ?? `/${p.from}`;
+    inodes.set(key, [...(inodes.get(key) ?? []), p]);
+  }
+  for (const group of inodes.values()) {
+    const [first, ...rest] = group.sort((a, b) => (a.to < b.to ? -1 : 1));
+    for (const r of rest) out.set(r.to, { ...r, type: 'hardlink', linkTarget: first!.to });
+  }
 }
 
 /** Shell form runs as SHELL + [script]; exec form as written. */
@@ -527,32 +681,59 @@ function resolveDir(current: string, dir: string): string {
   return cleanPath(dir.startsWith('/') ? dir : `${current || '/'}/${dir}`);
 }
 
-/** A file a COPY writes: its bytes at its absolute destination, and its context path. */
-interface PlannedFile {
-  readonly from?: string;
-  readonly to: string;
-  readonly data: Uint8Array;
-}
+/** An entry a COPY writes, and the source path it comes from. */
+type PlannedEntry = CopiedEntry & { readonly from?: string };
 
-/** What a COPY writes: each source file's bytes at its absolute destination. */
+/**
+ * What a COPY writes: each source entry at its absolute destination. From a stage or an image,
+ * entries keep their type, mode and owner, and the directories between a copied directory and
+ * its files keep theirs.
+ */
 async function copyPlan(
   sources: readonly string[],
   dest: string,
   workdir: string,
   files: FileSource,
   ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>,
-): Promise<PlannedFile[]> {
+): Promise<PlannedEntry[]> {
   const inline = new Map(ins.heredocs.map((h) => [h.name, h]));
-  const out: PlannedFile[] = [];
+  const out = new Map<string, PlannedEntry>();
   const fromFiles: string[] = [];
   for (const s of sources) {
     const h = inline.get(s.replace(/^<<-?["']?|["']?$/g, ''));
-    if (h) out.push({ to: resolveDir(workdir, dest.endsWith('/') ? `${dest}${h.name}` : dest), data: new TextEncoder().encode(h.content) });
-    else fromFiles.push(s);
+    if (h) {
+      const to = resolveDir(workdir, dest.endsWith('/') ? `${dest}${h.name}` : dest);
+      out.set(to, { to, type: 'file', data: new TextEncoder().encode(h.content) });
+    } else fromFiles.push(s);
   }
+  const meta = (from: string, to: string) => {
+    const e = files.entry?.(from);
+    return { e, meta: e ? { from, to, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime } : { from, to } };
+  };
+  const planned = async (from: string, to: string): Promise<PlannedEntry> => {
+    const { e, meta: m } = meta(from, to);
+    if (e?.type === 'symlink') return { ...m, type: 'symlink', linkTarget: e.linkTarget ?? '' };
+    if (e?.type === 'dir') return { ...m, type: 'dir' };
+    return { ...m, type: 'file', data: await files.read(from) };
+  };
   if (fromFiles.length) {
-    for (const { from, to } of resolveCopy(fromFiles, dest, workdir, files.paths)) out.push({ from, to, data: await files.read(from) });
+    const exclude = ins.excludes?.length ? parseDockerignore(ins.excludes.join('\n')) : undefined;
+    for (const c of resolveCopy(fromFiles, dest, workdir, files.paths, exclude)) {
+      out.set(c.to, await planned(c.from, c.to));
+      if (!c.under) continue;
+      // The directories between the copied one and the file are copied too (`--chown` applies to them).
+      const dirs = c.from
+        .slice(c.under.from ? c.under.from.length + 1 : 0)
+        .split('/')
+        .slice(0, -1);
+      for (let i = 1; i <= dirs.length; i++) {
+        const rel = dirs.slice(0, i).join('/');
+        const to = cleanPath(`${c.under.to}/${rel}`);
+        if (!out.has(to)) out.set(to, { ...meta(c.under.from ? `${c.under.from}/${rel}` : rel, to).meta, type: 'dir' });
+      }
+    }
   }
-  if (!out.length) throw new BuildStepError(`failed to compute cache key: failed to calculate checksum of ref: "/${sources[0] ?? ''}": not found`);
-  return out.sort((a, b) => (a.to < b.to ? -1 : 1));
+  if (!out.size) throw new BuildStepError(`failed to compute cache key: failed to calculate checksum of ref: "/${sources[0] ?? ''}": not found`);
+  keepHardlinks(out, files);
+  return [...out.values()].sort((a, b) => (a.to < b.to ? -1 : 1));
 }

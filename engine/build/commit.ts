@@ -74,6 +74,9 @@ function applyChanges(config: ContainerConfig, changes: readonly string[]): Cont
       case 'STOPSIGNAL':
         c = { ...c, StopSignal: word(ins.value) };
         break;
+      case 'ONBUILD':
+        c = { ...c, OnBuild: [...(c.OnBuild ?? []), ins.trigger] };
+        break;
     }
   }
   return c;

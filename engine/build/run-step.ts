@@ -10,6 +10,8 @@ export interface RunStep {
   readonly env: readonly string[];
   readonly workdir: string;
   readonly user: string;
+  /** `--mount` specs of the step's container (RUN --mount's caches and tmpfs). */
+  readonly mounts: readonly string[];
   readonly onOutput: (stream: 'stdout' | 'stderr', data: Uint8Array) => void;
   readonly signal?: AbortSignal;
   /** SOURCE_DATE_EPOCH: no time in the layer is later. */
@@ -29,6 +31,7 @@ export async function runStep(containers: ContainerService, db: Db, step: RunSte
     env: step.env,
     ...(step.workdir ? { workdir: step.workdir } : {}),
     ...(step.user ? { user: step.user } : {}),
+    ...(step.mounts.length ? { mounts: step.mounts } : {}),
     labels: { 'com.docker.build': 'step' },
   });
   const abort = () => void containers.kill(Id, 'SIGKILL').catch(() => undefined);

@@ -115,6 +115,8 @@ function familiarFromKey(key: string): string {
 export interface ImageMakers {
   build(o: BuildOptions): Promise<BuildResult>;
   commit(container: string, o: CommitOptions): Promise<ImageRecord>;
+  /** Removes the RUN cache mounts nothing uses; how many. */
+  pruneCacheMounts(): Promise<number>;
 }
 
 export class ImageService {
@@ -451,6 +453,7 @@ export class ImageService {
       await this.untagOrDelete(img.id, { force: true });
       removed++;
     }
+    removed += (await this.makers?.pruneCacheMounts()) ?? 0;
     const g = await this.gc({ ingests: true });
     return { removed, SpaceReclaimed: g.bytes };
   }

@@ -1,6 +1,7 @@
 // `docker build` in the demo page: RUN steps in real x86 containers on node Workers, COPY from the
 // page's host files, the build cache (CACHED, and a changed file reruns only what follows it),
-// multi-stage with --target, .dockerignore, heredocs, a WASI image, and Docker's errors.
+// multi-stage with --target, independent stages side by side on two nodes, .dockerignore, heredocs,
+// a WASI image, and Docker’s errors.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
@@ -111,6 +112,76 @@ describe('docker build', () => {
     expect((await docker('docker image inspect final')).code).toBe(1);
     // No build container is left behind.
     expect((await docker('docker ps -a -q --filter label=com.docker.build')).stdout).toBe('');
+  });
+
+  it('runs independent stages side by side, their RUN containers on different nodes', async () => {
+    await writeFile(
+      'wide/Dockerfile',
+      'FROM busybox AS left\nRUN sleep 2 && echo left > /left.txt\n\nFROM busybox AS right\nRUN sleep 2 && echo right > /right.txt\n\nFROM busybox\nCOPY --from=left /left.txt /\nCOPY --from=right /right.txt /\n',
+    );
+    // Both nodes warm (a node's first x86 container loads the guest kit), so the overlap is the build's.
+    await Promise.all([docker('docker run --rm busybox true'), docker('docker run --rm busybox true')]);
+    await s.page.evaluate(() => {
+      const w = window as unknown as { runs: { action: string; id: string; node?: string }[] };
+      w.runs = [];
+      window.engine.onEvent((e) => {
+        if (e.Type === 'container' && (e.Action === 'start' || e.Action === 'die'))
+          w.runs.push({ action: e.Action, id: e.Actor.ID, node: e.Actor.Attributes['node'] });
+      });
+    });
+    const b = await docker('docker build --no-cache -t wide wide');
+    expect(b.code, b.stderr).toBe(0);
+    expect((await docker('docker run --rm wide cat /left.txt /right.txt')).stdout).toBe('left\nright\n');
+    const runs = await s.page.evaluate(() => (window as unknown as { runs: { action: string; id: string; node?: string }[] }).runs);
+    const starts = runs.filter((r) => r.action === 'start').slice(0, 2);
+    expect(new Set(starts.map((r) => r.node)).size).toBe(2);
+    // Both started before either ended: they overlapped.
+    expect(runs.slice(0, 2).map((r) => r.action)).toEqual(['start', 'start']);
+  });
+
+  it('keeps a RUN cache mount between builds until builder prune; a tmpfs mount stays out of the layer', async () => {
+    await writeFile(
+      'mounts/Dockerfile',
+      "FROM busybox\nRUN --mount=type=cache,target=/cache --mount=type=tmpfs,target=/scratch sh -c 'echo run >> /cache/log; wc -l < /cache/log > /count; echo x > /scratch/f'\n",
+    );
+    const count = async () => {
+      const b = await docker('docker build --no-cache -t mounts mounts');
+      expect(b.code, b.stderr).toBe(0);
+      // Neither mount's files are in the layer.
+      return (await docker(`docker run --rm mounts sh -c 'cat /count; test -e /cache/log || test -e /scratch/f || echo clean'`)).stdout;
+    };
+    expect(await count()).toBe('1\nclean\n');
+    expect(await count()).toBe('2\nclean\n');
+    expect((await docker('docker volume ls -q --filter label=com.docker.build.cache-mount')).stdout).toMatch(/^buildkit-cache-[0-9a-f]{16}\n$/);
+    expect((await docker('docker builder prune -f')).code).toBe(0);
+    expect((await docker('docker volume ls -q --filter label=com.docker.build.cache-mount')).stdout).toBe('');
+    expect(await count()).toBe('1\nclean\n');
+    await writeFile('mounts/Dockerfile', 'FROM busybox\nRUN --mount=type=bind,source=.,target=/src ls /src\n');
+    expect((await docker('docker build mounts')).stderr).toContain('RUN --mount=type=bind is not supported by the browser builder');
+  });
+
+  it('stops a build cancelled half-way: no image tagged, no step container or step image left', async () => {
+    const before = (await docker('docker images -a -q --no-trunc')).stdout;
+    const outcome = await s.page.evaluate(async () => {
+      const ac = new AbortController();
+      // Cancel once the RUN step's container has started.
+      const off = window.engine.onEvent((e) => {
+        if (e.Type === 'container' && e.Action === 'start') setTimeout(() => ac.abort(), 300);
+      });
+      const dockerfile = new TextEncoder().encode('FROM busybox\nRUN echo started; sleep 30\nLABEL never=reached\n');
+      try {
+        await window.engine.images.build({ context: { files: new Map([['Dockerfile', dockerfile]]) }, tags: ['cancelled'], noCache: true, signal: ac.signal });
+        return 'built';
+      } catch (e) {
+        return (e as Error).name;
+      } finally {
+        off();
+      }
+    });
+    expect(outcome).toBe('AbortError');
+    expect((await docker('docker image inspect cancelled')).code).toBe(1);
+    await expect.poll(async () => (await docker('docker ps -a -q --filter label=com.docker.build')).stdout).toBe('');
+    expect((await docker('docker images -a -q --no-trunc')).stdout).toBe(before);
   });
 
   it('reports an unknown instruction and a missing COPY source with the line', async () => {

@@ -1,5 +1,8 @@
 // The demo page end to end: built-in offline images, the docker CLI through window.docker,
 // the terminal, and persistence across a reload.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, launchChromium } from '../support/chromium.ts';
@@ -54,6 +57,44 @@ describe('demo page', () => {
     await s.page.keyboard.press('Enter');
     await expect.poll(() => s.page.locator('.xterm-rows').innerText(), { timeout: 10_000 }).toContain('linux/386');
     await s.page.screenshot({ path: '.cache/demo.png' });
+  });
+
+  it('builds a folder picked in the Files panel, either way, with BuildKit’s terminal display', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'picked-')), 'site');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY sub/greeting.txt /greeting.txt\nCMD ["cat", "/greeting.txt"]\n');
+    writeFileSync(join(dir, 'sub', 'greeting.txt'), 'from a picked folder\n');
+    // <input webkitdirectory>: the files come with their paths under the folder's name.
+    await s.page.setInputFiles('.folder-input', dir);
+    await expect
+      .poll(() => s.page.evaluate(() => window.dockerFiles.list().filter((p) => p.startsWith('site/'))))
+      .toEqual(['site/Dockerfile', 'site/sub/greeting.txt']);
+    // The File System Access picker, given a real directory handle (the origin's private file system).
+    await s.page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      const ctx = await root.getDirectoryHandle('fsa-ctx', { create: true });
+      const write = async (d: FileSystemDirectoryHandle, name: string, text: string) => {
+        const w = await (await d.getFileHandle(name, { create: true })).createWritable();
+        await w.write(text);
+        await w.close();
+      };
+      await write(ctx, 'Dockerfile', 'FROM site\nCOPY extra.txt /extra.txt\n');
+      await write(await ctx.getDirectoryHandle('.git', { create: true }), 'HEAD', 'ref: x\n');
+      await write(ctx, 'extra.txt', 'via the picker\n');
+      (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () => ctx;
+    });
+    await s.page.getByRole('button', { name: 'Folder' }).click();
+    await expect
+      .poll(() => s.page.evaluate(() => window.dockerFiles.list().filter((p) => p.startsWith('fsa-ctx/'))))
+      .toEqual(['fsa-ctx/Dockerfile', 'fsa-ctx/extra.txt']);
+    await s.page.locator('.xterm').click();
+    await s.page.keyboard.type('docker build -t site site');
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => s.page.locator('.xterm-rows').innerText(), { timeout: 60_000 }).toMatch(/\[\+\] Building [\d.]+s \(\d+\/\d+\) FINISHED/);
+    expect(await s.page.locator('.xterm-rows').innerText()).toMatch(/=> \[2\/2\] COPY sub\/greeting.txt \/greeting.txt +[\d.]+s/);
+    expect((await docker('docker build -q -t fsa fsa-ctx')).code).toBe(0);
+    expect((await docker('docker run --rm fsa cat /greeting.txt /extra.txt')).stdout).toBe('from a picked folder\nvia the picker\n');
+    expect((await docker('docker rmi fsa site')).code).toBe(0);
   });
 
   it('keeps images across a reload', async () => {

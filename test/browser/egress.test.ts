@@ -58,4 +58,16 @@ describe('egress through the proxy', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("127.0.0.1 is the container's own loopback");
   });
+  it('fetches a Dockerfile’s ADD <url> through the proxy, from allowed hosts only', async () => {
+    const write = (p: string, t: string) => s.page.evaluate(([f, x]) => window.dockerFiles.set(f!, new TextEncoder().encode(x)), [p, t]);
+    await write('addurl/Dockerfile', `FROM busybox\nADD http://${host}:${allowedPort}/files/note.txt /srv/\n`);
+    const b = await docker('docker build -t addurl addurl');
+    expect(b.code, b.stderr).toBe(0);
+    const r = await docker(`docker run --rm addurl sh -c 'cat /srv/note.txt; stat -c %a /srv/note.txt'`);
+    expect(r.stdout).toBe('hello from allowed outside, GET /files/note.txt\n600\n');
+    await write('addurl/Dockerfile', `FROM busybox\nADD http://${host}:${refusedPort}/x /x\n`);
+    const refused = await docker('docker build addurl');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/ERROR: failed to build: failed to solve: failed to load cache key: .*egressAllow/);
+  });
 });

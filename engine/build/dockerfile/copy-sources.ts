@@ -1,10 +1,13 @@
 import { cleanPath } from '../../../core/clean-path.ts';
 import { BuildStepError } from '../build-errors.ts';
+import type { DockerignoreMatcher } from './dockerignore.ts';
 
 /** One file a COPY/ADD writes: its context path and its absolute destination (posix). */
 export interface CopyEntry {
   readonly from: string;
   readonly to: string;
+  /** For a file found below a source directory: that directory ('' for the context) and where it is copied to. */
+  readonly under?: { readonly from: string; readonly to: string };
 }
 
 /**
@@ -12,11 +15,12 @@ export interface CopyEntry {
  * files), with BuildKit's rules: Go `filepath.Match` wildcards per path segment; a directory
  * copies its contents, not itself; `.` is the whole context; a wildcard may match nothing; a
  * plain path must exist. The destination is a directory when it ends in `/` or several files
- * are copied, else the file's new name; a relative one is relative to `workdir`.
+ * are copied, else the file's new name; a relative one is relative to `workdir`. `--exclude`
+ * patterns match a file's path below the source it was found by.
  */
-export function resolveCopy(sources: readonly string[], dest: string, workdir: string, files: readonly string[]): CopyEntry[] {
+export function resolveCopy(sources: readonly string[], dest: string, workdir: string, files: readonly string[], exclude?: DockerignoreMatcher): CopyEntry[] {
   const absDest = cleanPath(dest.startsWith('/') ? dest : `${workdir || '/'}/${dest}`);
-  const picked: { file: string; rel: string; fromDir: boolean }[] = [];
+  let picked: { file: string; rel: string; dir?: string }[] = [];
   for (const source of sources) {
     const src = contextPath(source);
     const matches = hasWildcards(src) ? globMatches(src, files) : [src];
@@ -27,12 +31,17 @@ export function resolveCopy(sources: readonly string[], dest: string, workdir: s
         if (hasWildcards(src)) continue;
         throw new BuildStepError(`failed to compute cache key: failed to calculate checksum of ref: "/${src}": not found`);
       }
-      if (isFile) picked.push({ file: m, rel: m.slice(m.lastIndexOf('/') + 1), fromDir: false });
-      else for (const f of below) picked.push({ file: f, rel: m === '' ? f : f.slice(m.length + 1), fromDir: true });
+      if (isFile) picked.push({ file: m, rel: m.slice(m.lastIndexOf('/') + 1) });
+      else for (const f of below) picked.push({ file: f, rel: m === '' ? f : f.slice(m.length + 1), dir: m });
     }
   }
-  const intoDir = dest.endsWith('/') || dest === '.' || picked.length > 1 || picked.some((p) => p.fromDir);
-  const out = picked.map(({ file, rel }) => ({ from: file, to: intoDir ? joinDest(absDest, rel) : absDest }));
+  if (exclude) picked = picked.filter((p) => !exclude.excludes(p.rel));
+  const intoDir = dest.endsWith('/') || dest === '.' || picked.length > 1 || picked.some((p) => p.dir !== undefined);
+  const out = picked.map(({ file, rel, dir }) => ({
+    from: file,
+    to: intoDir ? joinDest(absDest, rel) : absDest,
+    ...(dir !== undefined ? { under: { from: dir, to: absDest } } : {}),
+  }));
   return out.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
 }
 

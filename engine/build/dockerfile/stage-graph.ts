@@ -21,7 +21,7 @@ export function stagesNeeded(df: Dockerfile, target?: string, lookup: Lookup = (
     if (order.includes(s.index)) return;
     if (visiting.has(s.index)) throw new StageReferenceError(`circular dependency detected on stage: ${s.name ?? s.index}`);
     visiting.add(s.index);
-    for (const dep of dependencies(df, s, lookup)) visit(dep);
+    for (const dep of stageDependencies(df, s, lookup)) visit(df.stages[dep]!);
     visiting.delete(s.index);
     order.push(s.index);
   };
@@ -29,7 +29,8 @@ export function stagesNeeded(df: Dockerfile, target?: string, lookup: Lookup = (
   return order;
 }
 
-function dependencies(df: Dockerfile, s: StageDeclaration, lookup: Lookup): StageDeclaration[] {
+/** The stages `s` reads (its FROM stage, `COPY --from=`, `RUN --mount=from=`), by index: they must be built first. */
+export function stageDependencies(df: Dockerfile, s: StageDeclaration, lookup: Lookup): number[] {
   const esc = df.directives.escape;
   const byRef = (ref: string, allowIndex: boolean) => {
     const r = expandWord(ref, lookup, esc).toLowerCase();
@@ -45,5 +46,5 @@ function dependencies(df: Dockerfile, s: StageDeclaration, lookup: Lookup): Stag
           if (k?.trim().toLowerCase() === 'from' && v !== undefined) deps.push(byRef(v.trim(), true));
         }
   }
-  return deps.filter((d): d is StageDeclaration => d !== undefined && d !== s);
+  return [...new Set(deps.filter((d): d is StageDeclaration => d !== undefined && d !== s).map((d) => d.index))];
 }

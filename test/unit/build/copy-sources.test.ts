@@ -15,8 +15,8 @@ describe('resolveCopy', () => {
   });
   it('copies a directory’s contents, and . as the whole context', () => {
     expect(resolveCopy(['web'], '/srv', '/', files)).toEqual([
-      { from: 'web/css/a.css', to: '/srv/css/a.css' },
-      { from: 'web/index.html', to: '/srv/index.html' },
+      { from: 'web/css/a.css', to: '/srv/css/a.css', under: { from: 'web', to: '/srv' } },
+      { from: 'web/index.html', to: '/srv/index.html', under: { from: 'web', to: '/srv' } },
     ]);
     expect(resolveCopy(['.'], '.', '/app', files).map((e) => e.to)).toContain('/app/cmd/app/main.go');
     expect(resolveCopy(['./'], '/', '/', files)).toHaveLength(files.length);

@@ -3,9 +3,12 @@
 // the files in it), the cache across rebuilds, reproducible digests with SOURCE_DATE_EPOCH,
 // `.dockerignore`, -q/--iidfile, `builder prune`, and the errors. RUN runs in the browser tests.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` in a Dockerfile is the data under test, not a template.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
-import { writeTar } from '../../../core/archive/tar-writer.ts';
+import { writeTar, writeTarEntries } from '../../../core/archive/tar-writer.ts';
+import { sha256Of } from '../../../core/oci/digest.ts';
 import type { Engine } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand } from '../../support/cli-helpers.ts';
 
@@ -126,10 +129,122 @@ describe('docker build', () => {
     expect(await read('added', '/opt/pkg/lib/x.txt')).toBe('from the tar\n');
     expect(await read('added', '/srv/pkg/lib/x.txt')).toBe('from the tar\n');
     expect((await read('added', '/keep/bundle.tar'))?.length).toBe(tar.byteLength);
-    write('add/Dockerfile', 'FROM test/tools\nADD https://example.com/x.tgz /x/\n');
-    const url = await docker('docker build add');
-    expect(url.code).toBe(1);
-    expect(url.stderr).toContain('fetching a URL in ADD is not supported yet');
+  });
+
+  it('ADD of a URL fetches it: 0600, Last-Modified as its time, not unpacked, --checksum checked, 404 refused', async () => {
+    const tar = writeTar([{ name: 'inside.txt', data: new TextEncoder().encode('x') }]);
+    const server = createServer((req, res) => {
+      if (req.url === '/files/bundle.tar') {
+        res.writeHead(200, { 'Content-Length': tar.byteLength, 'Last-Modified': 'Tue, 01 Dec 2026 10:00:00 GMT' }).end(tar);
+      } else res.writeHead(404).end('no');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const sum = await sha256Of(tar);
+      write('url/Dockerfile', `FROM test/tools\nADD --checksum=${sum} ${base}/files/bundle.tar /dl/\nADD ${base}/files/bundle.tar /named.tar\n`);
+      const b = await docker('docker build -t fetched url');
+      expect(b.code, b.stderr).toBe(0);
+      expect((await read('fetched', '/dl/bundle.tar'))?.length).toBe(tar.byteLength);
+      expect((await read('fetched', '/named.tar'))?.length).toBe(tar.byteLength);
+      expect(await read('fetched', '/dl/inside.txt')).toBeUndefined();
+      const tree = await engine.snapshots.merged((await engine.images.resolve('fetched')).chainIds);
+      expect(tree.entries.get('/dl/bundle.tar')).toMatchObject({ mode: 0o600, mtime: Date.parse('2026-12-01T10:00:00Z') / 1000 });
+      write('url/Dockerfile', `FROM test/tools\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/bundle.tar /dl/\n`);
+      expect((await docker('docker build url')).stderr).toContain(`digest mismatch for ${base}/files/bundle.tar: ${sum}`);
+      write('url/Dockerfile', `FROM test/tools\nADD ${base}/missing.tar /dl/\n`);
+      expect((await docker('docker build url')).stderr).toContain('failed to solve: failed to load cache key: invalid response status 404');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('keeps what the source says: ADD’s tar and COPY --from keep types, modes and owners; parents that exist keep theirs', async () => {
+    const enc = new TextEncoder();
+    files.set(
+      'meta/tree.tar',
+      writeTarEntries([
+        { name: 'bin/', type: 'dir', mode: 0o700, uid: 1000, gid: 1000 },
+        { name: 'bin/tool', type: 'file', mode: 0o750, data: enc.encode('tool') },
+        { name: 'bin/tool-link', type: 'symlink', linkTarget: 'tool' },
+        { name: 'bin/tool-hard', type: 'hardlink', linkTarget: 'bin/tool' },
+        { name: 'emptydir/', type: 'dir', mode: 0o711 },
+      ]),
+    );
+    files.set(
+      'meta/base.tar',
+      writeTarEntries([
+        { name: 'tmp/', type: 'dir', mode: 0o1777 },
+        { name: 'home/', type: 'dir', mode: 0o755 },
+        { name: 'home/app/', type: 'dir', mode: 0o750, uid: 1000, gid: 1000 },
+      ]),
+    );
+    write('meta/f.txt', 'f\n');
+    write('meta/data/sub/b.txt', 'b\n');
+    write(
+      'meta/Dockerfile',
+      'FROM test/tools AS src\nADD tree.tar /out/\nFROM test/tools\nADD base.tar /\nCOPY f.txt /tmp/\nCOPY f.txt /home/app/\nCOPY --from=src /out /dst\nCOPY --chown=1000:1000 data /srv/data/\n',
+    );
+    const b = await docker('docker build -t meta meta');
+    expect(b.code, b.stderr).toBe(0);
+    const tree = await engine.snapshots.merged((await engine.images.resolve('meta')).chainIds);
+    const at = (p: string) => {
+      const e = tree.entries.get(p);
+      return e && { type: e.type, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(e.linkTarget ? { link: e.linkTarget } : {}) };
+    };
+    expect(at('/tmp')).toEqual({ type: 'dir', mode: 0o1777, uid: 0, gid: 0 });
+    expect(at('/home/app')).toEqual({ type: 'dir', mode: 0o750, uid: 1000, gid: 1000 });
+    expect(at('/dst/bin')).toEqual({ type: 'dir', mode: 0o700, uid: 1000, gid: 1000 });
+    expect(at('/dst/bin/tool')).toEqual({ type: 'file', mode: 0o750, uid: 0, gid: 0 });
+    expect(at('/dst/bin/tool-hard')).toEqual({ type: 'file', mode: 0o750, uid: 0, gid: 0 });
+    expect(tree.entries.get('/dst/bin/tool-hard')?.hardlinkTo).toBe('/dst/bin/tool');
+    expect(at('/dst/bin/tool-link')).toEqual({ type: 'symlink', mode: 0o777, uid: 0, gid: 0, link: 'tool' });
+    expect(at('/dst/emptydir')).toEqual({ type: 'dir', mode: 0o711, uid: 0, gid: 0 });
+    expect(at('/srv/data/sub')).toEqual({ type: 'dir', mode: 0o755, uid: 1000, gid: 1000 });
+    expect(at('/srv/data/sub/b.txt')).toEqual({ type: 'file', mode: 0o644, uid: 1000, gid: 1000 });
+  });
+
+  it('COPY --exclude leaves out what its patterns match below the source', async () => {
+    write('ex/Dockerfile', 'FROM test/tools\nCOPY --exclude=*.md --exclude=conf/b.conf . /ctx/\n');
+    write('ex/conf/b.conf', 'b\n');
+    write('ex/conf/c.conf', 'c\n');
+    write('ex/README.md', 'r\n');
+    expect((await docker('docker build -t excluded ex')).code).toBe(0);
+    expect(await read('excluded', '/ctx/README.md')).toBeUndefined();
+    expect(await read('excluded', '/ctx/conf/b.conf')).toBeUndefined();
+    expect(await read('excluded', '/ctx/conf/c.conf')).toBe('c\n');
+  });
+
+  it('ONBUILD records triggers; a build FROM that image runs them first, numbered, and does not pass them on', async () => {
+    write('ob/base.Dockerfile', 'FROM test/tools\nONBUILD COPY trigger.txt /from-trigger.txt\nONBUILD LABEL triggered=yes\n');
+    write('ob/trigger.txt', 'ran\n');
+    expect((await docker('docker build -t obbase -f ob/base.Dockerfile ob')).code).toBe(0);
+    expect((await engine.images.inspect('obbase')).Config?.OnBuild).toEqual(['COPY trigger.txt /from-trigger.txt', 'LABEL triggered=yes']);
+    write('ob/Dockerfile', 'FROM obbase\nCOPY trigger.txt /again.txt\n');
+    const b = await docker('docker build -t obchild ob');
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toContain('[1/3] FROM obbase\n');
+    expect(b.stderr).toContain('[2/3] ONBUILD COPY trigger.txt /from-trigger.txt\n');
+    expect(b.stderr).toContain('[3/3] COPY trigger.txt /again.txt\n');
+    expect(await read('obchild', '/from-trigger.txt')).toBe('ran\n');
+    const child = await engine.images.inspect('obchild');
+    expect(child.Config?.Labels).toMatchObject({ triggered: 'yes' });
+    expect(child.Config?.OnBuild ?? null).toBeNull();
+  });
+
+  it('COPY --chown by name reads the stage’s /etc/passwd and /etc/group', async () => {
+    write('own/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
+    write('own/group', 'root:x:0:\nstaff:x:50:\n');
+    write('own/f.txt', 'owned\n');
+    write('own/Dockerfile', 'FROM test/tools\nCOPY passwd group /etc/\nCOPY --chown=app:staff f.txt /a.txt\nCOPY --chown=app f.txt /b.txt\n');
+    expect((await docker('docker build -t owned own')).code).toBe(0);
+    const tree = await engine.snapshots.merged((await engine.images.resolve('owned')).chainIds);
+    expect(tree.entries.get('/a.txt')).toMatchObject({ uid: 1000, gid: 50 });
+    expect(tree.entries.get('/b.txt')).toMatchObject({ uid: 1000, gid: 1000 });
+    write('own/Dockerfile', 'FROM test/tools\nCOPY --chown=nobody f.txt /c.txt\n');
+    expect((await docker('docker build own')).stderr).toContain(
+      "unable to convert uid/gid chown string to host mapping: can't find uid for user nobody: no such user: nobody",
+    );
   });
 
   it('reports Docker’s errors, tags nothing and leaves no cache behind for a failed step', async () => {
@@ -147,6 +262,12 @@ describe('docker build', () => {
     write('bad/Dockerfile', '');
     expect((await docker('docker build bad')).code).toBe(1);
     expect((await docker('docker build nothere')).stderr).toContain('unable to prepare context: path "nothere" not found');
+    // One 64 MiB buffer under nine names: a 576 MiB context, over the tab's 512 MiB limit.
+    const chunk = new Uint8Array(64 * 2 ** 20);
+    for (let i = 0; i < 9; i++) files.set(`huge/part-${i}.bin`, chunk);
+    write('huge/Dockerfile', 'FROM test/tools\n');
+    const huge = await docker('docker build huge');
+    expect([huge.code, huge.stderr]).toEqual([1, expect.stringContaining('build context is larger than 512 MiB')]);
     expect((await docker('docker build --build-arg SOURCE_DATE_EPOCH=yesterday app')).stderr).toContain(
       'failed to solve: invalid SOURCE_DATE_EPOCH: yesterday',
     );
