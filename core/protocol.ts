@@ -130,6 +130,14 @@ export interface NodeAgentApi {
    * ends it (exit 128+signal). An x86 guest process gets the real signal.
    */
   kill(processId: string, signal: number): Promise<void>;
+  /**
+   * `docker pause`: holds every process of the container (its main process and its execs). An
+   * x86 guest's machine stops; a WASI process is held at its next syscall, so one computing
+   * without syscalls runs on until it makes one. Rejects where a WASI process cannot be held
+   * (no JSPI). A kill still ends a paused process.
+   */
+  pause(containerId: string): Promise<void>;
+  unpause(containerId: string): Promise<void>;
   list(): Promise<ProcessInfo[]>;
   /**
    * Opens a connection to the process's listening socket on container port `port`: `stream` (a

@@ -20,6 +20,8 @@ interface Process {
   readonly pid: number;
   readonly startedAt: number;
   readonly worker: Worker;
+  /** Its syscalls may suspend it (JSPI), so it can be paused. */
+  readonly jspi: boolean;
   readonly relay: OutputRelay;
   readonly onEvent: (e: ProcessEvent) => void;
   /** Sends an event to the engine (output bytes are transferred, not copied). */
@@ -110,6 +112,7 @@ export class NodeAgent implements NodeAgentApi {
       pid: this.nextPid++,
       startedAt: Date.now(),
       worker,
+      jspi: this.jspi,
       relay,
       onEvent,
       emit,
@@ -124,7 +127,7 @@ export class NodeAgent implements NodeAgentApi {
       e.preventDefault();
       this.end(p, { type: 'exit', code: 125, error: `process worker failed: ${e.message || 'could not start'}` });
     };
-    this.send(worker, { t: 'run', spec, jspi: this.jspi, modules: this.modules.all() });
+    this.send(worker, { t: 'run', spec, jspi: p.jspi, modules: this.modules.all() });
   }
 
   private onMessage(p: Process, m: FromProcess): void {
@@ -210,6 +213,25 @@ export class NodeAgent implements NodeAgentApi {
     const p = this.processes.get(processId);
     if (!p || IGNORED_SIGNALS.has(signal)) return;
     this.end(p, { type: 'exit', code: 128 + signal });
+  }
+
+  async pause(containerId: string): Promise<void> {
+    const x = this.x86 && (await this.x86);
+    if (x?.hasContainer(containerId)) return x.pause(containerId);
+    const procs = this.processesOf(containerId);
+    if (procs.some((p) => !p.jspi)) throw new Error('a WASI process can be paused only where the browser has JSPI (WebAssembly.Suspending)');
+    for (const p of procs) this.send(p.worker, { t: 'pause' });
+  }
+
+  async unpause(containerId: string): Promise<void> {
+    const x = this.x86 && (await this.x86);
+    if (x?.hasContainer(containerId)) return x.unpause(containerId);
+    for (const p of this.processesOf(containerId)) this.send(p.worker, { t: 'unpause' });
+  }
+
+  /** A container's main process and its execs. */
+  private processesOf(containerId: string): Process[] {
+    return [...this.processes.values()].filter((p) => p.spec.containerId === containerId);
   }
 
   async list(): Promise<ProcessInfo[]> {

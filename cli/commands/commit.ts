@@ -25,13 +25,30 @@ const commit: Command = {
   async run(ctx) {
     const f = ctx.flags;
     const [container, tag] = ctx.args as [string, string | undefined];
-    const image = await ctx.engine.images.commit(container, {
-      ...(tag ? { tag } : {}),
-      ...(f.has('author') ? { author: f.string('author') } : {}),
-      ...(f.has('message') ? { comment: f.string('message') } : {}),
-      changes: f.strings('change'),
-    });
-    ctx.out(image.id);
+    const containers = ctx.engine.containers;
+    const rec = containers.inspect(container);
+    // As Docker's daemon: a running container is held while its layer is read, so no write lands
+    // half-way; one the user paused stays paused. Where it cannot be held (a WASI process without
+    // JSPI) the layer is read while it runs, as with --pause=false.
+    const paused =
+      f.bool('pause') &&
+      rec.State.Running &&
+      !rec.State.Paused &&
+      (await containers.pause(rec.Id).then(
+        () => true,
+        () => false,
+      ));
+    try {
+      const image = await ctx.engine.images.commit(container, {
+        ...(tag ? { tag } : {}),
+        ...(f.has('author') ? { author: f.string('author') } : {}),
+        ...(f.has('message') ? { comment: f.string('message') } : {}),
+        changes: f.strings('change'),
+      });
+      ctx.out(image.id);
+    } finally {
+      if (paused) await containers.unpause(rec.Id).catch(() => undefined);
+    }
   },
 };
 

@@ -150,10 +150,7 @@ const unpause: Command = {
   args: { min: 1 },
   flags: [],
   async run(ctx) {
-    // Nothing can be paused here, so nothing is ever paused.
-    await eachTarget(ctx, ctx.args, async (name) => {
-      throw new Error(`Container ${ctx.engine.containers.inspect(name).Id} is not paused`);
-    });
+    await eachTarget(ctx, ctx.args, (name) => ctx.engine.containers.unpause(name));
   },
 };
 

@@ -46,8 +46,10 @@ export class ContainerIo {
 
   /** Adds output listeners to a running container (`docker attach`, `docker start -a`). */
   attach(idOrName: string, listeners: AttachListeners): () => void {
-    const live = this.deps.tasks.liveOf(this.deps.records.resolve(idOrName).Id);
+    const rec = this.deps.records.resolve(idOrName);
+    const live = this.deps.tasks.liveOf(rec.Id);
     if (!live) throw new ConflictError(`You cannot attach to a stopped container, start it first`);
+    if (rec.State.Paused) throw new ConflictError(`container ${idOrName} is paused, unpause the container before attach`);
     live.attach.add(listeners);
     return () => live.attach.delete(listeners);
   }
@@ -67,6 +69,7 @@ export class ContainerIo {
     const { records, tasks, nodes, events } = this.deps;
     const rec = records.resolve(idOrName);
     if (!tasks.liveOf(rec.Id)) throw new ConflictError(`Container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw new ConflictError(`Container ${idOrName} is paused, unpause the container before exec`);
     if (!o.cmd.length) throw new InvalidParameterError('No exec command specified');
     const execId = randomHex(64);
     const { spec, node } = await processSpec(this.deps, rec, {

@@ -14,7 +14,7 @@ export interface ContainerSummary {
   /** Seconds since the epoch. */
   readonly Created: number;
   readonly State: ContainerState['Status'];
-  /** `Up 5 seconds`, `Exited (0) 3 minutes ago`, `Created`. */
+  /** `Up 5 seconds`, `Up 5 seconds (Paused)`, `Exited (0) 3 minutes ago`, `Created`. */
   readonly Status: string;
   readonly Labels: Readonly<Record<string, string>>;
   readonly Mounts: readonly MountPoint[];
@@ -104,7 +104,7 @@ function filterMatches(r: ContainerRecord, key: string, v: string): boolean {
   }
 }
 
-/** Docker's "Up 5 seconds" / "Exited (0) 3 minutes ago" wording. */
+/** Docker's "Up 5 seconds" / "Up 5 seconds (Paused)" / "Exited (0) 3 minutes ago" wording. */
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const since = (iso: string) => humanDuration((now - Date.parse(iso)) / 1000);
   switch (r.State.Status) {
@@ -113,6 +113,8 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
       // Docker's wording: `Up 5 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
       return `Up ${since(r.State.StartedAt)}${h === undefined ? '' : h === 'starting' ? ' (health: starting)' : ` (${h})`}`;
     }
+    case 'paused':
+      return `Up ${since(r.State.StartedAt)} (Paused)`;
     case 'restarting':
       return `Restarting (${r.State.ExitCode}) ${since(r.State.FinishedAt)} ago`;
     case 'exited':

@@ -65,10 +65,11 @@ export class ContainerRecords {
       .map((r) => r.Id);
   }
 
-  /** Containers counted by state, for `docker info`. */
+  /** Containers counted by state, for `docker info` (a paused one is counted as paused, not running). */
   counts(): { total: number; running: number; paused: number; stopped: number } {
     const all = this.all();
-    const running = all.filter((r) => r.State.Running).length;
-    return { total: all.length, running, paused: 0, stopped: all.length - running };
+    const paused = all.filter((r) => r.State.Paused).length;
+    const running = all.filter((r) => r.State.Running).length - paused;
+    return { total: all.length, running, paused, stopped: all.length - running - paused };
   }
 }

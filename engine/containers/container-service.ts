@@ -126,8 +126,13 @@ export class ContainerService {
     return this.tasks.restart(idOrName, opts);
   }
 
+  /** `docker pause`: holds every process of the container (a WASI one at its next syscall). */
   pause(idOrName: string): Promise<void> {
     return this.tasks.pause(idOrName);
+  }
+
+  unpause(idOrName: string): Promise<void> {
+    return this.tasks.unpause(idOrName);
   }
 
   /** Resolves when the container next stops (at once if it is not running). */

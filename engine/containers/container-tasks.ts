@@ -1,7 +1,7 @@
-import { ConflictError, type EngineError } from '../../core/errors.ts';
+import { ConflictError, EngineError } from '../../core/errors.ts';
 import type { ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import type { ContainerRecord, ContainerState } from '../../core/store/container-types.ts';
-import { CannotRunError, startError } from './container-errors.ts';
+import { startError } from './container-errors.ts';
 import type { ContainerNetworking } from './container-networking.ts';
 import type { ContainerRecords } from './container-records.ts';
 import type { ContainerServiceDeps } from './container-service.ts';
@@ -43,7 +43,7 @@ export class ContainerTasks {
 
   constructor(private readonly deps: ContainerTasksDeps) {}
 
-  /** Loads the records; containers that were running when the page went away are exited now. */
+  /** Loads the records; containers that were running (or paused) when the page went away are exited now. */
   async recover(): Promise<void> {
     const { records } = this.deps;
     await records.load(this.deps.networks.inspect('bridge').Id);
@@ -56,6 +56,7 @@ export class ContainerTasks {
           ...r.State,
           Status: 'exited',
           Running: false,
+          Paused: false,
           Restarting: false,
           Pid: 0,
           ExitCode: 255,
@@ -81,6 +82,7 @@ export class ContainerTasks {
   async start(idOrName: string, attach?: AttachListeners): Promise<void> {
     const { records, nodes, logs } = this.deps;
     const rec = records.resolve(idOrName);
+    if (rec.State.Paused) throw new ConflictError('cannot start a paused container, try unpause instead');
     if (rec.State.Running) return;
     clearTimeout(this.restartTimers.get(rec.Id));
     this.restartTimers.delete(rec.Id);
@@ -147,6 +149,7 @@ export class ContainerTasks {
         ...r.State,
         Status: 'running',
         Running: true,
+        Paused: false,
         Restarting: false,
         Pid: pid,
         ExitCode: 0,
@@ -175,6 +178,7 @@ export class ContainerTasks {
       ...r.State,
       Status: restart ? 'restarting' : 'exited',
       Running: false,
+      Paused: false,
       Restarting: restart,
       Pid: 0,
       ExitCode: code,
@@ -224,7 +228,7 @@ export class ContainerTasks {
 
   /** `docker stop`: the stop signal, then SIGKILL after the timeout. */
   async stop(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void> {
-    const { records, nodes, events } = this.deps;
+    const { records, events } = this.deps;
     const rec = records.resolve(idOrName);
     this.manuallyStopped.add(rec.Id);
     this.cancelRestart(rec);
@@ -234,12 +238,12 @@ export class ContainerTasks {
     const done = this.wait(rec.Id);
     const signal = parseSignal(opts.signal ?? rec.Config.StopSignal);
     events.emit('container', 'kill', rec.Id, { signal: String(signal), name: rec.Name.slice(1) });
-    await nodes.kill(live.processId, signal);
+    await this.signal(rec.Id, live, signal);
     const timeout = (opts.timeout ?? rec.Config.StopTimeout) * 1000;
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout)));
     if ((await Promise.race([done, timer])) === 'timeout') {
       events.emit('container', 'kill', rec.Id, { signal: '9', name: rec.Name.slice(1) });
-      await nodes.kill(live.processId, 9);
+      await this.signal(rec.Id, live, 9);
       await done;
     }
     events.emit('container', 'stop', rec.Id, { name: rec.Name.slice(1) });
@@ -260,7 +264,20 @@ export class ContainerTasks {
     const n = parseSignal(signal);
     this.manuallyStopped.add(rec.Id);
     this.deps.events.emit('container', 'kill', rec.Id, { signal: String(n), name: rec.Name.slice(1) });
-    await this.deps.nodes.kill(live.processId, n);
+    await this.signal(rec.Id, live, n);
+  }
+
+  /**
+   * Signals the main process. SIGKILL and the stop signal also unpause a paused container, as
+   * Docker's daemon resumes it after the kill so that the signal takes effect; the unpause is
+   * announced first, so `unpause` comes before `die`.
+   */
+  private async signal(id: string, live: LiveProcess, signal: number): Promise<void> {
+    const r = this.deps.records.get(id);
+    const resume = r?.State.Paused === true && (signal === 9 || signal === parseSignal(r.Config.StopSignal));
+    if (resume) void this.setPaused(r, false);
+    await this.deps.nodes.kill(live.processId, signal);
+    if (resume) await this.deps.nodes.unpause(live.node, id).catch(() => undefined);
   }
 
   async restart(idOrName: string, opts: { timeout?: number }): Promise<void> {
@@ -270,9 +287,47 @@ export class ContainerTasks {
     this.deps.events.emit('container', 'restart', rec.Id, { name: rec.Name.slice(1) });
   }
 
-  pause(idOrName: string): Promise<void> {
-    this.deps.records.resolve(idOrName);
-    return Promise.reject(new CannotRunError('pause is not supported: a WebAssembly process cannot be suspended between instructions'));
+  /** `docker pause`: every process of the container is held (see NodeAgentApi.pause). */
+  async pause(idOrName: string): Promise<void> {
+    const rec = this.deps.records.resolve(idOrName);
+    const live = this.live.get(rec.Id);
+    if (rec.State.Restarting) throw new ConflictError(`Container ${rec.Id} is restarting, wait until the container is running`);
+    if (!live || !rec.State.Running) throw new ConflictError(`container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw new ConflictError(`Container ${rec.Id} is already paused`);
+    // Marked before the node is asked, so a second pause meanwhile is refused (Docker holds a lock).
+    const saved = this.setPaused(rec, true, false);
+    try {
+      await this.deps.nodes.pause(live.node, rec.Id);
+    } catch (e) {
+      await saved;
+      const cur = this.deps.records.get(rec.Id);
+      if (cur && this.live.get(rec.Id) === live) await this.setPaused(cur, false, false);
+      throw new EngineError(`cannot pause container ${rec.Id}: ${(e as Error).message}`);
+    }
+    // The process may have ended meanwhile: then it was not paused.
+    if (this.live.get(rec.Id) === live) this.deps.events.emit('container', 'pause', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image });
+    await saved;
+  }
+
+  /** `docker unpause`: the container's processes go on. */
+  async unpause(idOrName: string): Promise<void> {
+    const rec = this.deps.records.resolve(idOrName);
+    const live = this.live.get(rec.Id);
+    if (!live || !rec.State.Running) throw new ConflictError(`container ${rec.Id} is not running`);
+    if (!rec.State.Paused) throw new ConflictError(`Container ${rec.Id} is not paused`);
+    const saved = this.setPaused(rec, false);
+    await this.deps.nodes.unpause(live.node, rec.Id);
+    await saved;
+  }
+
+  /**
+   * Records the pause state (in memory at once) and, unless `announce` is false, emits
+   * `pause`/`unpause` as it changes, so whoever sees the event also sees the state.
+   */
+  private setPaused(r: ContainerRecord, paused: boolean, announce = true): Promise<ContainerRecord> {
+    const saved = this.deps.records.save({ ...r, State: { ...r.State, Status: paused ? 'paused' : 'running', Paused: paused } });
+    if (announce) this.deps.events.emit('container', paused ? 'pause' : 'unpause', r.Id, { name: r.Name.slice(1), image: r.Config.Image });
+    return saved;
   }
 
   /** Resolves when the container next stops (at once if it is not running). */
@@ -288,15 +343,21 @@ export class ContainerTasks {
     });
   }
 
-  /** Before `docker rm`: a running container is refused, or killed with `force`; a pending restart is dropped. */
+  /** Before `docker rm`: a running (or paused) container is refused, or killed with `force`; a pending restart is dropped. */
   async endForRemoval(rec: ContainerRecord, force: boolean): Promise<void> {
-    if (this.live.has(rec.Id)) {
+    const live = this.live.get(rec.Id);
+    if (live) {
+      if (!force && rec.State.Paused) {
+        throw new ConflictError(
+          `You cannot remove a paused container ${rec.Id}. Unpause and then stop the container before attempting removal or force remove`,
+        );
+      }
       if (!force) {
         throw new ConflictError(`You cannot remove a running container ${rec.Id}. Stop the container before attempting removal or force remove`);
       }
       const done = this.wait(rec.Id);
       this.manuallyStopped.add(rec.Id);
-      await this.deps.nodes.kill(this.live.get(rec.Id)!.processId, 9);
+      await this.signal(rec.Id, live, 9);
       await done;
     }
     this.cancelRestart(rec);

@@ -21,6 +21,10 @@ export interface HealthMonitorDeps {
   readonly exec: (id: string, o: ExecOptions) => Promise<ExecHandle>;
 }
 
+interface Chain {
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 /** Whether a container's config asks for probes (`["NONE"]` disables the image's). */
 export function probes(h: HealthConfig | undefined): h is HealthConfig & { Test: readonly string[] } {
   return !!h?.Test?.length && h.Test[0] !== 'NONE';
@@ -29,53 +33,56 @@ export function probes(h: HealthConfig | undefined): h is HealthConfig & { Test:
 /**
  * A running container's HEALTHCHECK, as Docker's daemon runs it: a probe (an exec in the
  * container) every interval, `starting` until the first success, `unhealthy` after `Retries`
- * failures in a row once the start period is over; `health_status` events on each change.
+ * failures in a row once the start period is over; `health_status` events on each change. A
+ * pause stops the probes and an unpause starts them again, keeping the status.
  */
 export class HealthMonitor {
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Each container's chain of probes and its next one's timer; a probe of an ended chain records nothing. */
+  private readonly chains = new Map<string, Chain>();
   /** After the engine's shutdown no probe is scheduled or recorded (one may still be finishing). */
   private closed = false;
 
   constructor(private readonly deps: HealthMonitorDeps) {
     deps.events.subscribe((e) => {
       if (e.Type !== 'container') return;
-      if (e.Action === 'start') this.begin(e.Actor.ID);
-      else if (e.Action === 'die' || e.Action === 'destroy') this.end(e.Actor.ID);
+      if (e.Action === 'start') this.begin(e.Actor.ID, true);
+      else if (e.Action === 'unpause') this.begin(e.Actor.ID, false);
+      else if (e.Action === 'die' || e.Action === 'destroy' || e.Action === 'pause') this.end(e.Actor.ID);
     });
   }
 
-  private begin(id: string): void {
+  /** Schedules probes: from `starting` at a start (`fresh`), from the status kept at an unpause. */
+  private begin(id: string, fresh: boolean): void {
     const r = this.deps.records.get(id);
     if (!r || !probes(r.Config.Healthcheck)) return;
     this.end(id);
-    const startedAt = Date.now();
-    void this.setHealth(r, { Status: 'starting', FailingStreak: 0, Log: [] });
+    const chain: Chain = {};
+    this.chains.set(id, chain);
+    const startedAt = fresh ? Date.now() : Date.parse(r.State.StartedAt);
+    if (fresh) void this.setHealth(r, { Status: 'starting', FailingStreak: 0, Log: [] });
     const schedule = (h: HealthConfig, starting: boolean) => {
-      if (this.closed) return;
+      if (this.closed || this.chains.get(id) !== chain) return;
       const inStart = starting && Date.now() - startedAt < ms(h.StartPeriod, 0);
       const wait = inStart ? ms(h.StartInterval, DEFAULT_START_INTERVAL_MS) : ms(h.Interval, DEFAULT_INTERVAL_MS);
-      this.timers.set(
-        id,
-        setTimeout(
-          () =>
-            void this.probe(id, startedAt).then(
-              (again) => again && schedule(h, this.deps.records.get(id)?.State.Health?.Status === 'starting'),
-              (e) => console.warn(`healthcheck of ${id.slice(0, 12)} failed:`, e),
-            ),
-          wait,
-        ),
+      chain.timer = setTimeout(
+        () =>
+          void this.probe(id, startedAt, chain).then(
+            (again) => again && schedule(h, this.deps.records.get(id)?.State.Health?.Status === 'starting'),
+            (e) => console.warn(`healthcheck of ${id.slice(0, 12)} failed:`, e),
+          ),
+        wait,
       );
     };
-    schedule(r.Config.Healthcheck, true);
+    schedule(r.Config.Healthcheck, fresh || r.State.Health?.Status === 'starting');
   }
 
   private end(id: string): void {
-    clearTimeout(this.timers.get(id));
-    this.timers.delete(id);
+    clearTimeout(this.chains.get(id)?.timer);
+    this.chains.delete(id);
   }
 
-  /** One probe; false when the container is gone or stopped. */
-  private async probe(id: string, startedAt: number): Promise<boolean> {
+  /** One probe; false when the container is gone, stopped or paused. */
+  private async probe(id: string, startedAt: number, chain: Chain): Promise<boolean> {
     const r = this.deps.records.get(id);
     const h = r?.Config.Healthcheck;
     if (!r?.State.Running || !probes(h)) return false;
@@ -105,7 +112,7 @@ export class HealthMonitor {
       output.push((e as Error).message);
     }
     const cur = this.deps.records.get(id);
-    if (this.closed || !cur?.State.Running || !this.timers.has(id)) return false;
+    if (this.closed || !cur?.State.Running || this.chains.get(id) !== chain) return false;
     const prev = cur.State.Health ?? { Status: 'starting' as const, FailingStreak: 0, Log: [] };
     const entry = { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: code, Output: output.join('').slice(0, MAX_OUTPUT) };
     const Log = [...prev.Log, entry].slice(-KEPT_PROBES);
@@ -132,6 +139,6 @@ export class HealthMonitor {
 
   close(): void {
     this.closed = true;
-    for (const id of [...this.timers.keys()]) this.end(id);
+    for (const id of [...this.chains.keys()]) this.end(id);
   }
 }

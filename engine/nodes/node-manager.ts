@@ -159,8 +159,7 @@ export class NodeManager {
   }
 
   async spawn(nodeName: string, spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {
-    const node = this.get(nodeName);
-    if (node.state !== 'ready') throw new NoNodeError(`node ${nodeName} is down`);
+    const node = this.ready(nodeName);
     const relay = (e: ProcessEvent) => {
       if (e.type === 'exit') {
         if (!node.processes.delete(spec.processId)) return;
@@ -193,6 +192,21 @@ export class NodeManager {
     if (!api) return false;
     await api.kill(processId, signal);
     return true;
+  }
+
+  /** `docker pause`: holds every process of container `containerId` on its node (see NodeAgentApi.pause). */
+  async pause(nodeName: string, containerId: string): Promise<void> {
+    await this.ready(nodeName).api.pause(containerId);
+  }
+
+  async unpause(nodeName: string, containerId: string): Promise<void> {
+    await this.ready(nodeName).api.unpause(containerId);
+  }
+
+  private ready(nodeName: string): Node {
+    const node = this.get(nodeName);
+    if (node.state !== 'ready') throw new NoNodeError(`node ${nodeName} is down`);
+    return node;
   }
 
   /**

@@ -11,9 +11,10 @@ import { type FileNode, type FsNode, nowNs } from '../fs/nodes.ts';
 import * as abi from './abi.ts';
 import { blockFor } from './block.ts';
 import { DirFd, FdTable, FileFd, ListenFd, type OpenFd, SocketFd, StdioFd } from './fd-table.ts';
+import type { PauseGate } from './pause-gate.ts';
 import type { SocketHub } from './socket-hub.ts';
 import type { StdinQueue } from './stdin-queue.ts';
-import { type MayWait, type ParamType, suspendOnlyWhenWaiting } from './suspend-trampoline.ts';
+import { type MayWait, type ParamType, type Signature, suspendOnlyWhenWaiting } from './suspend-trampoline.ts';
 
 /** The module called proc_exit (or raised a signal): unwinds it with its exit status. */
 export class ProcExit extends Error {
@@ -36,6 +37,8 @@ export interface WasiHost {
   readonly tty: boolean;
   /** Whether a syscall may suspend the module (JSPI). */
   readonly jspi: boolean;
+  /** Holds the process at its next syscall while it is paused (JSPI only: nothing can wait without it). */
+  readonly gate?: PauseGate;
   /** Sends output; a promise when the process must wait before writing more (flow control). */
   output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined;
   /** Writes every mount's changes to IndexedDB; `durable` (fsync) waits for the disk. */
@@ -44,71 +47,64 @@ export interface WasiHost {
   notice(message: string): void;
 }
 
-/** The syscalls that may wait, with their parameter types: only these may suspend under JSPI. */
-const MAY_WAIT: Readonly<Record<string, readonly ParamType[]>> = {
-  path_open: ['i32', 'i32', 'i32', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32'],
-  fd_read: ['i32', 'i32', 'i32', 'i32'],
-  fd_write: ['i32', 'i32', 'i32', 'i32'],
-  poll_oneoff: ['i32', 'i32', 'i32', 'i32'],
-  fd_close: ['i32'],
-  fd_sync: ['i32'],
-  fd_datasync: ['i32'],
-  sock_accept: ['i32', 'i32', 'i32'],
-  sock_recv: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
-  sock_send: ['i32', 'i32', 'i32', 'i32', 'i32'],
-};
+const i32 = 'i32';
+const i64 = 'i64';
+const sig = (...params: ParamType[]): Signature => ({ params, errno: true });
+
+/** Every syscall's wasm type: under JSPI each goes through the trampoline, so each may wait. */
+const SIGNATURES = {
+  args_get: sig(i32, i32),
+  args_sizes_get: sig(i32, i32),
+  environ_get: sig(i32, i32),
+  environ_sizes_get: sig(i32, i32),
+  clock_res_get: sig(i32, i32),
+  clock_time_get: sig(i32, i64, i32),
+  fd_advise: sig(i32, i64, i64, i32),
+  fd_allocate: sig(i32, i64, i64),
+  fd_close: sig(i32),
+  fd_datasync: sig(i32),
+  fd_fdstat_get: sig(i32, i32),
+  fd_fdstat_set_flags: sig(i32, i32),
+  fd_fdstat_set_rights: sig(i32, i64, i64),
+  fd_filestat_get: sig(i32, i32),
+  fd_filestat_set_size: sig(i32, i64),
+  fd_filestat_set_times: sig(i32, i64, i64, i32),
+  fd_pread: sig(i32, i32, i32, i64, i32),
+  fd_prestat_get: sig(i32, i32),
+  fd_prestat_dir_name: sig(i32, i32, i32),
+  fd_pwrite: sig(i32, i32, i32, i64, i32),
+  fd_read: sig(i32, i32, i32, i32),
+  fd_readdir: sig(i32, i32, i32, i64, i32),
+  fd_renumber: sig(i32, i32),
+  fd_seek: sig(i32, i64, i32, i32),
+  fd_sync: sig(i32),
+  fd_tell: sig(i32, i32),
+  fd_write: sig(i32, i32, i32, i32),
+  path_create_directory: sig(i32, i32, i32),
+  path_filestat_get: sig(i32, i32, i32, i32, i32),
+  path_filestat_set_times: sig(i32, i32, i32, i32, i64, i64, i32),
+  path_link: sig(i32, i32, i32, i32, i32, i32, i32),
+  path_open: sig(i32, i32, i32, i32, i32, i64, i64, i32, i32),
+  path_readlink: sig(i32, i32, i32, i32, i32, i32),
+  path_remove_directory: sig(i32, i32, i32),
+  path_rename: sig(i32, i32, i32, i32, i32, i32),
+  path_symlink: sig(i32, i32, i32, i32, i32),
+  path_unlink_file: sig(i32, i32, i32),
+  poll_oneoff: sig(i32, i32, i32, i32),
+  proc_exit: { params: [i32], errno: false },
+  proc_raise: sig(i32),
+  sched_yield: sig(),
+  random_get: sig(i32, i32),
+  sock_accept: sig(i32, i32, i32),
+  sock_recv: sig(i32, i32, i32, i32, i32, i32),
+  sock_send: sig(i32, i32, i32, i32, i32),
+  sock_shutdown: sig(i32, i32),
+} satisfies Record<string, Signature>;
 
 type Ret = number | Promise<number>;
 type Syscall = (...args: (number | bigint)[]) => Ret;
 
-const SYSCALLS = [
-  'args_get',
-  'args_sizes_get',
-  'environ_get',
-  'environ_sizes_get',
-  'clock_res_get',
-  'clock_time_get',
-  'fd_advise',
-  'fd_allocate',
-  'fd_close',
-  'fd_datasync',
-  'fd_fdstat_get',
-  'fd_fdstat_set_flags',
-  'fd_fdstat_set_rights',
-  'fd_filestat_get',
-  'fd_filestat_set_size',
-  'fd_filestat_set_times',
-  'fd_pread',
-  'fd_prestat_get',
-  'fd_prestat_dir_name',
-  'fd_pwrite',
-  'fd_read',
-  'fd_readdir',
-  'fd_renumber',
-  'fd_seek',
-  'fd_sync',
-  'fd_tell',
-  'fd_write',
-  'path_create_directory',
-  'path_filestat_get',
-  'path_filestat_set_times',
-  'path_link',
-  'path_open',
-  'path_readlink',
-  'path_remove_directory',
-  'path_rename',
-  'path_symlink',
-  'path_unlink_file',
-  'poll_oneoff',
-  'proc_exit',
-  'proc_raise',
-  'sched_yield',
-  'random_get',
-  'sock_accept',
-  'sock_recv',
-  'sock_send',
-  'sock_shutdown',
-] as const;
+const SYSCALLS = Object.keys(SIGNATURES) as (keyof typeof SIGNATURES)[];
 
 /** Names of every import this runtime provides under `wasi_snapshot_preview1`. */
 export const PROVIDED: ReadonlySet<string> = new Set(SYSCALLS);
@@ -163,14 +159,12 @@ export class Preview1 {
 
   /** The import object: errno for every failure, suspension where JSPI is used. */
   imports(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const mayWait: Record<string, MayWait> = {};
+    const calls: Record<string, MayWait> = {};
     const table = this as unknown as Record<string, Syscall>;
+    const gate = this.h.gate;
     for (const name of SYSCALLS) {
       const impl = table[name]!.bind(this);
-      // Pointers and sizes are u32; wasm hands them to JS as signed i32.
-      const call = (...args: (number | bigint)[]): Ret => {
-        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number') args[i] = (args[i] as number) >>> 0;
+      const run = (args: (number | bigint)[]): Ret => {
         try {
           const r = impl(...args);
           if (typeof r === 'number') return r;
@@ -181,10 +175,14 @@ export class Preview1 {
           return errnoOf(e);
         }
       };
-      if (this.h.jspi && name in MAY_WAIT) mayWait[name] = call;
-      else out[name] = call;
+      calls[name] = (...args: (number | bigint)[]): Ret => {
+        // Pointers and sizes are u32; wasm hands them to JS as signed i32.
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number') args[i] = (args[i] as number) >>> 0;
+        const held = gate?.enter();
+        return held ? held.then(() => run(args)) : run(args);
+      };
     }
-    return this.h.jspi ? { ...out, ...suspendOnlyWhenWaiting(mayWait, MAY_WAIT) } : out;
+    return this.h.jspi ? suspendOnlyWhenWaiting(calls, SIGNATURES) : calls;
   }
 
   private mem(): DataView {
@@ -751,6 +749,8 @@ export class Preview1 {
     if (next === undefined) return E.NOTSUP; // nothing here could ever become ready
     do this.sleep(next - monotonicNs());
     while (!(events = collect()).length);
+    // The Worker was blocked: a pause may be waiting among its messages.
+    this.h.gate?.lookSoon();
     return finish(events);
   }
 

@@ -44,7 +44,10 @@ export type ToProcess =
   /** A connection to the process's listening socket on container port `port` (stream transferred). */
   | { readonly t: 'connect'; readonly port: number; readonly stream: MessagePort }
   /** The engine has taken enough of the output: the process may write on (see OUTPUT_WINDOW). */
-  | { readonly t: 'credit' };
+  | { readonly t: 'credit' }
+  /** `docker pause`: hold the process at its next syscall (JSPI only), until `unpause`. */
+  | { readonly t: 'pause' }
+  | { readonly t: 'unpause' };
 
 export type FromProcess =
   | { readonly t: 'started' }

@@ -12,6 +12,7 @@ import { loadFs } from '../fs/load-fs.ts';
 import type { DirNode, FileNode, FsNode } from '../fs/nodes.ts';
 import { flushAll } from '../fs/persist.ts';
 import { limitPages } from './memory-limit.ts';
+import type { PauseGate } from './pause-gate.ts';
 import { Preview1 } from './preview1.ts';
 import { CannotRun, type Exit, exitOf, oomExit } from './process-exit.ts';
 import { type FromProcess, OUTPUT_WINDOW, type ProcessStats } from './process-messages.ts';
@@ -100,6 +101,8 @@ export interface RunOptions {
   /** Processes this Worker has run, this one included. */
   readonly workerRuns: number;
   readonly stdin: StdinQueue;
+  /** Where `docker pause` holds the process (JSPI only). */
+  readonly gate?: PauseGate;
   /** The listening sockets of spec.network.listenPorts; closed when the module ends. */
   readonly sockets: SocketHub;
   readonly post: (m: FromProcess, transfer?: Transferable[]) => void;
@@ -158,10 +161,13 @@ export async function runProcess(o: RunOptions): Promise<void> {
       sockets: o.sockets,
       tty: spec.tty,
       jspi,
+      ...(o.gate ? { gate: o.gate } : {}),
       output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined {
         marks.firstOutput ??= at();
         inWindow += data.length;
         o.post({ t: 'out', stream, data }, [data.buffer]);
+        // Output is what a pause must stop: see soon whether one came.
+        o.gate?.lookSoon();
         // Without JSPI the module cannot wait, so its output is not held back.
         if (!jspi || inWindow < OUTPUT_WINDOW) return undefined;
         inWindow = 0;

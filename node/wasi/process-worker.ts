@@ -5,6 +5,7 @@
 // file data never crosses to another thread.
 import { type Db, openEngineDb } from '../../core/store/db.ts';
 import { KeptViews } from '../fs/kept-views.ts';
+import { PauseGate } from './pause-gate.ts';
 import type { FromProcess, ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';
 import { SocketHub } from './socket-hub.ts';
@@ -12,6 +13,7 @@ import { StdinQueue } from './stdin-queue.ts';
 
 let db: { name: string; open: Promise<Db> } | undefined;
 let stdin: StdinQueue | undefined;
+let gate: PauseGate | undefined;
 /** The running process's sockets; a connection for a process that ended is refused. */
 let sockets = new SocketHub([]);
 let granted: (() => void) | undefined;
@@ -36,6 +38,8 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
   if (m.t === 'prewarm') void database(m.dbName);
   else if (m.t === 'stdin') stdin?.push(m.data);
   else if (m.t === 'credit') granted?.();
+  else if (m.t === 'pause') gate?.pause();
+  else if (m.t === 'unpause') gate?.unpause();
   else if (m.t === 'forget') for (const scope of m.scopes) kept.scopes.delete(scope);
   else if (m.t === 'connect') sockets.connect(m.port, m.stream);
   else {
@@ -44,6 +48,7 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
       if (run === runs) self.postMessage(msg, { transfer });
     };
     stdin = new StdinQueue(m.spec.openStdin);
+    gate = m.jspi ? new PauseGate() : undefined;
     sockets.closeAll();
     sockets = new SocketHub(m.spec.network?.listenPorts ?? []);
     const credit = () => {
@@ -59,6 +64,7 @@ self.onmessage = async (e: MessageEvent<ToProcess>) => {
         kept,
         workerRuns: run,
         stdin,
+        ...(gate ? { gate } : {}),
         sockets,
         post,
         credit,

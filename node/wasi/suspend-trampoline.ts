@@ -1,13 +1,20 @@
 // Under JSPI an import may suspend the module only when it is wrapped in WebAssembly.Suspending,
 // and V8 charges that wrapper on every call, even one that returns at once (118 ns per call in
-// Chromium 150, against 22.5 ns through this trampoline and 16.5 ns for a plain import). Most
-// calls of the syscalls that may wait do return at once (a read of a file already in memory, the
-// close of a file opened to read), so each of them goes through a tiny generated module instead:
-// it calls the plain function, and only when that answers "would wait" calls the one Suspending
-// import, which awaits the promise the plain call left pending.
+// Chromium 150, against 22.5 ns through this trampoline and 16.5 ns for a plain import). Almost
+// every syscall returns at once (a read of a file already in memory, the close of a file opened
+// to read), yet any may have to wait (for file data, or while the process is paused), so each
+// goes through a tiny generated module instead: it calls the plain function, and only when that
+// answers "would wait" calls the one Suspending import, which awaits the promise the plain call
+// left pending.
 
 /** Value types of a syscall's parameters: wasm's i32 and i64. */
 export type ParamType = 'i32' | 'i64';
+
+/** A syscall's wasm type: its parameters, and an errno result (every preview1 call but proc_exit has one). */
+export interface Signature {
+  readonly params: readonly ParamType[];
+  readonly errno: boolean;
+}
 
 /** A syscall that may wait: a number now, or a promise of one. */
 export type MayWait = (...args: (number | bigint)[]) => number | Promise<number>;
@@ -34,21 +41,22 @@ const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.fl
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
 /**
- * The module: for each name, imports `fast.<name>` (plain) and exports `<name>`, which calls it
- * and, on WOULD_WAIT, calls `wait.result` (Suspending) for the answer. Types: one per name, then
- * `() → i32` for the wait.
+ * The module: for each name, imports `fast.<name>` (plain, always answering an i32) and exports
+ * `<name>`, which calls it and, on WOULD_WAIT, calls `wait.result` (Suspending) for the answer.
+ * Types: each name's plain type (i32 result), its exported type, then `() → i32` for the wait.
  */
-function trampolineModule(sigs: readonly (readonly ParamType[])[], names: readonly string[]): Uint8Array<ArrayBuffer> {
-  const types = [...sigs.map((p) => [0x60, ...vec(p.map((t) => [t === 'i64' ? I64 : I32])), 1, I32]), [0x60, 0, 1, I32]];
-  const waitType = sigs.length;
+function trampolineModule(sigs: readonly Signature[], names: readonly string[]): Uint8Array<ArrayBuffer> {
+  const params = (s: Signature) => vec(s.params.map((t) => [t === 'i64' ? I64 : I32]));
+  const types = [...sigs.map((s) => [0x60, ...params(s), 1, I32]), ...sigs.map((s) => [0x60, ...params(s), ...(s.errno ? [1, I32] : [0])]), [0x60, 0, 1, I32]];
+  const waitType = 2 * sigs.length;
   const imports = [...names.map((n, i) => [...bytes('fast'), ...bytes(n), 0x00, ...uleb(i)]), [...bytes('wait'), ...bytes('result'), 0x00, ...uleb(waitType)]];
   const waitFn = names.length;
   const own = (i: number) => names.length + 1 + i;
   const exports = names.map((n, i) => [...bytes(n), 0x00, ...uleb(own(i))]);
-  const bodies = sigs.map((params, i) => {
-    const r = params.length; // the local after the parameters
+  const bodies = sigs.map((s, i) => {
+    const r = s.params.length; // the local after the parameters
     const code = [
-      ...params.flatMap((_, k) => [0x20, ...uleb(k)]), // local.get k
+      ...s.params.flatMap((_, k) => [0x20, ...uleb(k)]), // local.get k
       0x10,
       ...uleb(i), // call fast
       0x22,
@@ -63,8 +71,7 @@ function trampolineModule(sigs: readonly (readonly ParamType[])[], names: readon
       0x21,
       ...uleb(r), // local.set r
       0x0b, // end
-      0x20,
-      ...uleb(r), // local.get r
+      ...(s.errno ? [0x20, ...uleb(r)] : []), // local.get r
       0x0b, // end
     ];
     const body = [1, 1, I32, ...code]; // one local: r
@@ -81,7 +88,7 @@ function trampolineModule(sigs: readonly (readonly ParamType[])[], names: readon
     0x00,
     ...section(1, vec(types)),
     ...section(2, vec(imports)),
-    ...section(3, vec(sigs.map((_, i) => uleb(i)))),
+    ...section(3, vec(sigs.map((_, i) => uleb(sigs.length + i)))),
     ...section(7, vec(exports)),
     ...section(10, vec(bodies)),
   ]);
@@ -91,14 +98,14 @@ const compiled = new Map<string, WebAssembly.Module>();
 
 /**
  * Functions to import in place of `fns` under JSPI: each calls its function plainly and suspends
- * the module only when that returned a promise. `sigs` gives each name's parameter types.
+ * the module only when that returned a promise. `sigs` gives each name's wasm type.
  */
 export function suspendOnlyWhenWaiting(
   fns: Readonly<Record<string, MayWait>>,
-  sigs: Readonly<Record<string, readonly ParamType[]>>,
+  sigs: Readonly<Record<string, Signature>>,
 ): Record<string, WebAssembly.ExportValue> {
   const names = Object.keys(fns).sort();
-  const key = names.map((n) => `${n}(${sigs[n]!.join(',')})`).join(';');
+  const key = names.map((n) => `${n}(${sigs[n]!.params.join(',')})${sigs[n]!.errno ? '' : 'void'}`).join(';');
   let module = compiled.get(key);
   if (!module)
     compiled.set(

@@ -131,6 +131,15 @@ export class ContainerSession {
     }
   }
 
+  /** `docker pause`: the whole machine stops (see Guest.pause); a machine that failed to start has nothing to hold. */
+  async pause(): Promise<void> {
+    await (await this.guest?.catch(() => undefined))?.pause();
+  }
+
+  async unpause(): Promise<void> {
+    await (await this.guest?.catch(() => undefined))?.resume();
+  }
+
   /** Stops at once (the node is going away). */
   async destroy(): Promise<void> {
     const guest = await this.guest?.catch(() => undefined);

@@ -13,7 +13,10 @@ export type ToGuest =
   | { readonly t: 'exec'; readonly spec: ProcessSpec }
   | { readonly t: 'stdin'; readonly processId: string; readonly data: Uint8Array | null }
   | { readonly t: 'signal'; readonly processId: string; readonly signal: number }
-  | { readonly t: 'resize'; readonly processId: string; readonly columns: number; readonly rows: number };
+  | { readonly t: 'resize'; readonly processId: string; readonly columns: number; readonly rows: number }
+  /** `docker pause`: the machine stops until `unpause`. */
+  | { readonly t: 'pause' }
+  | { readonly t: 'unpause' };
 
 export type FromGuest = SessionEvent | { readonly type: 'failed'; readonly processId: string; readonly error: string };
 
@@ -46,6 +49,12 @@ self.onmessage = (e: MessageEvent<ToGuest>) => {
       break;
     case 'resize':
       session.resize(m.processId, m.columns, m.rows);
+      break;
+    case 'pause':
+      void session.pause();
+      break;
+    case 'unpause':
+      void session.unpause();
       break;
   }
 };

@@ -53,6 +53,8 @@ export class Guest {
   private readonly replies = new Map<number, (f: Frame) => void>();
   private nextId = 1;
   private destroyed = false;
+  /** Stops and runs of the machine, one after the other (a run during a stop would be lost). */
+  private transition: Promise<void> = Promise.resolve();
   private port: MessagePort | undefined;
   /** The kernel console (ttyS0), kept short, for error messages. */
   console = '';
@@ -226,6 +228,20 @@ export class Guest {
   /** Writes the guest's dirty pages back over 9p. */
   async sync(): Promise<void> {
     await this.request('Y');
+  }
+
+  /**
+   * `docker pause`: the emulator stops, so the guest takes no CPU and nothing in it runs, as
+   * under Docker's freezer. Its clock (the TSC, from the host's) goes on: after `resume` the
+   * guest's time is right and a sleep that ended meanwhile ends at once. What arrives meanwhile
+   * (stdin, signals, frames) waits in the devices.
+   */
+  pause(): Promise<void> {
+    return (this.transition = this.transition.then(() => (this.destroyed ? undefined : this.emulator.stop())));
+  }
+
+  resume(): Promise<void> {
+    return (this.transition = this.transition.then(() => (this.destroyed ? undefined : this.emulator.run())));
   }
 
   get alive(): boolean {

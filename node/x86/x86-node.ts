@@ -52,6 +52,10 @@ export class X86Node {
     return this.processes.has(processId);
   }
 
+  hasContainer(containerId: string): boolean {
+    return this.containers.has(containerId);
+  }
+
   private async image(memoryMiB: number): Promise<MachineImage> {
     const [module, state] = await Promise.all([this.kit.module(), this.kit.state(memoryMiB)]);
     return { module, state, memoryMiB };
@@ -180,6 +184,15 @@ export class X86Node {
   async kill(processId: string, signal: number): Promise<void> {
     const p = this.processes.get(processId);
     p?.guest.worker.postMessage({ t: 'signal', processId, signal } satisfies ToGuest);
+  }
+
+  /** The container's machine stops (its main process and execs with it), until `unpause`. */
+  pause(containerId: string): void {
+    this.containers.get(containerId)?.worker.postMessage({ t: 'pause' } satisfies ToGuest);
+  }
+
+  unpause(containerId: string): void {
+    this.containers.get(containerId)?.worker.postMessage({ t: 'unpause' } satisfies ToGuest);
   }
 
   list(): ProcessInfo[] {

@@ -3,8 +3,10 @@
 // argv[1] picks the program (argv[0] is the module path), as fixtures/wasi-tools' tools.c has
 // them: echo, exit N, env, pwd, cat (stdin to stdout), prompt ("> ", "you said: LINE" until end of
 // input, then "bye"), spin ("spinning", then until killed), sleep MS ("slept"); and for these tests
-// err (to stderr), seq N, both (a line to each stream), id, hostname, tty; and unstartable REASON,
-// which never starts: it ends at once with 125 and REASON, as a guest that cannot boot does.
+// err (to stderr), seq N, both (a line to each stream), id, hostname, tty, tick MS ("tick N" every
+// MS ms, none while paused), unpausable (spins, and refuses a pause as a WASI process without JSPI
+// does); and unstartable REASON, which never starts: it ends at once with 125 and REASON, as a
+// guest that cannot boot does.
 // Any process answers HTTP on the ports of its spec.network.listenPorts (see connect).
 import * as Comlink from 'comlink';
 import { ConnectionRefusedError } from '../../core/errors.ts';
@@ -23,6 +25,7 @@ interface Proc {
   stdinClosed: boolean;
   wake?: () => void;
   done: boolean;
+  paused: boolean;
   readonly resizes: [number, number][];
 }
 
@@ -32,6 +35,8 @@ export interface FakeCluster {
   readonly signals: { processId: string; signal: number }[];
   readonly resizes: { processId: string; columns: number; rows: number }[];
   readonly stdin: { processId: string; data: string | null }[];
+  /** `pause`/`unpause` requests, by container. */
+  readonly pauses: { containerId: string; paused: boolean }[];
   /** Scopes each node was told to forget (NodeAgentApi.forget), node by node. */
   readonly forgotten: string[];
 }
@@ -51,6 +56,7 @@ class FakeAgent implements NodeAgentApi {
       stdin: '',
       stdinClosed: !spec.openStdin,
       done: false,
+      paused: false,
       resizes: [],
     };
     this.procs.set(spec.processId, proc);
@@ -155,8 +161,15 @@ class FakeAgent implements NodeAgentApi {
         this.out(p, 'bye\n');
         return 0;
       case 'spin':
+      case 'unpausable':
         this.out(p, 'spinning\n');
         return this.forever(p);
+      case 'tick':
+        for (let n = 1; !p.done; ) {
+          await new Promise((r) => setTimeout(r, Number(args[0] ?? 10)));
+          if (!p.paused) this.out(p, `tick ${n++}\n`);
+        }
+        return -1;
       default:
         this.out(p, 'usage: tools echo|…\n', 'stderr');
         return 2;
@@ -180,6 +193,20 @@ class FakeAgent implements NodeAgentApi {
     this.log.signals.push({ processId, signal });
     const p = this.procs.get(processId);
     if (p) this.exit(p, 128 + signal);
+  }
+
+  async pause(containerId: string): Promise<void> {
+    const procs = [...this.procs.values()].filter((p) => p.spec.containerId === containerId);
+    if (procs.some((p) => p.spec.argv[1] === 'unpausable')) {
+      throw new Error('a WASI process can be paused only where the browser has JSPI (WebAssembly.Suspending)');
+    }
+    this.log.pauses.push({ containerId, paused: true });
+    for (const p of procs) p.paused = true;
+  }
+
+  async unpause(containerId: string): Promise<void> {
+    this.log.pauses.push({ containerId, paused: false });
+    for (const p of this.procs.values()) if (p.spec.containerId === containerId) p.paused = false;
   }
 
   async list(): Promise<ProcessInfo[]> {
@@ -225,7 +252,7 @@ class FakeAgent implements NodeAgentApi {
 
 /** A node factory whose Workers are fake agents; `cluster` records what they were asked to do. */
 export function fakeNodes(): { factory: NodeFactory; cluster: FakeCluster } {
-  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [], forgotten: [] };
+  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [], pauses: [], forgotten: [] };
   const factory: NodeFactory = () => {
     const { port1, port2 } = new MessageChannel();
     Comlink.expose(new FakeAgent(cluster), port2 as unknown as Comlink.Endpoint);

@@ -1,4 +1,4 @@
-// docker run/create/start/stop/kill/restart/rm/wait/rename/pause/exec/logs/inspect over a real
+// docker run/create/start/stop/kill/restart/rm/wait/rename/exec/logs/inspect over a real
 // Engine whose nodes are fakes that interpret argv (fake-node.ts): flags, output, exit statuses.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDocker } from '../../../cli/docker.ts';
@@ -267,20 +267,10 @@ describe('docker start / stop / kill / restart / rm / wait', () => {
     expect(await docker('docker rm killed')).toEqual({ code: 0, stdout: 'killed\n', stderr: '' });
   });
 
-  it('renames; pause and unpause are refused', async () => {
+  it('renames', async () => {
     await docker('docker run -d --name old test/tools spin');
     expect(await docker('docker rename old new')).toEqual({ code: 0, stdout: '', stderr: '' });
     expect((await docker('docker ps --format "{{.Names}}"')).stdout).toBe('new\n');
-    expect(await docker('docker pause new')).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: 'Error response from daemon: pause is not supported: a WebAssembly process cannot be suspended between instructions\n',
-    });
-    expect(await docker('docker unpause new')).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `Error response from daemon: Container ${engine.containers.inspect('new').Id} is not paused\n`,
-    });
   });
 
   it('prunes stopped containers after asking', async () => {
