@@ -35,7 +35,10 @@ export class ContainerSession {
 
   constructor(private readonly emit: (e: SessionEvent) => void) {}
 
-  /** Restores the machine now, so a later `run` only mounts and spawns. */
+  /**
+   * Restores the machine now, so a later `run` only mounts and spawns. It is then stopped until
+   * that run: an idle restored guest still runs its kernel's idle loop (0.43 of a core here).
+   */
   prepare(m: MachineImage): void {
     this.guest ??= Guest.start({
       state: m.state,
@@ -43,6 +46,9 @@ export class ContainerSession {
       wasm: async (imports) => (await WebAssembly.instantiate(m.module, imports)).exports,
       // The server exists once a container is given; the guest mounts only after that.
       handle9p: (req, reply) => this.server!.handle(req, reply),
+    }).then(async (guest) => {
+      await guest.pause();
+      return guest;
     });
   }
 
@@ -57,7 +63,7 @@ export class ContainerSession {
     // The entrypoint's bytes come from IndexedDB while the machine restores.
     const preload = this.fs.preload(spec.argv[0]!);
     const guest = await this.guest;
-    await preload;
+    await Promise.all([preload, guest.resume()]);
     const nic = spec.network?.interfaces[0];
     if (nic) guest.plug(nic.port);
     await guest.init({ hostname: spec.hostname, memoryLimit: spec.memoryLimit, ...(spec.network ? { network: spec.network } : {}) });
