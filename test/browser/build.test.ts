@@ -184,7 +184,7 @@ describe('docker build', () => {
     expect((await docker('docker images -a -q --no-trunc')).stdout).toBe(before);
   });
 
-  it('reports an unknown instruction and a missing COPY source with the line', async () => {
+  it('reports Docker’s errors: unknown instruction, missing or outside COPY source, no stage, a stage cycle, a context too big', async () => {
     await writeFile('bad/Dockerfile', 'FROM busybox\nFORM x\n');
     const bad = await docker('docker build bad');
     expect(bad.code).toBe(1);
@@ -193,6 +193,22 @@ describe('docker build', () => {
     const missing = await docker('docker build bad');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('"/nothere.txt": not found');
+    const errorOf = async (dockerfile: string) => {
+      await writeFile('bad/Dockerfile', dockerfile);
+      const r = await docker('docker build bad');
+      expect(r.code).toBe(1);
+      return r.stderr;
+    };
+    expect(await errorOf('# no stage\nARG X=1\n')).toContain('failed to solve: dockerfile contains no stages to build');
+    expect(await errorOf('FROM busybox\nCOPY ../outside.txt /\n')).toContain('forbidden path outside the build context: ../outside.txt');
+    expect(await errorOf('FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n')).toContain('circular dependency detected on stage: b');
+    // One 64 MiB buffer under nine names: a 576 MiB context, over the tab's 512 MiB limit.
+    await s.page.evaluate(() => {
+      const chunk = new Uint8Array(64 * 2 ** 20);
+      for (let i = 0; i < 9; i++) window.dockerFiles.set(`huge/part-${i}.bin`, chunk);
+      window.dockerFiles.set('huge/Dockerfile', new TextEncoder().encode('FROM busybox\n'));
+    });
+    expect((await docker('docker build huge')).stderr).toContain('build context is larger than 512 MiB');
   });
 
   it('compose builds a service that has build:, names the image proj-service, and runs it', async () => {
