@@ -201,7 +201,9 @@ describe('docker build', () => {
     };
     expect(await errorOf('# no stage\nARG X=1\n')).toContain('failed to solve: dockerfile contains no stages to build');
     expect(await errorOf('FROM busybox\nCOPY ../outside.txt /\n')).toContain('forbidden path outside the build context: ../outside.txt');
-    expect(await errorOf('FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n')).toContain('circular dependency detected on stage: b');
+    expect(await errorOf('FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n')).toContain(
+      'circular dependency detected on stage: b',
+    );
     // One 64 MiB buffer under nine names: a 576 MiB context, over the tab's 512 MiB limit.
     await s.page.evaluate(() => {
       const chunk = new Uint8Array(64 * 2 ** 20);
