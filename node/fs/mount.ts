@@ -10,6 +10,7 @@ export class Mount {
   readonly touched = new Set<string>();
   root!: DirNode;
   private below: ReadonlyMap<string, TreeEntry> | undefined;
+  private belowChildren: Map<string, string[]> | undefined;
 
   constructor(
     /** `fsEntries` scope; undefined for tmpfs (memory only). */
@@ -24,6 +25,22 @@ export class Mount {
   lower(): ReadonlyMap<string, TreeEntry> | undefined {
     if (this.computeLower) this.below ??= this.computeLower();
     return this.below;
+  }
+
+  /** The names directly inside a directory of the image below (indexed on first use). */
+  lowerChildren(dir: string): readonly string[] {
+    if (!this.belowChildren) {
+      this.belowChildren = new Map();
+      for (const p of this.lower()?.keys() ?? []) {
+        if (p === '/') continue;
+        const slash = p.lastIndexOf('/');
+        const parent = p.slice(0, slash) || '/';
+        const names = this.belowChildren.get(parent);
+        if (names) names.push(p.slice(slash + 1));
+        else this.belowChildren.set(parent, [p.slice(slash + 1)]);
+      }
+    }
+    return this.belowChildren.get(dir) ?? [];
   }
 
   /** The node's path inside this mount (`/` for the mount's root). */

@@ -177,6 +177,11 @@ async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: D
         continue;
       }
       if (n.kind !== 'dir') reqs.push(entries.delete(below));
+      // A directory removed and made again: an earlier flush may have recorded only its
+      // whiteout (dropping its children's), so each image entry it no longer holds gets its own.
+      else if (lower?.get(path)?.type === 'dir')
+        for (const name of mount.lowerChildren(path))
+          if (!n.children.has(name)) reqs.push(entries.put({ scope, path: `${path}/${name}`, type: 'whiteout', mode: 0, uid: 0, gid: 0, mtime: 0 }));
       const sha = n.kind === 'file' ? (fresh.get(n.content)?.sha ?? n.content.sha) : undefined;
       const at = n.kind !== 'file' ? undefined : sha !== undefined && places.has(sha) ? places.get(sha) : n.content.at;
       const rec = recordOf(scope, path, n, sha, at, n.kind === 'file' ? links.get(n.content)?.[0] : undefined);

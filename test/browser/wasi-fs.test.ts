@@ -89,6 +89,16 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
     expect(layer.filter((e) => e.path.startsWith('/data/moved/'))).toHaveLength(300);
   });
 
+  it('keeps a directory made again where an image directory was moved away empty, across processes', async () => {
+    const m = `${c}-again`;
+    expect((await s.run(node, { argv: tools('mv', '/data/small', '/data/moved'), containerId: m })).code).toBe(0);
+    expect((await s.run(node, { argv: tools('mkdir', '/data/small'), containerId: m })).code).toBe(0);
+    expect((await s.run(node, { argv: tools('ls', '/data/small'), containerId: m })).stdout).toBe('');
+    const layer = await scope(`c:${m}`);
+    expect(layer.find((e) => e.path === '/data/small')?.type).toBe('dir');
+    expect(layer.filter((e) => e.path.startsWith('/data/small/')).every((e) => e.type === 'whiteout')).toBe(true);
+  });
+
   it('refuses writes to a read-only volume with EROFS', async () => {
     const ro = [{ kind: 'volume', source: `ro-${node}`, target: '/ro', readOnly: true }] as const;
     const r = await s.run(node, { argv: tools('write', '/ro/x.txt', 'no'), containerId: c, mounts: ro });
