@@ -2,6 +2,8 @@
 // healthcheck, web with 3 replicas that waits for it to be healthy, a client) against the same
 // containers started one by one with `docker run`, waiting for the health in between as a script
 // would, measured in this one run. x86 busybox containers in the demo page, on real node Workers.
+// Then failover: a service of 3 replicas over 3 nodes, from `engine.nodes.crash(node)` to all 3
+// running again, against one plain `docker run -d` start.
 // Run: npx tsx bench/compose.ts   (after set-up: `npm start` or `bash scripts/setup.sh --test`)
 //   ROUNDS=3
 import { launchChromium } from '../test/support/chromium.ts';
@@ -67,6 +69,31 @@ async function oneByOne(): Promise<number> {
   return ms;
 }
 
+/** One plain `docker run -d` of the container a replica runs: the failover's yardstick. */
+async function plainStart(): Promise<number> {
+  const ms = await timed(() => docker('docker run -d --name bench-one --stop-timeout 1 busybox sleep 3600'));
+  await docker('docker rm -f bench-one');
+  return ms;
+}
+
+/** A crash of one of 3 nodes, timed in the page from the crash to 3 replicas running again. */
+async function failover(): Promise<number> {
+  while ((await docker('docker node ls -q --filter status=ready')).trim().split('\n').length < 3) await docker('docker node create');
+  await docker('docker service create -q --name bench-web --replicas 3 --stop-grace-period 1s busybox sleep 3600');
+  const ms = await s.page.evaluate(async () => {
+    const e = window.engine;
+    const victim = e.services.tasks('bench-web')[0]!.container.Node;
+    const start = performance.now();
+    e.nodes.crash(victim);
+    const back = () =>
+      e.services.converged('bench-web') && e.services.tasks('bench-web').every((t) => !t.container.State.Running || t.container.Node !== victim);
+    while (!back()) await new Promise((r) => setTimeout(r, 2));
+    return performance.now() - start;
+  });
+  await docker('docker service rm bench-web');
+  return ms;
+}
+
 try {
   await s.page.goto(`${vite.baseUrl}/demo/index.html?db=bench-compose&noproxy`);
   await s.page.evaluate(() => window.engineReady);
@@ -87,6 +114,21 @@ try {
   console.log(`  docker compose up -d --wait   ${c.toFixed(0)} ms`);
   console.log(`  docker run one by one         ${m.toFixed(0)} ms`);
   console.log(`  ratio compose / one by one    ${(c / m).toFixed(2)}`);
+
+  await plainStart();
+  const starts: number[] = [];
+  const failovers: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    progress(`failover round ${i + 1}/${ROUNDS}`);
+    starts.push(await plainStart());
+    failovers.push(await failover());
+  }
+  const f = median(failovers);
+  const one = median(starts);
+  console.log(`failover of a 3-replica service when 1 of 3 nodes crashes (median of ${ROUNDS}):`);
+  console.log(`  crash → 3 replicas running    ${f.toFixed(0)} ms`);
+  console.log(`  one docker run -d             ${one.toFixed(0)} ms`);
+  console.log(`  ratio failover / one start    ${(f / one).toFixed(2)}`);
 } finally {
   await s.close();
   await vite.close();

@@ -17,6 +17,8 @@ import { imageCommands, imageGroup } from './commands/image.ts';
 import { inspectCommands } from './commands/inspect.ts';
 import { networkCommands, networkGroup } from './commands/network.ts';
 import { nodeCommands, nodeGroup } from './commands/node.ts';
+import { serviceCommands, serviceGroup } from './commands/service.ts';
+import { stackCommands, stackGroup } from './commands/stack.ts';
 import { systemCommands, systemGroup } from './commands/system.ts';
 import { volumeCommands, volumeGroup } from './commands/volume.ts';
 import { FlagError, Flags, parseFlags } from './flags.ts';
@@ -37,6 +39,8 @@ const registry = new CommandRegistry()
   .addGroup(imageGroup)
   .addGroup(networkGroup)
   .addGroup(nodeGroup)
+  .addGroup(serviceGroup)
+  .addGroup(stackGroup)
   .addGroup(systemGroup)
   .addGroup(volumeGroup)
   .add(containerRunCommands)
@@ -53,6 +57,8 @@ const registry = new CommandRegistry()
   .add(inspectCommands)
   .add(networkCommands)
   .add(nodeCommands)
+  .add(serviceCommands)
+  .add(stackCommands)
   .add(systemCommands)
   .add(volumeCommands);
 

@@ -2,6 +2,7 @@ import { ContentStore } from '../core/store/content-store.ts';
 import { type Db, openEngineDb } from '../core/store/db.ts';
 import { containerScope, volumeScope } from '../core/store/fs-entries.ts';
 import { SnapshotStore } from '../core/store/snapshot-store.ts';
+import { checkStore, type StoreCheckReport } from '../core/store/store-check.ts';
 import { Builder } from './build/builder.ts';
 import { commitContainer } from './build/commit.ts';
 import { ComposeProjects } from './compose/compose-projects.ts';
@@ -18,6 +19,8 @@ import { type NodeFactory, NodeManager } from './nodes/node-manager.ts';
 import { PublishedPorts } from './ports/published-ports.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
 import { RwLock } from './rw-lock.ts';
+import { ServiceManager } from './services/service-manager.ts';
+import { Stacks } from './services/stacks.ts';
 import { VolumeService } from './volumes/volume-service.ts';
 
 export interface EngineOptions {
@@ -63,7 +66,13 @@ export class Engine {
   readonly nodes: NodeManager;
   /** `docker compose`: projects as labelled networks, volumes and containers. */
   readonly compose: ComposeProjects;
+  /** `docker service`: Swarm-style services, reconciled into tasks on the nodes. */
+  readonly services: ServiceManager;
+  /** `docker stack`: Compose projects deployed as services. */
+  readonly stacks: Stacks;
   private readonly bus = new EventBus();
+  /** Shared by pulls and loads, exclusive for what sweeps the store (gc, `system check`). */
+  private readonly lock = new RwLock();
 
   private constructor(
     readonly db: Db,
@@ -75,7 +84,7 @@ export class Engine {
     private readonly ownFabric: WorkerFabric | undefined,
   ) {
     const fabric = options.fabric === undefined ? ownFabric : options.fabric;
-    const lock = new RwLock();
+    const lock = this.lock;
     this.images = new ImageService(
       db,
       { db, client: registry, content, snapshots, limits: { maxLayerBytes: options.maxLayerBytes ?? 8 * 2 ** 30 } },
@@ -118,6 +127,8 @@ export class Engine {
       commit: (container, o) => commitContainer({ images: this.images, containers: this.containers, db }, container, o),
     });
     this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });
+    this.services = new ServiceManager(db, this.containers, this.nodes, this.bus);
+    this.stacks = new Stacks(this.services, this.networks);
   }
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
@@ -131,6 +142,7 @@ export class Engine {
     for (let i = 0; i < nodes; i++) engine.nodes.add();
     await engine.networks.load();
     await engine.containers.recover();
+    await engine.services.start();
     return engine;
   }
 
@@ -142,6 +154,14 @@ export class Engine {
   /** Calls `listener` for each event; returns the unsubscribe function. */
   onEvent(listener: EventListener): () => void {
     return this.bus.subscribe(listener);
+  }
+
+  /**
+   * `docker system check`: what in the store is missing or dangling; with `repair`, removes what
+   * nothing references and records that point at data that is gone (store-check.ts).
+   */
+  checkStore(opts: { repair?: boolean } = {}): Promise<StoreCheckReport> {
+    return this.lock.withExclusive(() => checkStore(this.db, opts));
   }
 
   async info(): Promise<{
@@ -176,6 +196,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.services.close();
     this.nodes.close();
     await this.containers.close();
     this.ownFabric?.close();

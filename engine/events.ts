@@ -1,4 +1,4 @@
-export type EventType = 'image' | 'container' | 'volume' | 'network' | 'node' | 'daemon';
+export type EventType = 'image' | 'container' | 'volume' | 'network' | 'node' | 'service' | 'daemon';
 
 /** An engine event, shaped like the Docker Engine API's `/events` messages. */
 export interface EngineEvent {

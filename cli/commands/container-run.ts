@@ -141,7 +141,8 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
   return out;
 }
 
-function checkDuration(raw: string): string | undefined {
+/** A flag's check: Go's duration syntax (`30s`, `1m30s`). */
+export function checkDuration(raw: string): string | undefined {
   try {
     parseGoDuration(raw);
     return undefined;

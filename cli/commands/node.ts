@@ -1,12 +1,13 @@
 // `docker node …`: the Workers containers run on, as Swarm shows its nodes. `node create` is this
 // engine's own (Swarm nodes join; ours are started by the manager).
-import type { Engine, NodeInfo } from '../../engine/index.ts';
+import type { Engine, NodeAvailability, NodeInfo } from '../../engine/index.ts';
 import { ENGINE_VERSION, NotFoundError } from '../../engine/index.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
 import { alignColumns } from '../table.ts';
 import { parseLabels } from './container-run.ts';
+import { printTasks, TASK_LIST_FLAGS } from './task-rows.ts';
 
 export const nodeGroup: CommandGroup = { name: 'node', short: 'Manage nodes (the Workers containers run on)' };
 
@@ -176,4 +177,47 @@ const create: Command = {
   },
 };
 
-export const nodeCommands: readonly Command[] = [ls, inspect, rm, create];
+const AVAILABILITIES = ['active', 'pause', 'drain'] as const;
+
+const update: Command = {
+  names: ['node update'],
+  usage: '[OPTIONS] NODE',
+  short: 'Update a node',
+  args: { exactly: 1 },
+  flags: [
+    { name: 'availability', type: 'string', description: 'Availability of the node ("active", "pause", "drain")' },
+    { name: 'label-add', type: 'stringArray', valueName: 'list', description: 'Add or update a node label (key=value)' },
+    { name: 'label-rm', type: 'stringArray', valueName: 'list', description: 'Remove a node label if exists' },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const availability = f.has('availability') ? f.string('availability').toLowerCase() : undefined;
+    if (availability !== undefined && !(AVAILABILITIES as readonly string[]).includes(availability)) {
+      throw new CliError(`invalid argument "${f.string('availability')}" for "--availability" flag: invalid availability`, 125);
+    }
+    inspectNode(ctx.engine, ctx.args[0]!);
+    ctx.engine.nodes.update(ctx.args[0]!, {
+      ...(availability ? { availability: availability as NodeAvailability } : {}),
+      labelAdd: parseLabels(f.strings('label-add')),
+      labelRm: f.strings('label-rm'),
+    });
+    ctx.out(ctx.args[0]!);
+  },
+};
+
+const ps: Command = {
+  names: ['node ps'],
+  usage: '[OPTIONS] [NODE...]',
+  short: 'List tasks running on one or more nodes, defaults to all nodes',
+  args: { min: 0 },
+  flags: TASK_LIST_FLAGS,
+  async run(ctx) {
+    const nodes = ctx.args.length ? ctx.args.map((n) => inspectNode(ctx.engine, n)) : ctx.engine.nodes.list();
+    printTasks(
+      ctx,
+      nodes.flatMap((n) => ctx.engine.services.tasksOnNode(n.ID)),
+    );
+  },
+};
+
+export const nodeCommands: readonly Command[] = [ls, inspect, rm, create, update, ps];

@@ -1,6 +1,6 @@
-// `docker system …` and friends: info, version, events, df, prune.
+// `docker system …` and friends: info, version, events, df, prune, check.
 
-import type { EngineEvent } from '../../engine/index.ts';
+import type { EngineEvent, StoreCheckReport, StoreProblem } from '../../engine/index.ts';
 import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/index.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { formatList, goStruct, Template } from '../format-template.ts';
@@ -314,4 +314,43 @@ const prune: Command = {
   },
 };
 
-export const systemCommands: readonly Command[] = [info, version, events, df, prune];
+// ------------------------------------------------------------------ check
+
+/** `missing  image sha256:… (busybox:latest): layer 1 snapshot sha256:… is missing: repaired: …` */
+function problemLine(p: StoreProblem, repairing: boolean): string {
+  const line = `${p.kind.padEnd(8)} ${p.object}: ${p.message}`;
+  if (!repairing) return p.repair ? `${line} (--repair would ${p.repair})` : line;
+  return p.repaired ? `${line}: repaired: ${p.repair}` : `${line}: not repaired`;
+}
+
+function checkSummary(r: StoreCheckReport, repairing: boolean): string {
+  const c = r.checked;
+  const what = `checked ${c.images} images, ${c.tags} tags, ${c.snapshots} snapshots, ${c.files} files, ${c.blobs} blobs, ${c.containers} containers, ${c.volumes} volumes`;
+  if (r.problems.length === 0) return `${what}: no problems found`;
+  const repaired = r.problems.filter((p) => p.repaired).length;
+  return `${what}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}${repairing ? `, ${repaired} repaired, ${r.remaining} left` : ''}`;
+}
+
+const check: Command = {
+  names: ['system check'],
+  usage: '[OPTIONS]',
+  short: "Check the engine's store for missing and dangling data",
+  args: 'none',
+  flags: [
+    { name: 'repair', type: 'bool', description: 'Remove what nothing references, and records that point at data that is gone' },
+    objectFormatFlag(false),
+  ],
+  async run(ctx) {
+    const repairing = ctx.flags.bool('repair');
+    const report = await ctx.engine.checkStore({ repair: repairing });
+    const format = objectFormat(ctx.flags);
+    if (format) ctx.out(Template.parse(format).execute(report));
+    else {
+      for (const p of report.problems) ctx.out(problemLine(p, repairing));
+      ctx.out(checkSummary(report, repairing));
+    }
+    return report.remaining === 0 ? 0 : 1;
+  },
+};
+
+export const systemCommands: readonly Command[] = [info, version, events, df, prune, check];

@@ -3,6 +3,7 @@ import type { Digest } from '../oci/digest.ts';
 import type { ContainerRecord, LogRecord, VolumeRecord } from './container-types.ts';
 import type { ImageRecord } from './image-types.ts';
 import type { NetworkRecord } from './network-types.ts';
+import type { ServiceRecord } from './service-types.ts';
 import type { LayerEntry, SnapshotRecord } from './snapshot-types.ts';
 
 /** A verified, complete blob in the content store; its bytes live in `blobChunks`. */
@@ -103,11 +104,12 @@ export interface EngineDB extends DBSchema {
   volumes: { key: string; value: VolumeRecord };
   logs: { key: [string, number]; value: LogRecord };
   networks: { key: string; value: NetworkRecord };
+  services: { key: string; value: ServiceRecord };
 }
 
 export type Db = IDBPDatabase<EngineDB>;
 
-const DB_VERSION = 4;
+const DB_VERSION = 5;
 
 /**
  * Opens (and upgrades) the engine's database. When a newer version is opened elsewhere (a tab
@@ -141,6 +143,7 @@ export function openEngineDb(name: string, onClosed?: (newVersion: number | null
       if (oldVersion < 2) db.createObjectStore('fsIndex', { keyPath: 'scope' });
       if (oldVersion < 3) tx.objectStore('fsIndex').createIndex('stamp', 'stamp', { unique: true });
       if (oldVersion < 4) db.createObjectStore('networks', { keyPath: 'Id' });
+      if (oldVersion < 5) db.createObjectStore('services', { keyPath: 'ID' });
     },
   });
   return db.then((d) => (opened = d));

@@ -31,7 +31,8 @@ export type ContainerTasksDeps = Pick<ContainerServiceDeps, 'db' | 'dbName' | 's
   readonly autoRemove: (id: string) => Promise<void>;
 };
 
-const ENGINE_RESTARTED = 'the engine stopped while the container was running (page closed or reloaded)';
+/** A container's State.Error when it was running as the page went away. */
+export const ENGINE_RESTARTED = 'the engine stopped while the container was running (page closed or reloaded)';
 
 /** Containers' main processes on node Workers: start, stop, kill, wait, exits and restart policies. */
 export class ContainerTasks {

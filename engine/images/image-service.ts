@@ -134,20 +134,23 @@ export class ImageService {
     const ref = parseReference(name);
     const platform = typeof req.platform === 'string' ? parsePlatform(req.platform) : req.platform;
     const ingesting = new Set<Digest>();
-    const result = await this.lock
+    // The image is recorded before the lock is let go: until then nothing references what the
+    // pull wrote, and a sweep (gc, `system check --repair`) would remove it.
+    const { result, before, moved } = await this.lock
       .withShared(async () => {
+        let result: Awaited<ReturnType<typeof pullImage>>;
         try {
-          return await pullImage(this.deps, ref, { ...(platform ? { platform } : {}), ...pick(req), ingesting });
+          result = await pullImage(this.deps, ref, { ...(platform ? { platform } : {}), ...pick(req), ingesting });
         } catch (e) {
           throw asEngineError(e);
         }
+        const before = await this.db.get('images', result.image.id);
+        return { result, before, moved: await this.record(result.image, ref.tag !== undefined ? [ref] : []) };
       })
       .catch(async (e: unknown) => {
         if (BAD_CONTENT.some((k) => e instanceof k)) await this.discardPartial(ingesting);
         throw e;
       });
-    const before = await this.db.get('images', result.image.id);
-    const moved = await this.record(result.image, ref.tag !== undefined ? [ref] : []);
     this.events.emit('image', 'pull', familiarTagged(ref), { name: familiarTagged(ref) });
     // Docker says "Downloaded newer image" when the name now points somewhere new.
     const status = !before || moved > 0 ? 'downloaded' : 'up to date';
@@ -400,9 +403,12 @@ export class ImageService {
       },
     };
     const stats: PullStats = { fetchedBytes: 0, resumedBytes: 0, layersAlreadyPresent: 0 };
-    const [built] = await this.lock.withShared(() => importImages(this.deps, src, { stats, ...(signal ? { signal } : {}) }));
-    const image: ImageRecord = { ...built!.image, ...(cacheKey ? { buildCacheKey: cacheKey } : {}) };
-    await this.record(image, []);
+    const image = await this.lock.withShared(async () => {
+      const [built] = await importImages(this.deps, src, { stats, ...(signal ? { signal } : {}) });
+      const image: ImageRecord = { ...built!.image, ...(cacheKey ? { buildCacheKey: cacheKey } : {}) };
+      await this.record(image, []);
+      return image;
+    });
     return (await this.db.get('images', image.id)) ?? image;
   }
 
@@ -511,7 +517,11 @@ export class ImageService {
     let imported: ImportedImage[];
     const ingesting = new Set<Digest>();
     try {
-      imported = await this.lock.withShared(() => importImages(this.deps, src, { ...(platform ? { platform } : {}), ...pick(req), stats, ingesting }));
+      imported = await this.lock.withShared(async () => {
+        const imported = await importImages(this.deps, src, { ...(platform ? { platform } : {}), ...pick(req), stats, ingesting });
+        for (const { image, tags } of imported) await this.record(image, tags);
+        return imported;
+      });
     } catch (e) {
       const err = asEngineError(e);
       if (BAD_CONTENT.some((k) => err instanceof k)) await this.discardPartial(ingesting);
@@ -519,7 +529,6 @@ export class ImageService {
     }
     const lines: string[] = [];
     for (const { image, tags } of imported) {
-      await this.record(image, tags);
       this.events.emit('image', 'load', image.id, {});
       if (tags.length) for (const t of tags) lines.push(`Loaded image: ${familiarTagged(t)}`);
       else lines.push(`Loaded image ID: ${image.id}`);

@@ -5,13 +5,15 @@ import type { EventBus } from '../events.ts';
 import { remotePort } from '../remote-port.ts';
 
 export type NodeState = 'ready' | 'down';
+/** Swarm's availability: `pause` takes no new tasks, `drain` also has its service tasks moved off. */
+export type NodeAvailability = 'active' | 'pause' | 'drain';
 
 /** A node as `docker node ls` shows it. */
 export interface NodeInfo {
   readonly ID: string;
   readonly Name: string;
   readonly State: NodeState;
-  readonly Availability: 'active';
+  readonly Availability: NodeAvailability;
   readonly Labels: Readonly<Record<string, string>>;
   /** Processes running on it now. */
   readonly Running: number;
@@ -29,6 +31,7 @@ interface Node {
   worker: Worker;
   api: Comlink.Remote<NodeAgentApi>;
   state: NodeState;
+  availability: NodeAvailability;
   /** processId → the listener of its events, so a node death can end them. */
   processes: Map<string, (e: ProcessEvent) => void>;
   heartbeat?: ReturnType<typeof setInterval>;
@@ -74,6 +77,7 @@ export class NodeManager {
       worker,
       api: Comlink.wrap<NodeAgentApi>(worker),
       state: 'ready',
+      availability: 'active',
       processes: new Map(),
     };
     worker.addEventListener('error', (e) => this.markDown(node, `node ${name} crashed: ${e.message || 'worker error'}`));
@@ -121,6 +125,19 @@ export class NodeManager {
     this.events.emit('node', 'remove', node.id, { name });
   }
 
+  /** `docker node update`: availability, and labels added (`k=v`) or removed (`k`). */
+  update(name: string, o: { availability?: NodeAvailability; labelAdd?: Readonly<Record<string, string>>; labelRm?: readonly string[] }): NodeInfo {
+    const node = this.get(name);
+    for (const k of o.labelRm ?? []) {
+      if (!(k in node.labels)) throw new InvalidParameterError(`key ${k} doesn't exist in node's labels`);
+      delete node.labels[k];
+    }
+    Object.assign(node.labels, o.labelAdd ?? {});
+    if (o.availability) node.availability = o.availability;
+    this.events.emit('node', 'update', node.id, { name: node.name, availability: node.availability });
+    return this.info(node);
+  }
+
   list(): NodeInfo[] {
     return [...this.nodes.values()].map((n) => this.info(n));
   }
@@ -140,7 +157,7 @@ export class NodeManager {
       ID: n.id,
       Name: n.name,
       State: n.state,
-      Availability: 'active',
+      Availability: n.availability,
       Labels: { ...n.labels },
       Running: n.processes.size,
       Capacity: n.capacity,
@@ -148,14 +165,21 @@ export class NodeManager {
     };
   }
 
-  /** Picks a node: ready, below capacity, matching every constraint; the least loaded wins. */
+  /** Picks a node: ready, active, below capacity, matching every constraint; the least loaded wins. */
   place(constraints: readonly string[] = []): string {
-    const fits = [...this.nodes.values()].filter((n) => n.state === 'ready' && n.processes.size < n.capacity && constraints.every((c) => matches(n, c)));
+    const fits = this.candidates(constraints);
     if (!fits.length) {
       throw new NoNodeError(constraints.length ? `no suitable node (constraints ${constraints.join(', ')})` : 'no node is ready to run the container');
     }
-    fits.sort((a, b) => a.processes.size - b.processes.size);
-    return fits[0]!.name;
+    fits.sort((a, b) => a.Running - b.Running);
+    return fits[0]!.Name;
+  }
+
+  /** The nodes a new task may go to: ready, `active`, below capacity, matching every constraint. */
+  candidates(constraints: readonly string[] = []): NodeInfo[] {
+    return [...this.nodes.values()]
+      .filter((n) => n.state === 'ready' && n.availability === 'active' && n.processes.size < n.capacity && constraints.every((c) => matches(n, c)))
+      .map((n) => this.info(n));
   }
 
   async spawn(nodeName: string, spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {

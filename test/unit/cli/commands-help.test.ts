@@ -38,7 +38,7 @@ describe('help', () => {
     const root = await docker('docker --help');
     expect(root.code).toBe(0);
     expect(root.stdout).toMatch(
-      /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  build       Start a build\n  pull        Download an image from a registry\n  push        Upload an image to a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  builder     Manage builds\n  buildx      Docker Buildx\n  compose     Docker Compose\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  node        Manage nodes \(the Workers containers run on\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  commit      Create a new image from a container's changes\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
+      /^\nUsage:  docker \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  build       Start a build\n  pull        Download an image from a registry\n  push        Upload an image to a registry\n  images      List images\n  version     Show the Docker version information\n  info        Display system-wide information\n\nManagement Commands:\n  builder     Manage builds\n  buildx      Docker Buildx\n  compose     Docker Compose\n  container   Manage containers\n  image       Manage images\n  network     Manage networks\n  node        Manage nodes \(the Workers containers run on\)\n  service     Manage Swarm-style services\n  stack       Manage stacks \(Compose files deployed as services\)\n  system      Manage Docker\n  volume      Manage volumes\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  commit      Create a new image from a container's changes\n  cp          Copy files\/folders between a container and the local filesystem\n  create      Create a new container\n  diff /,
     );
     expect(root.stdout).toContain('  rmi         Remove one or more images\n');
     for (const c of ['kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stop', 'top', 'unpause', 'wait', 'inspect'])
@@ -98,9 +98,11 @@ describe('help', () => {
       expect((await docker(`docker container ${c} --help`)).stdout).toContain(`Usage:  docker container ${c} `);
     }
     expect((await docker('docker volume --help')).stdout).toMatch(/Commands:\n  create +Create a volume\n  inspect .*\n  ls .*\n  prune .*\n  rm /);
-    expect((await docker('docker node --help')).stdout).toMatch(/Commands:\n  create +Start a new node\n  inspect .*\n  ls .*\n  rm /);
+    expect((await docker('docker node --help')).stdout).toMatch(
+      /Commands:\n  create +Start a new node\n  inspect .*\n  ls .*\n  ps .*\n  rm .*\n  update +Update a node\n/,
+    );
     expect((await docker('docker system --help')).stdout).toMatch(
-      /Commands:\n  df +Show docker disk usage\n  events .*\n  info .*\n  prune +Remove unused data\n/,
+      /Commands:\n  check +Check the engine.s store for missing and dangling data\n  df +Show docker disk usage\n  events .*\n  info .*\n  prune +Remove unused data\n/,
     );
   });
 

@@ -326,8 +326,9 @@ describe('the database upgrade to version 4', () => {
     const { Engine } = await import('../../../engine/engine.ts');
     const upgraded = await Engine.open({ dbName: name, nodes: 0 });
     try {
-      expect(upgraded.db.version).toBe(4);
-      expect([...upgraded.db.objectStoreNames]).toContain('networks');
+      // On to the newest version: version 5 added the services' desired state.
+      expect(upgraded.db.version).toBe(5);
+      expect([...upgraded.db.objectStoreNames]).toEqual(expect.arrayContaining(['networks', 'services']));
       expect((await upgraded.volumes.inspect('keep')).Name).toBe('keep');
       const r = upgraded.containers.inspect('old');
       expect(r.HostConfig).toMatchObject({ NetworkMode: 'bridge', PortBindings: {}, PublishAllPorts: false });

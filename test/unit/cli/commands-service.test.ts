@@ -1,0 +1,112 @@
+// docker service …, docker node update / node ps: Docker's output shapes over fake nodes.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VirtualFiles } from '../../../cli/virtual-files.ts';
+import type { Engine } from '../../../engine/engine.ts';
+import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
+
+let engine: Engine;
+let files: VirtualFiles;
+const docker = (line: string) => dockerCommand(engine, line, files);
+
+beforeEach(async () => {
+  ({ engine, files } = await containerEngine());
+});
+afterEach(async () => {
+  await engine.close();
+});
+
+const running = (svc: string) => engine.services.tasks(svc).filter((t) => t.container.State.Running).length;
+
+describe('docker service', () => {
+  it('creates a service, waits for it to converge, and lists it', async () => {
+    const r = await docker('docker service create --name web --replicas 3 test/tools spin');
+    expect(r.code).toBe(0);
+    const id = engine.services.inspect('web').ID;
+    expect(r.stdout).toBe(
+      `${id}\noverall progress: 3 out of 3 tasks\n` +
+        [1, 2, 3].map((i) => `${i}/3: running   [==================================================>]\n`).join('') +
+        'verify: Service web converged\n',
+    );
+    expect((await docker('docker service ls')).stdout).toBe(
+      'ID             NAME      MODE         REPLICAS   IMAGE        PORTS\n' + `${id.slice(0, 12)}   web       replicated   3/3        test/tools   \n`,
+    );
+    expect((await docker('docker service ls -q')).stdout).toBe(`${id.slice(0, 12)}\n`);
+    expect((await docker('docker service ls --format "{{.Name}} {{.Mode}} {{.Replicas}}"')).stdout).toBe('web replicated 3/3\n');
+    // Its tasks are containers `docker ps` shows, with Swarm's names.
+    expect((await docker('docker ps --format "{{.Names}}"')).stdout).toMatch(/^web\.[123]\.[0-9a-f]{25}\n/);
+  });
+
+  it('lists tasks with their history under them, as `\\_` rows', async () => {
+    await docker('docker service create -d --name job --restart-condition on-failure --restart-delay 10ms --restart-max-attempts 1 test/tools exit 2');
+    await until(() => engine.services.tasks('job').length === 2 && !engine.services.tasks('job')[1]!.container.State.Running);
+    await new Promise((r) => setTimeout(r, 30));
+    const [newer, older] = engine.services.tasks('job').reverse();
+    const out = (await docker('docker service ps job')).stdout.split('\n');
+    expect(out[0]).toMatch(/^ID +NAME +IMAGE +NODE +DESIRED STATE +CURRENT STATE +ERROR +PORTS$/);
+    expect(out[1]).toMatch(new RegExp(`^${newer!.id.slice(0, 12)} +job\\.1 +test/tools +node-\\d +Shutdown +Failed .* ago +"task: non-zero exit \\(2\\)"`));
+    expect(out[2]).toMatch(new RegExp(`^${older!.id.slice(0, 12)} +\\\\_ job\\.1 +test/tools +node-\\d +Shutdown +Failed`));
+    expect((await docker('docker service ps -q job')).stdout).toBe(`${newer!.id.slice(0, 12)}\n${older!.id.slice(0, 12)}\n`);
+    expect((await docker('docker service ps --filter desired-state=running -q job')).stdout).toBe('');
+  });
+
+  it('prefixes each task’s log lines with name.slot.id@node', async () => {
+    await docker('docker service create -d --name hi --restart-condition none test/tools echo hello');
+    await until(() => engine.services.tasks('hi')[0]?.container.State.Status === 'exited');
+    const t = engine.services.tasks('hi')[0]!;
+    expect((await docker('docker service logs hi')).stdout).toBe(`hi.1.${t.id.slice(0, 12)}@${t.container.Node}    | hello\n`);
+  });
+
+  it('scales, updates, rolls back and removes', async () => {
+    await docker('docker service create -d --name web --update-monitor 20ms --restart-delay 10ms test/tools spin');
+    expect(await docker('docker service scale web=3 -d')).toEqual({ code: 0, stdout: 'web scaled to 3\n', stderr: '' });
+    await until(() => running('web') === 3);
+    const r = await docker('docker service update --env-add MODE=new --update-parallelism 2 web');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^web\noverall progress: 3 out of 3 tasks\n/);
+    expect(
+      engine.services
+        .tasks('web')
+        .filter((t) => t.container.State.Running)
+        .every((t) => t.container.Config.Env.includes('MODE=new')),
+    ).toBe(true);
+    expect((await docker('docker service rollback web')).stdout).toMatch(
+      /^web\nrollback: manually requested rollback\noverall progress: rolling back update: 3 out of 3 tasks\n/,
+    );
+    expect(engine.services.inspect('web').Spec.TaskTemplate.ContainerSpec.Env).toBeUndefined();
+    const failing = await docker('docker service update --args "exit 1" --update-failure-action rollback web');
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toBe('Error: service rolled back: update rolled back due to failure or early termination of task\n');
+    expect((await docker('docker service inspect --pretty web')).stdout).toMatch(/^ID: +\w{25}\nName: +web\nService Mode: +Replicated\n Replicas: +3\n/);
+    expect(JSON.parse((await docker('docker service inspect web')).stdout)[0]).toMatchObject({ Spec: { Name: 'web', Mode: { Replicated: { Replicas: 3 } } } });
+    expect(await docker('docker service rm web')).toEqual({ code: 0, stdout: 'web\n', stderr: '' });
+    expect(engine.containers.list({ all: true })).toEqual([]);
+  });
+
+  it('refuses what it does not know, as docker does', async () => {
+    for (const cmd of ['ps x', 'rm x', 'update --image y x', 'logs x', 'scale x=2', 'rollback x']) {
+      expect(await docker(`docker service ${cmd}`)).toEqual({ code: 1, stdout: cmd === 'rm x' ? '' : '', stderr: 'Error: No such service: x\n' });
+    }
+    expect(await docker('docker service inspect x')).toEqual({ code: 1, stdout: '[]\n', stderr: 'Error: No such service: x\n' });
+    expect((await docker('docker service create -p 80:80 test/tools')).stderr).toMatch(/^Error: --publish is not supported yet/);
+    expect(await docker('docker service create --mode nope test/tools')).toMatchObject({ code: 125 });
+    expect((await docker('docker service create --mode global --replicas 2 test/tools')).stderr).toBe(
+      'Error response from daemon: replicas can only be used with replicated mode\n',
+    );
+    expect((await docker('docker service scale web')).stderr).toBe("Error: invalid scale specifier 'web'.\nSee 'docker service scale --help'.\n");
+  });
+});
+
+describe('docker node update and node ps', () => {
+  it('drains a node: its tasks move off, and ls shows the availability', async () => {
+    await docker('docker service create --name web --replicas 2 --stop-grace-period 1s test/tools spin');
+    expect(await docker('docker node update --availability drain --label-add zone=a node-1')).toEqual({ code: 0, stdout: 'node-1\n', stderr: '' });
+    await until(() => engine.services.tasks('web').filter((t) => t.container.State.Running && t.container.Node === 'node-2').length === 2);
+    expect((await docker('docker node ls --format "{{.Hostname}} {{.Availability}}"')).stdout).toBe('node-1 Drain\nnode-2 Active\n');
+    expect(engine.nodes.inspect('node-1').Labels).toEqual({ zone: 'a' });
+    const onNode1 = (await docker('docker node ps node-1')).stdout.split('\n').filter(Boolean);
+    expect(onNode1.slice(1).every((l) => / node-1 +Shutdown +Shutdown /.test(l))).toBe(true);
+    expect((await docker('docker node ps -q node-2')).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(await docker('docker node update --availability nope node-1')).toMatchObject({ code: 125 });
+    expect(await docker('docker node update --label-rm zone node-9')).toEqual({ code: 1, stdout: '', stderr: 'Error: No such node: node-9\n' });
+  });
+});
