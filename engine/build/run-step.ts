@@ -1,6 +1,6 @@
 import type { Digest } from '../../core/oci/digest.ts';
 import type { Db } from '../../core/store/db.ts';
-import type { ContainerService } from '../containers/container-service.ts';
+import { BUILD_STEP_LABEL, type ContainerService } from '../containers/container-service.ts';
 import { BuildStepError } from './build-errors.ts';
 import { writableLayerTar } from './writable-layer.ts';
 
@@ -32,7 +32,7 @@ export async function runStep(containers: ContainerService, db: Db, step: RunSte
     ...(step.workdir ? { workdir: step.workdir } : {}),
     ...(step.user ? { user: step.user } : {}),
     ...(step.mounts.length ? { mounts: step.mounts } : {}),
-    labels: { 'com.docker.build': 'step' },
+    labels: { [BUILD_STEP_LABEL]: 'step' },
   });
   const abort = () => void containers.kill(Id, 'SIGKILL').catch(() => undefined);
   step.signal?.addEventListener('abort', abort, { once: true });

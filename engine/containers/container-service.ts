@@ -42,6 +42,9 @@ export interface ContainerServiceDeps {
  * restart), processes on node Workers, logs, restart policies and events with Docker's names.
  * Each job is its own part; this is the one API over them.
  */
+/** Marks the containers a build's RUN steps run in: never shown to anyone once their build is gone. */
+export const BUILD_STEP_LABEL = 'com.docker.build';
+
 export class ContainerService {
   private readonly records: ContainerRecords;
   private readonly tasks: ContainerTasks;
@@ -74,9 +77,13 @@ export class ContainerService {
     this.health = new HealthMonitor({ records, events: deps.events, exec: (id, o) => this.io.exec(id, o) });
   }
 
-  /** Loads the records; containers that were running when the page went away are exited now. */
-  recover(): Promise<void> {
-    return this.tasks.recover();
+  /**
+   * Loads the records; containers that were running when the page went away are exited now. A
+   * build's step containers are removed: the build they belonged to ended with the page.
+   */
+  async recover(): Promise<void> {
+    await this.tasks.recover();
+    for (const r of this.records.all()) if (r.Config.Labels[BUILD_STEP_LABEL] === 'step') await this.catalog.remove(r.Id, { force: true, volumes: true });
   }
 
   /** What `docker network connect`/`disconnect` do to containers (see NetworkService). */
