@@ -71,6 +71,60 @@ function updateConfig(ctx: CommandContext) {
   };
 }
 
+const HEALTH_FLAGS: FlagSpec[] = [
+  { name: 'health-cmd', type: 'string', description: 'Command to run to check health' },
+  duration('health-interval', 'Time between running the check (ms|s|m|h)'),
+  { name: 'health-retries', type: 'int', description: 'Consecutive failures needed to report unhealthy' },
+  duration('health-start-period', 'Start period for the container to initialize before counting retries towards unstable (ms|s|m|h)'),
+  duration('health-timeout', 'Maximum time to allow one check to run (ms|s|m|h)'),
+  { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
+];
+
+/** `--health-*` as the task template's Healthcheck (nanoseconds), as docker service create builds it. */
+function healthcheck(ctx: CommandContext): Pick<ServiceCreateOptions, 'healthcheck'> {
+  const f = ctx.flags;
+  const timing = ['health-interval', 'health-timeout', 'health-start-period', 'health-retries'].filter((n) => f.has(n));
+  if (f.bool('no-healthcheck')) {
+    if (f.has('health-cmd') || timing.length) throw new CliError('invalid argument: --no-healthcheck conflicts with --health-* options', 125);
+    return { healthcheck: { Test: ['NONE'] } };
+  }
+  if (!f.has('health-cmd') && !timing.length) return {};
+  const retries = int(ctx, 'health-retries');
+  if (retries !== undefined && retries < 0) throw new CliError('invalid argument: --health-retries cannot be negative', 125);
+  return {
+    healthcheck: {
+      ...(f.has('health-cmd') ? { Test: ['CMD-SHELL', f.string('health-cmd')] } : {}),
+      Interval: ns(ctx, 'health-interval') ?? 0,
+      Timeout: ns(ctx, 'health-timeout') ?? 0,
+      StartPeriod: ns(ctx, 'health-start-period') ?? 0,
+      Retries: retries ?? 0,
+    },
+  };
+}
+
+/** `8080:80`, `8080:80/tcp` or `published=8080,target=80[,protocol=tcp][,mode=ingress]`, as docker's --publish. */
+function parsePublish(raw: string): { published: number; target: number } {
+  const bad = (why: string) => new CliError(`invalid argument "${raw}" for "-p, --publish" flag: ${why}`, 125);
+  let fields: Record<string, string>;
+  if (raw.includes('=')) {
+    fields = Object.fromEntries(raw.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]));
+    const unknown = Object.keys(fields).find((k) => !['published', 'target', 'protocol', 'mode'].includes(k));
+    if (unknown) throw bad(`invalid field key ${unknown}`);
+  } else {
+    const m = /^(\d+):(\d+)(?:\/(\w+))?$/.exec(raw.trim());
+    if (!m) throw bad('expected PUBLISHED:TARGET[/tcp] or published=PUBLISHED,target=TARGET');
+    fields = { published: m[1]!, target: m[2]!, ...(m[3] ? { protocol: m[3] } : {}) };
+  }
+  if ((fields.protocol ?? 'tcp') !== 'tcp') throw bad(`protocol ${fields.protocol}: only tcp ports are balanced here`);
+  if ((fields.mode ?? 'ingress') !== 'ingress') throw bad(`mode ${fields.mode}: only the routing mesh (ingress) publishes a service's port here`);
+  const port = (v: string | undefined, what: string) => {
+    const n = Number(v);
+    if (!v || !Number.isInteger(n) || n < 1 || n > 65535) throw bad(`${what} port ${v ?? '(missing)'}: must be between 1 and 65535`);
+    return n;
+  };
+  return { published: port(fields.published, 'published'), target: port(fields.target, 'target') };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BAR = '[==================================================>]';
 
@@ -143,22 +197,17 @@ const create: Command = {
     { name: 'label', short: 'l', type: 'stringArray', valueName: 'list', description: 'Service labels' },
     { name: 'container-label', type: 'stringArray', valueName: 'list', description: 'Container labels' },
     { name: 'network', type: 'stringArray', valueName: 'network', description: 'Network attachments' },
-    {
-      name: 'publish',
-      short: 'p',
-      type: 'stringArray',
-      valueName: 'port',
-      description: 'Publish a port as a node port (not supported yet: it needs the routing mesh)',
-    },
+    { name: 'publish', short: 'p', type: 'stringArray', valueName: 'port', description: 'Publish a port as a node port' },
+    { name: 'endpoint-mode', type: 'string', default: 'vip', description: 'Endpoint mode (vip or dnsrr)' },
+    ...HEALTH_FLAGS,
     { name: 'limit-memory', type: 'string', valueName: 'bytes', description: 'Limit Memory' },
     duration('stop-grace-period', 'Time to wait before force killing a container (ns|us|ms|s|m|h) (default 10s)'),
     ...UPDATE_FLAGS,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    if (f.strings('publish').length) {
-      throw new CliError('Error: --publish is not supported yet: a service port that reaches every replica needs the routing mesh, which is not built');
-    }
+    const publish = f.strings('publish').map(parsePublish);
+    const endpointMode = oneOf(ctx, 'endpoint-mode', ['vip', 'dnsrr'] as const);
     const mode = oneOf(ctx, 'mode', ['replicated', 'global'] as const) ?? 'replicated';
     const [image, ...args] = ctx.args as [string, ...string[]];
     const replicas = int(ctx, 'replicas');
@@ -179,6 +228,9 @@ const create: Command = {
       networks: f.strings('network'),
       ...(f.has('limit-memory') ? { limitMemory: f.string('limit-memory') } : {}),
       ...(grace !== undefined ? { stopGracePeriod: grace } : {}),
+      ...(publish.length ? { publish } : {}),
+      ...(endpointMode ? { endpointMode } : {}),
+      ...healthcheck(ctx),
       ...updateConfig(ctx),
     };
     await pullMissing(ctx, image);
@@ -199,7 +251,7 @@ export function printServices(ctx: CommandContext, services: readonly ServiceRec
         Mode: 'Global' in s.Spec.Mode ? 'global' : 'replicated',
         Replicas: `${st.running}/${st.desired}`,
         Image: s.Spec.TaskTemplate.ContainerSpec.Image,
-        Ports: '',
+        Ports: (s.Endpoint?.Ports ?? []).map((p) => `*:${p.PublishedPort}->${p.TargetPort}/${p.Protocol}`).join(', '),
       },
       '*formatter.serviceContext',
     );
@@ -278,7 +330,18 @@ function pretty(s: ServiceRecord): string {
     'Resources:',
     ...(t.Resources.Limits ? [' Limits:', `  Memory:\t${humanSize(t.Resources.Limits.MemoryBytes)}`] : []),
     ...(t.Networks?.length ? [`Networks:\t${t.Networks.map((n) => n.Target).join(' ')} `] : []),
-    'Endpoint Mode:\tvip',
+    `Endpoint Mode:\t${s.Spec.EndpointSpec?.Mode ?? 'vip'}`,
+    ...(s.Endpoint?.Ports?.length
+      ? [
+          'Ports:',
+          ...s.Endpoint.Ports.flatMap((p) => [
+            ` PublishedPort = ${p.PublishedPort}`,
+            `  Protocol = ${p.Protocol}`,
+            `  TargetPort = ${p.TargetPort}`,
+            `  PublishMode = ${p.PublishMode}`,
+          ]),
+        ]
+      : []),
   ];
   return alignColumns(`${lines.join('\n')}\n`, { minWidth: 20, padding: 1 });
 }

@@ -1,3 +1,5 @@
+import type { HealthConfig } from '../oci/manifest.ts';
+
 /** A Swarm-style service's desired state, as `docker service inspect` shows it (Go field names). */
 export interface ServiceSpec {
   readonly Name: string;
@@ -5,6 +7,29 @@ export interface ServiceSpec {
   readonly TaskTemplate: TaskTemplate;
   readonly Mode: { readonly Replicated: { readonly Replicas: number } } | { readonly Global: Record<string, never> };
   readonly UpdateConfig: UpdateConfig;
+  readonly EndpointSpec?: EndpointSpec;
+}
+
+/** How the service is reached: by a virtual IP (`vip`, the default) or by its replicas' addresses (`dnsrr`). */
+export interface EndpointSpec {
+  readonly Mode: 'vip' | 'dnsrr';
+  readonly Ports?: readonly ServicePort[];
+}
+
+/** `--publish published=8080,target=80`: the routing mesh takes host port 8080 to the replicas' 80. */
+export interface ServicePort {
+  readonly Protocol: 'tcp';
+  readonly TargetPort: number;
+  readonly PublishedPort: number;
+  readonly PublishMode: 'ingress';
+}
+
+/** What Swarm allocated for the endpoint: the published ports and a virtual IP per network. */
+export interface ServiceEndpoint {
+  readonly Spec: EndpointSpec;
+  readonly Ports?: readonly ServicePort[];
+  /** `{ NetworkID, Addr: "10.0.1.5/24" }`. */
+  readonly VirtualIPs?: readonly { readonly NetworkID: string; readonly Addr: string }[];
 }
 
 export interface TaskTemplate {
@@ -16,6 +41,7 @@ export interface TaskTemplate {
     readonly Labels?: Readonly<Record<string, string>>;
     /** Nanoseconds between the stop signal and SIGKILL. */
     readonly StopGracePeriod?: number;
+    readonly Healthcheck?: HealthConfig;
   };
   readonly RestartPolicy: {
     readonly Condition: RestartCondition;
@@ -61,4 +87,5 @@ export interface ServiceRecord {
   readonly Spec: ServiceSpec;
   readonly PreviousSpec?: ServiceSpec;
   readonly UpdateStatus?: UpdateStatus;
+  readonly Endpoint?: ServiceEndpoint;
 }

@@ -1,6 +1,6 @@
-import type { DnsRecord, NetworkConfig } from '../../core/net/fabric-api.ts';
+import type { DnsRecord, NetworkConfig, VirtualIpConfig } from '../../core/net/fabric-api.ts';
 
-export type { DnsRecord, NetworkConfig };
+export type { DnsRecord, NetworkConfig, VirtualIpConfig };
 
 /**
  * The seam between the engine's network model and whatever carries the packets (a switch per
@@ -33,4 +33,10 @@ export interface NetworkFabric {
     ports: readonly number[],
     dial: (port: number) => Promise<MessagePort>,
   ): Promise<void>;
+  /**
+   * A service's virtual IP on the network, balancing TCP connections over `backends` (replaces
+   * them when it exists). A fabric without a TCP/IP stack has none.
+   */
+  setVirtualIp?(networkId: string, vip: VirtualIpConfig): Promise<void>;
+  removeVirtualIp?(networkId: string, address: string): Promise<void>;
 }

@@ -57,6 +57,13 @@ const DEFAULT_BRIDGE_OPTIONS = {
  */
 export class NetworkService {
   private readonly byId = new Map<string, NetworkRecord>();
+  /**
+   * Per network and owner, addresses held by something other than a container (a service's
+   * virtual IP), and the names such an owner adds to the DNS. In memory: owners claim them again
+   * on load.
+   */
+  private readonly reserved = new Map<string, Map<string, string>>();
+  private readonly extraRecords = new Map<string, Map<string, readonly DnsRecord[]>>();
 
   constructor(
     private readonly db: Db,
@@ -162,8 +169,7 @@ export class NetworkService {
     const pool = n.IPAM.Config[0];
     if (!pool) throw new InvalidParameterError(`network ${n.Name} has no address pool`);
     if (n.Containers[req.containerId]) throw new ConflictError(`endpoint with name ${req.name} already exists in network ${n.Name}`);
-    const inUse = new Set(Object.values(n.Containers).map((e) => e.IPv4Address.split('/')[0]!));
-    const address = allocateAddress(pool, inUse, req.ip);
+    const address = allocateAddress(pool, this.inUse(n), req.ip);
     const endpoint: NetworkEndpoint = {
       Name: req.name,
       EndpointID: randomHex(64),
@@ -196,6 +202,45 @@ export class NetworkService {
     })();
   }
 
+  /**
+   * Holds an address of the network for `owner` (a service's virtual IP): `want` when it is still
+   * free (the address it had before a reload), else the lowest free one. Answers `10.0.1.5/24`.
+   */
+  reserve(networkId: string, owner: string, want?: string): string {
+    const n = this.inspect(networkId);
+    const pool = n.IPAM.Config[0];
+    if (!pool) throw new InvalidParameterError(`network ${n.Name} has no address pool`);
+    const mine = this.reserved.get(n.Id) ?? new Map<string, string>();
+    const held = mine.get(owner);
+    if (held) return `${held}/${prefixLength(pool)}`;
+    const inUse = this.inUse(n);
+    const address = want !== undefined && !inUse.has(want) ? allocateAddress(pool, inUse, want) : allocateAddress(pool, inUse);
+    mine.set(owner, address);
+    this.reserved.set(n.Id, mine);
+    return `${address}/${prefixLength(pool)}`;
+  }
+
+  /** Sets the names `owner` (a service) adds to the network's DNS; on the default bridge there are none. */
+  async setOwnRecords(networkId: string, owner: string, records: readonly DnsRecord[]): Promise<void> {
+    if (!this.byId.has(networkId)) return;
+    const mine = this.extraRecords.get(networkId) ?? new Map<string, readonly DnsRecord[]>();
+    mine.set(owner, [...records]);
+    this.extraRecords.set(networkId, mine);
+    await this.fabric?.setRecords(networkId, this.records(networkId));
+  }
+
+  /** Frees `owner`'s address and its names on the network. */
+  async unreserve(networkId: string, owner: string): Promise<void> {
+    const freed = this.reserved.get(networkId)?.delete(owner);
+    const unnamed = this.extraRecords.get(networkId)?.delete(owner);
+    if ((freed || unnamed) && this.byId.has(networkId)) await this.fabric?.setRecords(networkId, this.records(networkId));
+  }
+
+  private inUse(n: NetworkRecord): Set<string> {
+    const held = this.reserved.get(n.Id)?.values() ?? [];
+    return new Set([...Object.values(n.Containers).map((e) => e.IPv4Address.split('/')[0]!), ...held]);
+  }
+
   /** `docker rename`: the container answers to its new name on every network it runs on. */
   async renameEndpoint(containerId: string, name: string): Promise<void> {
     for (const n of this.all()) {
@@ -208,15 +253,17 @@ export class NetworkService {
 
   /**
    * The names the network's embedded DNS answers: on user networks each running container's
-   * name, short ID and aliases; on the default bridge none, as Docker.
+   * name, short ID and aliases, and the names of reservations (services); on the default bridge
+   * none, as Docker.
    */
   records(networkId: string): DnsRecord[] {
     const n = this.inspect(networkId);
     if (isPredefined(n)) return [];
-    return Object.entries(n.Containers).flatMap(([id, e]) => {
+    const containers = Object.entries(n.Containers).flatMap(([id, e]) => {
       const address = e.IPv4Address.split('/')[0]!;
       return [e.Name, id.slice(0, 12), ...e.Aliases].map((name) => ({ name, address }));
     });
+    return [...containers, ...[...(this.extraRecords.get(n.Id)?.values() ?? [])].flat()];
   }
 
   private all(): NetworkRecord[] {

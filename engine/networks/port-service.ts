@@ -10,6 +10,11 @@ export interface PublishedPort {
   readonly containerId: string;
   readonly containerPort: number;
   readonly protocol: string;
+  /**
+   * A service's port (the routing mesh): `containerId` is then the service's ID, and connections
+   * go to its virtual IP on a network, which balances them over the replicas.
+   */
+  readonly service?: { readonly name: string; readonly networkId: string; readonly address: string };
 }
 
 /** What a starting container asks to publish. */
@@ -43,10 +48,10 @@ export class PortService {
   }
 
   /** The container port a host port reaches. */
-  resolve(hostPort: number, protocol = 'tcp'): { containerId: string; containerPort: number; protocol: string } {
+  resolve(hostPort: number, protocol = 'tcp'): Pick<PublishedPort, 'containerId' | 'containerPort' | 'protocol' | 'service'> {
     const p = this.bound.find((b) => b.hostPort === hostPort && b.protocol === protocol);
     if (!p) throw new NotFoundError(`no container publishes port ${hostPort}/${protocol}`);
-    return { containerId: p.containerId, containerPort: p.containerPort, protocol: p.protocol };
+    return { containerId: p.containerId, containerPort: p.containerPort, protocol: p.protocol, ...(p.service ? { service: p.service } : {}) };
   }
 
   /** The published ports of one container. */
@@ -89,7 +94,27 @@ export class PortService {
     return ports;
   }
 
-  /** Frees the container's host ports. */
+  /**
+   * Binds a service's published ports on every address (Swarm's ingress mode), all or none. A
+   * port another service or a container holds fails as Swarm refuses it.
+   */
+  bindService(serviceId: string, via: NonNullable<PublishedPort['service']>, ports: readonly { published: number; target: number }[]): void {
+    try {
+      for (const { published, target } of ports) {
+        const holder = this.bound.find((b) => b.protocol === 'tcp' && b.hostPort === published);
+        if (holder) {
+          const by = holder.service ? `service '${holder.service.name}' (${holder.containerId})` : `container ${holder.containerId.slice(0, 12)}`;
+          throw new PortAllocatedError(`rpc error: code = InvalidArgument desc = port '${published}' is already in use by ${by} as an ingress port`);
+        }
+        this.bound.push({ hostIp: ANY, hostPort: published, containerId: serviceId, containerPort: target, protocol: 'tcp', service: via });
+      }
+    } catch (e) {
+      this.release(serviceId);
+      throw e;
+    }
+  }
+
+  /** Frees the container's (or service's) host ports. */
   release(containerId: string): void {
     for (let i = this.bound.length - 1; i >= 0; i--) if (this.bound[i]!.containerId === containerId) this.bound.splice(i, 1);
   }

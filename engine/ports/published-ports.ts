@@ -31,7 +31,7 @@ export class PublishedPorts {
   }
 
   /** The container port a host port reaches (NotFoundError when none). */
-  resolve(hostPort: number, protocol = 'tcp'): { containerId: string; containerPort: number; protocol: string } {
+  resolve(hostPort: number, protocol = 'tcp'): Pick<PublishedPort, 'containerId' | 'containerPort' | 'protocol' | 'service'> {
     return this.deps.ports.resolve(hostPort, protocol);
   }
 
@@ -57,7 +57,13 @@ export class PublishedPorts {
 
   /** A TCP connection to whatever listens behind `hostPort`, as a pair of byte streams. */
   async connect(hostPort: number): Promise<Duplex> {
-    const { containerId, containerPort } = this.resolve(hostPort);
+    const { containerId, containerPort, service } = this.resolve(hostPort);
+    // The routing mesh: a service's port leads to its virtual IP, which picks a replica.
+    if (service) {
+      if (!this.deps.fabric?.connect)
+        throw new ConnectionRefusedError(`connect to port ${hostPort}: this engine has no TCP/IP stack to reach service ${service.name}`);
+      return streamPort(await this.deps.fabric.connect(service.networkId, service.address, containerPort));
+    }
     const rec = this.deps.container(containerId);
     if (!rec.State.Running) throw new ConnectionRefusedError(`connect to port ${hostPort}: connection refused (container ${rec.Name.slice(1)} is not running)`);
     if (runnablePlatform(rec.Platform) === 'wasi') return streamPort(await this.deps.nodes.connect(rec.Node, containerId, containerPort));

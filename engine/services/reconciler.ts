@@ -181,6 +181,7 @@ export class Reconciler {
         },
         constraints: [`node.id==${node.ID}`],
         stopTimeout: Math.ceil((c.StopGracePeriod ?? DEFAULT_GRACE_NS) / 1e9),
+        ...(c.Healthcheck ? { healthcheck: c.Healthcheck } : {}),
         ...(t.Resources.Limits?.MemoryBytes ? { memory: t.Resources.Limits.MemoryBytes } : {}),
         ...(t.Networks?.[0] ? { network: t.Networks[0].Target } : {}),
       }));

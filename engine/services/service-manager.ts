@@ -1,14 +1,18 @@
 import { ConflictError, InvalidParameterError } from '../../core/errors.ts';
+import type { HealthConfig } from '../../core/oci/manifest.ts';
 import type { Db } from '../../core/store/db.ts';
-import type { RestartCondition, ServiceRecord, ServiceSpec, UpdateConfig } from '../../core/store/service-types.ts';
+import type { EndpointSpec, RestartCondition, ServicePort, ServiceRecord, ServiceSpec, UpdateConfig } from '../../core/store/service-types.ts';
 import type { ContainerService } from '../containers/container-service.ts';
 import { parseMemory } from '../containers/create-options.ts';
 import { randomName } from '../containers/names.ts';
 import type { EventBus } from '../events.ts';
+import type { NetworkService } from '../networks/network-service.ts';
+import type { PortService } from '../networks/port-service.ts';
 import type { NodeManager } from '../nodes/node-manager.ts';
 import { randomHex } from '../random-hex.ts';
 import { Reconciler } from './reconciler.ts';
 import { RollingUpdates } from './rolling-update.ts';
+import { ServiceEndpoints } from './service-endpoints.ts';
 import { ServiceStore } from './service-store.ts';
 import { TASK_LABEL, type Task, templateKey } from './task-labels.ts';
 
@@ -34,6 +38,12 @@ export interface ServiceCreateOptions {
   readonly restartMaxAttempts?: number;
   readonly stopGracePeriod?: number;
   readonly networks?: readonly string[];
+  /** `--publish published=8080,target=80`: host port 8080 reaches port 80 of every replica. */
+  readonly publish?: readonly { readonly published: number; readonly target: number }[];
+  /** `vip` (default): a virtual IP balances connections; `dnsrr`: the name answers the replicas' addresses. */
+  readonly endpointMode?: EndpointSpec['Mode'];
+  /** `--health-cmd` and the rest, as `docker run`'s; the image's HEALTHCHECK otherwise. */
+  readonly healthcheck?: HealthConfig;
   /** Bytes, or `64m`. */
   readonly limitMemory?: number | string;
   readonly updateParallelism?: number;
@@ -82,23 +92,34 @@ export class ServiceManager {
   private readonly store: ServiceStore;
   private readonly reconciler: Reconciler;
   private readonly updates: RollingUpdates;
+  private readonly endpoints: ServiceEndpoints;
 
   constructor(
     db: Db,
     private readonly containers: ContainerService,
     private readonly nodes: NodeManager,
     private readonly events: EventBus,
+    net: { readonly networks: NetworkService; readonly ports: PortService },
   ) {
     this.store = new ServiceStore(db);
     this.reconciler = new Reconciler({ containers, nodes, store: this.store });
     this.updates = new RollingUpdates({ store: this.store, reconciler: this.reconciler, events });
+    this.endpoints = new ServiceEndpoints({ ...net, tasks: (id) => this.reconciler.tasks(id) });
     events.subscribe((e) => {
       if (e.Type === 'node') void this.reconcileAll();
-      else if (e.Type === 'container' && (e.Action === 'die' || e.Action === 'destroy')) {
+      else if (e.Type === 'container') {
         const svc = this.serviceOfContainer(e.Actor.ID);
-        if (svc) void this.reconciler.kick(svc);
+        if (!svc) return;
+        // A replica that starts, ends, or changes health joins or leaves the VIP's backends.
+        if (SERVING_CHANGES.has(e.Action) || e.Action.startsWith('health_status')) this.refreshEndpoint(svc);
+        if (e.Action === 'die' || e.Action === 'destroy') void this.reconciler.kick(svc);
       }
     });
+  }
+
+  private refreshEndpoint(id: string): void {
+    const svc = this.store.get(id);
+    if (svc) void this.endpoints.refresh(svc).catch((e) => console.warn(`service ${svc.Spec.Name}: its endpoint could not be updated:`, e));
   }
 
   /** Task containers by ID → service ID, so a `destroy` (record gone) still finds its service. */
@@ -122,6 +143,16 @@ export class ServiceManager {
    */
   async start(): Promise<void> {
     await this.store.load();
+    for (const svc of this.store.all()) {
+      try {
+        const Endpoint = this.endpoints.claim(svc, svc.Spec);
+        const claimed = { ...svc, Endpoint };
+        await this.store.save(claimed);
+        this.refreshEndpoint(svc.ID);
+      } catch (e) {
+        console.warn(`service ${svc.Spec.Name}: its endpoint could not be allocated again:`, e);
+      }
+    }
     void this.reconcileAll();
   }
 
@@ -138,6 +169,10 @@ export class ServiceManager {
     }
     if (o.mode === 'global' && o.replicas !== undefined) throw new InvalidParameterError('replicas can only be used with replicated mode');
     if ((o.networks?.length ?? 0) > 1) throw new InvalidParameterError('a service joins one network here (more than one --network is not supported yet)');
+    const ports = servicePorts(o.publish ?? []);
+    if (o.endpointMode === 'dnsrr' && ports.length) {
+      throw new InvalidParameterError("rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
+    }
     const now = new Date().toISOString();
     const spec: ServiceSpec = validSpec({
       Name: name,
@@ -149,6 +184,7 @@ export class ServiceManager {
           ...(o.env?.length ? { Env: [...o.env] } : {}),
           ...(o.containerLabels ? { Labels: { ...o.containerLabels } } : {}),
           ...(o.stopGracePeriod !== undefined ? { StopGracePeriod: o.stopGracePeriod } : {}),
+          ...(o.healthcheck ? { Healthcheck: o.healthcheck } : {}),
         },
         RestartPolicy: { Condition: o.restartCondition ?? 'any', Delay: o.restartDelay ?? 5e9, MaxAttempts: o.restartMaxAttempts ?? 0 },
         Placement: {
@@ -165,9 +201,14 @@ export class ServiceManager {
         FailureAction: o.updateFailureAction ?? 'pause',
         Monitor: o.updateMonitor ?? 5e9,
       },
+      EndpointSpec: { Mode: o.endpointMode ?? 'vip', ...(ports.length ? { Ports: ports } : {}) },
     });
-    const svc: ServiceRecord = { ID: randomHex(25), Version: { Index: 1 }, CreatedAt: now, UpdatedAt: now, Spec: spec };
+    const ID = randomHex(25);
+    // The VIP and the published ports first: a port already taken fails the create.
+    const Endpoint = this.endpoints.claim({ ID }, spec);
+    const svc: ServiceRecord = { ID, Version: { Index: 1 }, CreatedAt: now, UpdatedAt: now, Spec: spec, Endpoint };
     await this.store.save(svc);
+    this.refreshEndpoint(ID);
     this.events.emit('service', 'create', svc.ID, { name });
     void this.reconciler.kick(svc.ID);
     return { ID: svc.ID };
@@ -283,6 +324,7 @@ export class ServiceManager {
     const svc = this.store.resolve(idOrName);
     await this.store.delete(svc.ID);
     this.reconciler.forget(svc.ID);
+    await this.endpoints.release(svc);
     this.events.emit('service', 'remove', svc.ID, { name: svc.Spec.Name });
     await Promise.all(this.reconciler.tasks(svc.ID).map((t) => this.containers.remove(t.container.Id, { force: true }).catch(() => undefined)));
   }
@@ -291,6 +333,22 @@ export class ServiceManager {
   close(): void {
     this.reconciler.close();
   }
+}
+
+/** Container events after which a replica may start or stop taking connections. */
+const SERVING_CHANGES = new Set(['start', 'die', 'destroy', 'pause', 'unpause']);
+
+/** `--publish` as Swarm's EndpointSpec ports; a host port given twice is refused. */
+function servicePorts(publish: readonly { published: number; target: number }[]): ServicePort[] {
+  const seen = new Set<number>();
+  return publish.map(({ published, target }) => {
+    for (const p of [published, target]) {
+      if (!Number.isInteger(p) || p < 1 || p > 65535) throw new InvalidParameterError(`invalid port ${p}: must be between 1 and 65535`);
+    }
+    if (seen.has(published)) throw new InvalidParameterError(`rpc error: code = InvalidArgument desc = EndpointSpec: duplicate published ports provided`);
+    seen.add(published);
+    return { Protocol: 'tcp', TargetPort: target, PublishedPort: published, PublishMode: 'ingress' };
+  });
 }
 
 /** `spread=node.labels.zone`, Swarm's only placement preference. */

@@ -87,7 +87,11 @@ export class Stacks {
 function serviceOptions(stack: string, key: string, s: ComposeService, project: ComposeProject): ServiceCreateOptions & { name: string } {
   const refuse = (what: string) => new InvalidParameterError(`service ${key}: ${what} is not supported by stack deploy yet`);
   if (!s.image) throw new InvalidParameterError(`service ${key}: stack deploy needs an image (it does not build: build and push the image first)`);
-  if (s.ports.length) throw refuse('ports (a service port that reaches every replica needs the routing mesh)');
+  const publish = s.ports.map((p) => {
+    if (p.protocol !== 'tcp' || p.mode !== 'ingress') throw refuse(`ports of protocol ${p.protocol} in mode ${p.mode} (only tcp through the routing mesh)`);
+    if (!p.published || !/^\d+$/.test(p.published)) throw refuse(`ports without one published port (${p.published ?? 'none'} for ${p.target})`);
+    return { published: Number(p.published), target: p.target };
+  });
   if (s.volumes.length) throw refuse('volumes');
   if (s.entrypoint) throw refuse('entrypoint');
   const nets = Object.keys(s.networks);
@@ -117,6 +121,7 @@ function serviceOptions(stack: string, key: string, s: ComposeService, project: 
     ...(update.failure_action ? { updateFailureAction: update.failure_action } : {}),
     ...(memory !== undefined ? { limitMemory: memory } : {}),
     ...(s.stop_grace_period ? { stopGracePeriod: parseGoDuration(s.stop_grace_period) } : {}),
+    ...(publish.length ? { publish } : {}),
     networks: nets.map((n) => project.networks[n]?.name ?? `${stack}_${n}`),
   };
 }

@@ -87,12 +87,108 @@ describe('docker service', () => {
       expect(await docker(`docker service ${cmd}`)).toEqual({ code: 1, stdout: cmd === 'rm x' ? '' : '', stderr: 'Error: No such service: x\n' });
     }
     expect(await docker('docker service inspect x')).toEqual({ code: 1, stdout: '[]\n', stderr: 'Error: No such service: x\n' });
-    expect((await docker('docker service create -p 80:80 test/tools')).stderr).toMatch(/^Error: --publish is not supported yet/);
+    expect(await docker('docker service create -p 80:80/udp test/tools')).toMatchObject({ code: 125 });
+    expect(await docker('docker service create -p published=80 test/tools')).toMatchObject({ code: 125 });
+    expect((await docker('docker service create --endpoint-mode dnsrr -p 80:80 test/tools')).stderr).toBe(
+      "Error response from daemon: rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can't be used with dnsrr mode\n",
+    );
     expect(await docker('docker service create --mode nope test/tools')).toMatchObject({ code: 125 });
     expect((await docker('docker service create --mode global --replicas 2 test/tools')).stderr).toBe(
       'Error response from daemon: replicas can only be used with replicated mode\n',
     );
     expect((await docker('docker service scale web')).stderr).toBe("Error: invalid scale specifier 'web'.\nSee 'docker service scale --help'.\n");
+  });
+});
+
+describe('service endpoints', () => {
+  it('gives a service a virtual IP on its network and publishes its ports through the routing mesh', async () => {
+    expect((await docker('docker network create --subnet 10.0.1.0/24 app')).code).toBe(0);
+    const r = await docker('docker service create -d --name web --replicas 2 --network app -p 8080:80 --publish published=8081,target=81 test/tools spin');
+    expect(r.code, r.stderr).toBe(0);
+    const net = engine.networks.inspect('app').Id;
+    const svc = JSON.parse((await docker('docker service inspect web')).stdout)[0];
+    expect(svc.Endpoint).toEqual({
+      Spec: {
+        Mode: 'vip',
+        Ports: [expect.objectContaining({ PublishedPort: 8080, TargetPort: 80 }), expect.objectContaining({ PublishedPort: 8081, TargetPort: 81 })],
+      },
+      Ports: [
+        { Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' },
+        { Protocol: 'tcp', TargetPort: 81, PublishedPort: 8081, PublishMode: 'ingress' },
+      ],
+      VirtualIPs: [{ NetworkID: net, Addr: '10.0.1.2/24' }],
+    });
+    expect((await docker('docker service ls --format "{{.Name}} {{.Ports}}"')).stdout).toBe('web *:8080->80/tcp, *:8081->81/tcp\n');
+    expect((await docker('docker service inspect --pretty web')).stdout).toContain(
+      'Ports:\n PublishedPort = 8080\n  Protocol = tcp\n  TargetPort = 80\n  PublishMode = ingress\n',
+    );
+    expect(engine.ports.resolve(8080)).toEqual({
+      containerId: svc.ID,
+      containerPort: 80,
+      protocol: 'tcp',
+      service: { name: 'web', networkId: net, address: '10.0.1.2' },
+    });
+
+    // The replicas take the next addresses; the DNS answers the name with the VIP, tasks.web with each replica.
+    await until(() => running('web') === 2);
+    const ips = engine.services
+      .tasks('web')
+      .map((t) => t.container.NetworkSettings.Networks.app!.IPAddress)
+      .sort();
+    expect(ips).toEqual(['10.0.1.3', '10.0.1.4']);
+    const records = () => engine.networks.records(net).filter((x) => x.name === 'web' || x.name === 'tasks.web');
+    await until(() => records().length === 3);
+    expect(records().sort((a, b) => (a.name + a.address).localeCompare(b.name + b.address))).toEqual([
+      { name: 'tasks.web', address: '10.0.1.3' },
+      { name: 'tasks.web', address: '10.0.1.4' },
+      { name: 'web', address: '10.0.1.2' },
+    ]);
+
+    // A taken port fails the next service, which then holds nothing.
+    expect((await docker('docker service create -d --name other -p 8080:90 test/tools spin')).stderr).toBe(
+      `Error response from daemon: rpc error: code = InvalidArgument desc = port '8080' is already in use by service 'web' (${svc.ID}) as an ingress port\n`,
+    );
+    expect(engine.services.list().map((s) => s.Spec.Name)).toEqual(['web']);
+
+    expect((await docker('docker service rm web')).code).toBe(0);
+    expect(() => engine.ports.resolve(8080)).toThrow(/no container publishes port 8080/);
+    expect(engine.networks.records(net).filter((x) => x.name === 'web')).toEqual([]);
+    // The VIP is free again.
+    const again = await docker('docker service create -d --name web2 --network app test/tools spin');
+    expect(again.code, again.stderr).toBe(0);
+    expect(engine.services.inspect('web2').Endpoint?.VirtualIPs).toEqual([{ NetworkID: net, Addr: '10.0.1.2/24' }]);
+  });
+
+  it('answers the replicas themselves with --endpoint-mode dnsrr, and never an unhealthy one', async () => {
+    expect((await docker('docker network create --subnet 10.0.2.0/24 app2')).code).toBe(0);
+    const r = await docker('docker service create -d --name rr --replicas 2 --network app2 --endpoint-mode dnsrr test/tools spin');
+    expect(r.code, r.stderr).toBe(0);
+    expect(engine.services.inspect('rr').Endpoint).toEqual({ Spec: { Mode: 'dnsrr' } });
+    const net = engine.networks.inspect('app2').Id;
+    const named = (name: string) =>
+      engine.networks
+        .records(net)
+        .filter((x) => x.name === name)
+        .map((x) => x.address)
+        .sort();
+    await until(() => named('rr').length === 2);
+    expect(named('rr')).toEqual(['10.0.2.2', '10.0.2.3']);
+
+    // test/tools has no /bin/sh, so this CMD-SHELL check fails: the replicas run, unhealthy, unnamed.
+    await docker(
+      'docker service create -d --name sick --network app2 --endpoint-mode dnsrr --health-cmd true --health-interval 20ms --health-retries 1 test/tools spin',
+    );
+    const task = () => engine.services.tasks('sick')[0]?.container;
+    await until(() => task()?.State.Health?.Status === 'unhealthy');
+    expect(task()!.State.Running).toBe(true);
+    expect(engine.services.inspect('sick').Spec.TaskTemplate.ContainerSpec.Healthcheck).toMatchObject({
+      Test: ['CMD-SHELL', 'true'],
+      Interval: 20e6,
+      Retries: 1,
+    });
+    expect(named('sick')).toEqual([]);
+    expect(named('tasks.sick')).toEqual([]);
+    expect(named('rr')).toEqual(['10.0.2.2', '10.0.2.3']);
   });
 });
 

@@ -77,10 +77,23 @@ describe('docker stack', () => {
   });
 
   it('refuses what a stack cannot do here yet, by name', async () => {
-    files.set('compose.yaml', new TextEncoder().encode('services:\n  web:\n    image: test/tools\n    ports: ["8080:80"]\n'));
+    files.set('compose.yaml', new TextEncoder().encode('services:\n  web:\n    image: test/tools\n    ports: ["8080:80/udp"]\n'));
     expect((await docker('docker stack deploy -c compose.yaml app')).stderr).toBe(
-      'Error response from daemon: service web: ports (a service port that reaches every replica needs the routing mesh) is not supported by stack deploy yet\n',
+      'Error response from daemon: service web: ports of protocol udp in mode ingress (only tcp through the routing mesh) is not supported by stack deploy yet\n',
     );
     expect(engine.services.list()).toEqual([]);
+  });
+
+  it('publishes a service’s ports through the routing mesh, and names it by its short name on the stack’s network', async () => {
+    files.set('compose.yaml', new TextEncoder().encode('services:\n  web:\n    image: test/tools\n    command: spin\n    ports: ["8080:80"]\n'));
+    expect((await docker('docker stack deploy -c compose.yaml app')).code).toBe(0);
+    expect((await docker('docker service ls --format "{{.Name}} {{.Ports}}"')).stdout).toBe('app_web *:8080->80/tcp\n');
+    const net = engine.networks.inspect('app_default').Id;
+    const vip = engine.services.inspect('app_web').Endpoint!.VirtualIPs![0]!.Addr.split('/')[0];
+    await until(() => engine.networks.records(net).some((r) => r.name === 'web'));
+    expect(engine.networks.records(net).filter((r) => r.name === 'web' || r.name === 'app_web')).toEqual([
+      { name: 'app_web', address: vip },
+      { name: 'web', address: vip },
+    ]);
   });
 });
