@@ -152,4 +152,9 @@ export interface NodeAgentApi {
   forget(scopes: readonly string[]): Promise<void>;
   /** For liveness checks by the manager. */
   ping(): Promise<number>;
+  /**
+   * `x86KitUrl`: where the x86 guest kit is served (an absolute URL; the node's default is
+   * `/guest/` on its origin). `jspi: false` turns JSPI off. Resolves to whether JSPI is used.
+   */
+  configure(o: { readonly jspi?: boolean; readonly x86KitUrl?: string }): Promise<{ jspi: boolean }>;
 }

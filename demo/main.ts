@@ -9,6 +9,8 @@ import { type DockerCommandOptions, dockerCommand, VirtualFiles } from '../cli/d
 import { Engine } from '../engine/index.ts';
 import { mountPortsRelay } from '../ports-origin/relay-host.ts';
 import { PORTS_ORIGIN_ENDPOINT } from '../ports-origin/wire.ts';
+import { keepOffline } from '../site/offline.ts';
+import { hasSameOriginProxy } from '../site/proxy-probe.ts';
 import { Panels } from './panels.ts';
 import { Shell } from './shell.ts';
 
@@ -113,18 +115,27 @@ async function loadBuiltinImages(engine: Engine, shell: Shell): Promise<void> {
 }
 
 const status = document.getElementById('status')!;
+const siteUpdate = document.getElementById('site-update')!;
+keepOffline((message) => {
+  siteUpdate.textContent = message;
+  siteUpdate.hidden = false;
+});
 /** Long enough to read why the page reloads. */
 const RELOAD_DELAY_MS = 1500;
 status.textContent = 'opening the engine…';
-const opened = Engine.open({
-  ...(dbName ? { dbName } : {}),
-  ...(useProxy ? { registry: { proxy: `${location.origin}/` }, egress: `${location.origin.replace(/^http/, 'ws')}/egress` } : {}),
-  onDatabaseClosed(message) {
-    status.textContent = 'reloading: a newer version of the engine opened in another tab';
-    term.write(`\r\n\x1b[33m${message}; reloading into the new version…\x1b[0m\r\n`);
-    setTimeout(() => location.reload(), RELOAD_DELAY_MS);
-  },
-});
+// A static host (`npm run build`) has no proxy: then the page talks to registries directly.
+const proxied = useProxy ? hasSameOriginProxy() : Promise.resolve(false);
+const opened = proxied.then((proxy) =>
+  Engine.open({
+    ...(dbName ? { dbName } : {}),
+    ...(proxy ? { registry: { proxy: `${location.origin}/` }, egress: `${location.origin.replace(/^http/, 'ws')}/egress` } : {}),
+    onDatabaseClosed(message) {
+      status.textContent = 'reloading: a newer version of the engine opened in another tab';
+      term.write(`\r\n\x1b[33m${message}; reloading into the new version…\x1b[0m\r\n`);
+      setTimeout(() => location.reload(), RELOAD_DELAY_MS);
+    },
+  }),
+);
 // Defined at once so scripts can use them before the engine is open; they wait for it.
 window.docker = async (cmdline: string, opts?: DockerCommandOptions) => dockerCommand(await opened, cmdline, files, opts);
 window.engineReady = (async () => {

@@ -33,6 +33,13 @@ export interface EngineOptions {
   readonly nodes?: number;
   readonly nodeFactory?: NodeFactory;
   /**
+   * Where the x86 guest kit (`kit.json` and the saved machines) is served, relative to the page:
+   * by default `/guest/` on the page's origin, where `npm start` and `npm run build`'s site have it.
+   */
+  readonly x86KitUrl?: string;
+  /** Where lwIP's wasm (the engine's TCP/IP stack) is served, relative to the page: by default `/net/lwip.wasm`. */
+  readonly lwipUrl?: string;
+  /**
    * What carries the containers' packets (a switch per network): by default the network Worker
    * where Workers exist; `null` for none. Without one, networks, addresses and published ports
    * are still kept, and containers get /etc/hosts and resolv.conf, but no network interfaces.
@@ -56,6 +63,28 @@ export const ENGINE_VERSION = '0.1.0';
 const ADD_URL_MAX_BYTES = 512 * 2 ** 20;
 export const API_VERSION = '1.47';
 
+/** `url` resolved against the page, for Workers, which would resolve it against their own script. */
+const pageUrl = (url: string | undefined) => (url === undefined ? undefined : new URL(url, globalThis.location?.href).href);
+
+/**
+ * The engine's database and snapshot store, which are not part of its API: for this repository's
+ * tests and set-up checks, which look beneath it. Kept off the class, so embedders cannot reach them.
+ */
+interface EngineInternals {
+  readonly db: Db;
+  readonly snapshots: SnapshotStore;
+}
+const internals = new WeakMap<Engine, EngineInternals>();
+
+export function engineInternals(engine: Engine): EngineInternals {
+  return internals.get(engine)!;
+}
+
+/** Opens an engine (the page's Docker daemon): the package's entry point, as `Engine.open`. */
+export function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  return Engine.open(options);
+}
+
 /** The engine: Docker's object model over IndexedDB, for the CLI, the demo and embedding pages. */
 export class Engine {
   readonly images: ImageService;
@@ -75,14 +104,15 @@ export class Engine {
   private readonly lock = new RwLock();
 
   private constructor(
-    readonly db: Db,
+    private readonly db: Db,
     readonly dbName: string,
-    readonly registry: RegistryClient,
-    readonly content: ContentStore,
-    readonly snapshots: SnapshotStore,
-    readonly options: EngineOptions,
+    registry: RegistryClient,
+    content: ContentStore,
+    snapshots: SnapshotStore,
+    options: EngineOptions,
     private readonly ownFabric: WorkerFabric | undefined,
   ) {
+    internals.set(this, { db, snapshots });
     const fabric = options.fabric === undefined ? ownFabric : options.fabric;
     const lock = this.lock;
     this.images = new ImageService(
@@ -94,7 +124,7 @@ export class Engine {
       async (id) => this.containers.usingImage(id),
     );
     const collect = () => lock.withExclusive(() => collectGarbage(db));
-    this.nodes = new NodeManager(this.bus, options.nodeFactory);
+    this.nodes = new NodeManager(this.bus, options.nodeFactory, pageUrl(options.x86KitUrl));
     // What a node's Workers kept of a removed container's layer or volume would stay in memory
     // until other indexes pushed it out.
     this.bus.subscribe((e) => {
@@ -127,7 +157,7 @@ export class Engine {
       commit: (container, o) => commitContainer({ images: this.images, containers: this.containers, db }, container, o),
     });
     this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });
-    this.services = new ServiceManager(db, this.containers, this.nodes, this.bus);
+    this.services = new ServiceManager(db, this.containers, this.nodes, this.bus, { networks: this.networks, ports });
     this.stacks = new Stacks(this.services, this.networks);
   }
 
@@ -136,7 +166,7 @@ export class Engine {
     const db = await openEngineDb(dbName, (v) =>
       options.onDatabaseClosed?.(`another tab opened version ${v ?? '?'} of the engine's database "${dbName}": this tab's engine closed its connection`),
     );
-    const ownFabric = options.fabric === undefined && typeof Worker !== 'undefined' ? startWorkerFabric(options.egress) : undefined;
+    const ownFabric = options.fabric === undefined && typeof Worker !== 'undefined' ? startWorkerFabric(options.egress, pageUrl(options.lwipUrl)) : undefined;
     const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options, ownFabric);
     const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);
     for (let i = 0; i < nodes; i++) engine.nodes.add();

@@ -31,7 +31,7 @@ export { hasKernelTerminal } from './containers/container-platform.ts';
 export type { CreateOptions } from './containers/create-options.ts';
 export { parseSignal } from './containers/signals.ts';
 export type { EngineOptions } from './engine.ts';
-export { API_VERSION, ENGINE_VERSION, Engine } from './engine.ts';
+export { API_VERSION, createEngine, ENGINE_VERSION, Engine } from './engine.ts';
 export type { EngineEvent } from './events.ts';
 export { goDuration, parseGoDuration } from './go-duration.ts';
 export { humanDuration } from './human-duration.ts';

@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import { Fabric } from './fabric.ts';
 
-// lwIP's module, copied next to the guest kit by set-up (scripts/setup.sh).
-const loadLwip = () => WebAssembly.compileStreaming(fetch(new URL('/net/lwip.wasm', self.location.origin)));
+// lwIP's module, copied next to the guest kit by set-up (scripts/setup.sh), unless the engine says where.
+const loadLwip = (url = new URL('/net/lwip.wasm', self.location.origin).href) => WebAssembly.compileStreaming(fetch(url));
 
 Comlink.expose(new Fabric(undefined, loadLwip));

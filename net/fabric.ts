@@ -1,15 +1,17 @@
 // The networks of one network Worker: a switch and its gateway per network (FabricApi), and the
 // engine's TCP/IP stack on a network's gateway address once a container joins it or the engine
 // opens a connection there. The stack runs the gateway's HTTP proxy (egress, net/egress/) and
-// answers for the containers that have no NIC (WASI servers).
+// answers for the containers that have no NIC (WASI servers), and for services' virtual IPs
+// (net/service-balancer.ts).
 import { ConflictError, ConnectionRefusedError, InvalidParameterError, NotFoundError } from '../core/errors.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from '../core/net/address.ts';
-import { type DnsRecord, type FabricApi, GATEWAY_PROXY_PORT, type NetworkConfig, type NetworkStats } from '../core/net/fabric-api.ts';
+import { type DnsRecord, type FabricApi, GATEWAY_PROXY_PORT, type NetworkConfig, type NetworkStats, type VirtualIpConfig } from '../core/net/fabric-api.ts';
 import { type Duplex, streamPort } from '../core/stream-port.ts';
 import { serveProxyConnection } from './egress/forward-proxy.ts';
 import { openEgressTunnel } from './egress/websocket-tunnel.ts';
 import { EthernetSwitch } from './ethernet-switch.ts';
 import { Gateway } from './gateway.ts';
+import { ServiceBalancer } from './service-balancer.ts';
 import { type StackAddress, TcpError, TcpIpStack, type TcpListener } from './tcpip/index.ts';
 
 /** A container the stack answers for: its address on the stack and the ports it accepts on. */
@@ -26,17 +28,20 @@ interface Network {
   readonly switch: EthernetSwitch;
   readonly gateway: Gateway;
   stack?: Promise<TcpIpStack>;
+  /** Services' virtual IPs, once the stack runs. */
+  balancer?: ServiceBalancer;
   /** By MAC (as the engine names it). */
   readonly served: Map<string, Served>;
 }
 
-/** Compiles lwIP's wasm module (scripts/lwip/build.sh), once per Worker. */
-export type LwipLoader = () => Promise<WebAssembly.Module>;
+/** Compiles lwIP's wasm module (scripts/lwip/build.sh), once per Worker: from `url` when it was set (setLwipUrl). */
+export type LwipLoader = (url?: string) => Promise<WebAssembly.Module>;
 
 export class Fabric implements FabricApi {
   private readonly networks = new Map<string, Network>();
   private lwip: Promise<WebAssembly.Module> | undefined;
   private egress: string | null = null;
+  private lwipUrl: string | undefined;
 
   constructor(
     private readonly queueLimit?: number,
@@ -51,6 +56,10 @@ export class Fabric implements FabricApi {
 
   async setEgress(url: string | null): Promise<void> {
     this.egress = url;
+  }
+
+  async setLwipUrl(url: string): Promise<void> {
+    this.lwipUrl = url;
   }
 
   async createNetwork(id: string, config: NetworkConfig): Promise<void> {
@@ -126,6 +135,24 @@ export class Fabric implements FabricApi {
     n.gateway.serve(ip, parseMac(mac));
   }
 
+  async setVirtualIp(id: string, vip: VirtualIpConfig): Promise<void> {
+    const n = this.get(id);
+    await this.stackOf(n);
+    const balancer = n.balancer!; // made with the stack
+    const ip = parseIpv4(vip.address);
+    const fresh = !balancer.has(ip);
+    balancer.set(vip);
+    if (fresh) n.gateway.serve(ip, parseMac(vip.mac));
+  }
+
+  async removeVirtualIp(id: string, address: string): Promise<void> {
+    const n = this.get(id);
+    const ip = parseIpv4(address);
+    if (!n.balancer?.has(ip)) return;
+    n.gateway.unserve(ip);
+    n.balancer.remove(ip);
+  }
+
   async setRecords(id: string, records: readonly DnsRecord[]): Promise<void> {
     this.get(id).gateway.setRecords(records);
   }
@@ -143,6 +170,7 @@ export class Fabric implements FabricApi {
     // The stack cannot connect to an address of its own: a served container is dialled as the
     // stack would hand it a connection.
     const ip = parseIpv4(address);
+    if (n.balancer?.has(ip)) return n.balancer.dial(ip, port);
     const served = [...n.served.values()].find((x) => x.ip === ip);
     if (served) {
       if (!served.listeners.some((l) => l.port === port)) throw new ConnectionRefusedError(`dial tcp ${address}:${port}: connection refused`);
@@ -160,11 +188,18 @@ export class Fabric implements FabricApi {
   /** The engine's TCP/IP stack on the network's gateway address and MAC, with the HTTP proxy. */
   private async startStack(n: Network): Promise<TcpIpStack> {
     if (!this.loadLwip) throw new ConnectionRefusedError('this network Worker has no TCP/IP stack');
-    const module = await (this.lwip ??= this.loadLwip());
+    const module = await (this.lwip ??= this.loadLwip(this.lwipUrl));
     const { prefix } = parseCidr(n.config.subnet);
     const stack = await TcpIpStack.create(module, { mac: formatMac(n.gateway.mac), address: n.config.gateway, prefix });
     stack.onFrame((frame) => n.switch.inject(frame, n.gateway));
-    n.gateway.takeStack(stack);
+    const balancer = new ServiceBalancer(stack, (address, port) => this.dial(n, address, port));
+    n.balancer = balancer;
+    n.gateway.takeStack({
+      input: (frame) => {
+        balancer.beforeInput(frame);
+        stack.input(frame);
+      },
+    });
     stack.listen(GATEWAY_PROXY_PORT, (conn) => void serveProxyConnection(conn, this.proxyRoutes(n)), n.config.gateway);
     return stack;
   }

@@ -19,6 +19,17 @@ export interface DnsRecord {
   readonly address: string;
 }
 
+/**
+ * A service's virtual IP on a network: the engine's stack takes `address` (with `mac`) and hands
+ * each TCP connection to it, on any port, to one of `backends` (the addresses of the service's
+ * running, healthy replicas), round robin.
+ */
+export interface VirtualIpConfig {
+  readonly address: string;
+  readonly mac: string;
+  readonly backends: readonly string[];
+}
+
 export interface SwitchPortStats {
   readonly mac: string;
   /** Frames the port sent into the switch, and those the switch delivered to it. */
@@ -64,6 +75,8 @@ export interface FabricApi {
    * (`ws://host/egress`), or null for none (the gateway's HTTP proxy then refuses them).
    */
   setEgress(url: string | null): Promise<void>;
+  /** Where lwIP's wasm module is served (an absolute URL), when not `/net/lwip.wasm` on the Worker's origin. */
+  setLwipUrl(url: string): Promise<void>;
   /**
    * Answers TCP for a container without a NIC (a WASI server) at `address`: the engine's stack
    * takes the address (with `mac`) on the network and accepts on `ports`; each connection is
@@ -71,4 +84,8 @@ export interface FabricApi {
    * `detach(id, mac)` ends it.
    */
   serve(id: string, mac: string, address: string, ports: readonly number[], dial: (port: number) => Promise<MessagePort>): Promise<void>;
+  /** Takes a service's virtual IP on the network, or replaces its backends. */
+  setVirtualIp(id: string, vip: VirtualIpConfig): Promise<void>;
+  /** Gives the virtual IP up: its connections are reset. Nothing when it was not set. */
+  removeVirtualIp(id: string, address: string): Promise<void>;
 }

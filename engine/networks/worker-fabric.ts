@@ -12,11 +12,16 @@ export interface WorkerFabric extends NetworkFabric {
   close(): void;
 }
 
-/** `egress`: the project's proxy's egress endpoint (`ws://host/egress`), if containers may reach beyond. */
-export function startWorkerFabric(egress?: string): WorkerFabric {
+/**
+ * `egress`: the project's proxy's egress endpoint (`ws://host/egress`), if containers may reach beyond.
+ * `lwipUrl`: where lwIP's wasm is served (absolute), when not `/net/lwip.wasm` on the page's origin.
+ */
+export function startWorkerFabric(egress?: string, lwipUrl?: string): WorkerFabric {
   const worker = new Worker(new URL('../../net/fabric-worker.ts', import.meta.url), { type: 'module', name: 'network' });
   const api = Comlink.wrap<FabricApi>(worker);
   if (egress) void api.setEgress(egress);
+  // Before any network is created (comlink keeps the calls in order), so the first stack loads from there.
+  if (lwipUrl) void api.setLwipUrl(lwipUrl);
   return {
     api,
     createNetwork: (id, config) => api.createNetwork(id, config),
@@ -36,6 +41,8 @@ export function startWorkerFabric(egress?: string): WorkerFabric {
           return Comlink.transfer(stream, [stream]);
         }),
       ),
+    setVirtualIp: (networkId, vip) => api.setVirtualIp(networkId, vip),
+    removeVirtualIp: (networkId, address) => api.removeVirtualIp(networkId, address),
     close() {
       api[Comlink.releaseProxy]();
       worker.terminate();

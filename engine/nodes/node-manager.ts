@@ -62,6 +62,8 @@ export class NodeManager {
   constructor(
     private readonly events: EventBus,
     private readonly factory: NodeFactory = defaultNodeFactory,
+    /** Where every node finds the x86 guest kit (an absolute URL), when not its default. */
+    private readonly x86KitUrl?: string,
   ) {}
 
   add(opts: { name?: string; labels?: Record<string, string>; capacity?: number } = {}): NodeInfo {
@@ -81,6 +83,8 @@ export class NodeManager {
       processes: new Map(),
     };
     worker.addEventListener('error', (e) => this.markDown(node, `node ${name} crashed: ${e.message || 'worker error'}`));
+    // Comlink keeps calls in order, so the node knows this before its first process.
+    if (this.x86KitUrl) void node.api.configure({ x86KitUrl: this.x86KitUrl }).catch(() => undefined);
     node.heartbeat = setInterval(() => void this.check(node), HEARTBEAT_MS);
     this.nodes.set(name, node);
     this.events.emit('node', 'create', node.id, { name });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { writeTarEntries } from '../../core/archive/tar-writer.ts';
 import { sha256Of } from '../../core/oci/digest.ts';
 import type { ProcessSpec } from '../../core/protocol.ts';
-import { Engine } from '../../engine/engine.ts';
+import { Engine, engineInternals } from '../../engine/engine.ts';
 import { Fabric } from '../../net/fabric.ts';
 import { ContainerSession, type SessionEvent } from '../../node/x86/container-session.ts';
 
@@ -110,7 +110,7 @@ const ended = new Promise<void>((resolve) => {
       listenPorts: [],
     },
   };
-  session.run(engine.db, spec, image).catch((e: Error) => fail('mounting the 9p root', e.message));
+  session.run(engineInternals(engine).db, spec, image).catch((e: Error) => fail('mounting the 9p root', e.message));
 });
 await ended;
 clearTimeout(timer);

@@ -14,8 +14,24 @@ const open = async () => {
   await s.page.goto(`${baseUrl}/demo/index.html?db=containers-engine&noproxy`);
   await s.page.evaluate(() => window.engineReady);
 };
+/** Records in one of the engine's IndexedDB stores, read beside the engine (its database is not part of its API). */
 const count = (store: 'fsEntries' | 'files' | 'containers' | 'logs') =>
-  s.page.evaluate((st) => (window as unknown as { engine: { db: { count(s: string): Promise<number> } } }).engine.db.count(st), store);
+  s.page.evaluate(
+    (st) =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('containers-engine');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction(st).objectStore(st).count();
+          req.onsuccess = () => {
+            open.result.close();
+            resolve(req.result);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+    store,
+  );
 
 beforeAll(async () => {
   s = await launchChromium();

@@ -3,7 +3,7 @@
 import * as errors from '../../core/errors.ts';
 import { readFile } from '../../core/store/file-store.ts';
 import type { TreeEntry } from '../../core/store/snapshot-types.ts';
-import { Engine, type EngineOptions } from '../../engine/engine.ts';
+import { Engine, type EngineOptions, engineInternals } from '../../engine/engine.ts';
 
 const params = new URLSearchParams(location.search);
 const dbName = params.get('db') ?? 'harness';
@@ -13,21 +13,22 @@ type StoreStats = Record<(typeof STORES)[number] | 'fileDataBytes' | 'blobBytes'
 
 /** Store sizes: record counts per object store and stored bytes. */
 async function storeStats(engine: Engine): Promise<StoreStats> {
+  const { db } = engineInternals(engine);
   const out = { fileDataBytes: 0, blobBytes: 0 } as StoreStats;
-  for (const s of STORES) out[s] = await engine.db.count(s);
-  for (const b of await engine.db.getAll('fileData')) out.fileDataBytes += b.byteLength;
-  for (const b of await engine.db.getAll('blobChunks')) out.blobBytes += b.byteLength;
+  for (const s of STORES) out[s] = await db.count(s);
+  for (const b of await db.getAll('fileData')) out.fileDataBytes += b.byteLength;
+  for (const b of await db.getAll('blobChunks')) out.blobBytes += b.byteLength;
   return out;
 }
 
 /** The merged root filesystem of an image, as plain data. */
 async function tree(engine: Engine, name: string): Promise<TreeEntry[]> {
   const img = await engine.images.resolve(name);
-  return (await engine.snapshots.merged(img.chainIds)).list();
+  return (await engineInternals(engine).snapshots.merged(img.chainIds)).list();
 }
 
 async function fileText(engine: Engine, sha: string): Promise<string> {
-  const b = await readFile(engine.db, sha);
+  const b = await readFile(engineInternals(engine).db, sha);
   return b ? new TextDecoder().decode(b) : '';
 }
 
@@ -63,6 +64,9 @@ function limitStorage(budget: number | null): void {
   };
 }
 
-const T = { open, storeStats, tree, fileText, describe, errors, Engine, limitStorage };
+/** The engine's database, which tests read and damage beneath the API. */
+const db = (engine: Engine) => engineInternals(engine).db;
+
+const T = { open, storeStats, tree, fileText, describe, errors, Engine, limitStorage, db };
 (window as unknown as { T: typeof T }).T = T;
 export type Harness = typeof T;

@@ -6,6 +6,7 @@ import { formatMac, macForIpv4, parseCidr, parseIpv4 } from '../../core/net/addr
 import type { DnsRecord, FabricApi, NetworkConfig, NetworkStats } from '../../core/net/fabric-api.ts';
 import type { NetworkSpec, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import { streamPort } from '../../core/stream-port.ts';
+import { engineInternals } from '../../engine/engine.ts';
 import { EventBus } from '../../engine/events.ts';
 import { NodeManager } from '../../engine/nodes/node-manager.ts';
 import { fetchOverStream } from '../../engine/ports/http-over-stream.ts';
@@ -163,7 +164,7 @@ async function run(nodeName: string, image: string, s: SpecInput & { stdin?: str
 
 /** The records of an fsEntries scope (a writable layer `c:<id>` or a volume `v:<name>`). */
 async function scope(name: string): Promise<{ path: string; type: string; sha?: string }[]> {
-  const all = await E.db.getAll('fsEntries', IDBKeyRange.bound([name, ''], [name, '\uffff']));
+  const all = await engineInternals(E).db.getAll('fsEntries', IDBKeyRange.bound([name, ''], [name, '\uffff']));
   return all.map((e) => ({ path: e.path, type: e.type, ...(e.sha ? { sha: e.sha } : {}) }));
 }
 

@@ -26,7 +26,7 @@ it('survives a reload mid-pull and resumes the download where it stopped', async
     void E.images.pull(r).catch(() => undefined);
   }, ref);
   const deadline = Date.now() + 30_000;
-  while ((await s.page.evaluate(async () => (await E.db.getAll('ingests'))[0]?.chunks ?? 0)) < 8) {
+  while ((await s.page.evaluate(async () => (await T.db(E).getAll('ingests'))[0]?.chunks ?? 0)) < 8) {
     if (Date.now() > deadline) throw new Error('the pull did not store 8 MiB in 30 s');
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -143,8 +143,8 @@ it('keeps a volume’s index in the Worker while it is current; a change from an
   expect(after.stats?.viewKept).toBe(1); // the writable layer only
   // So does a write outside any process, made as `docker cp` makes it: entries, then the index dropped.
   await s.page.evaluate(async () => {
-    await E.db.put('fsEntries', { scope: 'v:kept', path: '/added.txt', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: 'note.txt' });
-    await E.db.delete('fsIndex', 'v:kept');
+    await T.db(E).put('fsEntries', { scope: 'v:kept', path: '/added.txt', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: 'note.txt' });
+    await T.db(E).delete('fsIndex', 'v:kept');
   });
   expect((await s.run('jspi', { argv: tools('cat', '/vol/added.txt'), containerId: 'kept-reader', mounts: vol })).stdout).toBe('second\n');
 });

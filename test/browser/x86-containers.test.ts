@@ -227,7 +227,7 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
     });
     expect(first).toMatchObject({ code: 0, stderr: '' });
     const layer = await s.page.evaluate(async (id) => {
-      const all = await E.db.getAll('fsEntries', IDBKeyRange.bound([`c:${id}`, ''], [`c:${id}`, '\uffff']));
+      const all = await T.db(E).getAll('fsEntries', IDBKeyRange.bound([`c:${id}`, ''], [`c:${id}`, '\uffff']));
       return all.map((e) => `${e.path} ${e.type}`).sort();
     }, containerId);
     expect(layer).toEqual(

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessSpec } from '../../core/protocol.ts';
 import { listScope } from '../../core/store/fs-entries.ts';
-import { Engine } from '../../engine/engine.ts';
+import { Engine, engineInternals } from '../../engine/engine.ts';
 import { ContainerSession, type MachineImage, type SessionEvent } from '../../node/x86/container-session.ts';
 import { Guest } from '../../node/x86/guest.ts';
 import { DEFAULT_MEMORY_MIB } from '../../node/x86/guest-options.ts';
@@ -76,7 +76,7 @@ async function run(argv: string[], o: { containerId?: string; stdin?: Uint8Array
     openStdin: o.stdin !== undefined,
     memoryLimit: o.memoryLimit ?? 0,
   };
-  await session.run(engine.db, spec, image);
+  await session.run(engineInternals(engine).db, spec, image);
   if (o.stdin) {
     session.write(containerId, o.stdin);
     session.write(containerId, null);
@@ -102,7 +102,7 @@ describe('x86 container filesystem (9p over the layered store)', () => {
       { containerId },
     );
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    const layer = new Map((await listScope(engine.db, `c:${containerId}`)).map((e) => [e.path, e]));
+    const layer = new Map((await listScope(engineInternals(engine).db, `c:${containerId}`)).map((e) => [e.path, e]));
     expect(layer.get('/opt/long')?.type).toBe('whiteout');
     expect(layer.get('/usr/local/bin/bb')?.type).toBe('whiteout');
     expect(layer.get('/opt/replaceme')?.type).toBe('whiteout');

@@ -39,6 +39,8 @@ export interface FakeCluster {
   readonly pauses: { containerId: string; paused: boolean }[];
   /** Scopes each node was told to forget (NodeAgentApi.forget), node by node. */
   readonly forgotten: string[];
+  /** What each node was configured with (NodeAgentApi.configure). */
+  readonly configured: { jspi?: boolean; x86KitUrl?: string }[];
 }
 
 class FakeAgent implements NodeAgentApi {
@@ -248,11 +250,17 @@ class FakeAgent implements NodeAgentApi {
   async ping(): Promise<number> {
     return Date.now();
   }
+
+  /** A fake node runs no WASI, so it never uses JSPI. */
+  async configure(o: { jspi?: boolean; x86KitUrl?: string }): Promise<{ jspi: boolean }> {
+    this.log.configured.push(o);
+    return { jspi: false };
+  }
 }
 
 /** A node factory whose Workers are fake agents; `cluster` records what they were asked to do. */
 export function fakeNodes(): { factory: NodeFactory; cluster: FakeCluster } {
-  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [], pauses: [], forgotten: [] };
+  const cluster: FakeCluster = { spawned: [], signals: [], resizes: [], stdin: [], pauses: [], forgotten: [], configured: [] };
   const factory: NodeFactory = () => {
     const { port1, port2 } = new MessageChannel();
     Comlink.expose(new FakeAgent(cluster), port2 as unknown as Comlink.Endpoint);

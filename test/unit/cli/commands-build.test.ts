@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import { writeTar, writeTarEntries } from '../../../core/archive/tar-writer.ts';
 import { sha256Of } from '../../../core/oci/digest.ts';
-import type { Engine } from '../../../engine/engine.ts';
+import { type Engine, engineInternals } from '../../../engine/engine.ts';
 import { containerEngine, dockerCommand } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
@@ -148,7 +148,7 @@ describe('docker build', () => {
       expect((await read('fetched', '/dl/bundle.tar'))?.length).toBe(tar.byteLength);
       expect((await read('fetched', '/named.tar'))?.length).toBe(tar.byteLength);
       expect(await read('fetched', '/dl/inside.txt')).toBeUndefined();
-      const tree = await engine.snapshots.merged((await engine.images.resolve('fetched')).chainIds);
+      const tree = await engineInternals(engine).snapshots.merged((await engine.images.resolve('fetched')).chainIds);
       expect(tree.entries.get('/dl/bundle.tar')).toMatchObject({ mode: 0o600, mtime: Date.parse('2026-12-01T10:00:00Z') / 1000 });
       write('url/Dockerfile', `FROM test/tools\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/bundle.tar /dl/\n`);
       expect((await docker('docker build url')).stderr).toContain(`digest mismatch for ${base}/files/bundle.tar: ${sum}`);
@@ -187,7 +187,7 @@ describe('docker build', () => {
     );
     const b = await docker('docker build -t meta meta');
     expect(b.code, b.stderr).toBe(0);
-    const tree = await engine.snapshots.merged((await engine.images.resolve('meta')).chainIds);
+    const tree = await engineInternals(engine).snapshots.merged((await engine.images.resolve('meta')).chainIds);
     const at = (p: string) => {
       const e = tree.entries.get(p);
       return e && { type: e.type, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(e.linkTarget ? { link: e.linkTarget } : {}) };
@@ -238,7 +238,7 @@ describe('docker build', () => {
     write('own/f.txt', 'owned\n');
     write('own/Dockerfile', 'FROM test/tools\nCOPY passwd group /etc/\nCOPY --chown=app:staff f.txt /a.txt\nCOPY --chown=app f.txt /b.txt\n');
     expect((await docker('docker build -t owned own')).code).toBe(0);
-    const tree = await engine.snapshots.merged((await engine.images.resolve('owned')).chainIds);
+    const tree = await engineInternals(engine).snapshots.merged((await engine.images.resolve('owned')).chainIds);
     expect(tree.entries.get('/a.txt')).toMatchObject({ uid: 1000, gid: 50 });
     expect(tree.entries.get('/b.txt')).toMatchObject({ uid: 1000, gid: 1000 });
     write('own/Dockerfile', 'FROM test/tools\nCOPY --chown=nobody f.txt /c.txt\n');

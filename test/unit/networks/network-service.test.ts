@@ -323,17 +323,18 @@ describe('the database upgrade to version 4', () => {
     await v3.put('volumes', volume);
     v3.close();
 
-    const { Engine } = await import('../../../engine/engine.ts');
+    const { Engine, engineInternals } = await import('../../../engine/engine.ts');
     const upgraded = await Engine.open({ dbName: name, nodes: 0 });
+    const { db } = engineInternals(upgraded);
     try {
       // On to the newest version: version 5 added the services' desired state.
-      expect(upgraded.db.version).toBe(5);
-      expect([...upgraded.db.objectStoreNames]).toEqual(expect.arrayContaining(['networks', 'services']));
+      expect(db.version).toBe(5);
+      expect([...db.objectStoreNames]).toEqual(expect.arrayContaining(['networks', 'services']));
       expect((await upgraded.volumes.inspect('keep')).Name).toBe('keep');
       const r = upgraded.containers.inspect('old');
       expect(r.HostConfig).toMatchObject({ NetworkMode: 'bridge', PortBindings: {}, PublishAllPorts: false });
       expect(r.NetworkSettings.Networks.bridge?.NetworkID).toBe(upgraded.networks.inspect('bridge').Id);
-      expect(await upgraded.db.count('networks')).toBe(3);
+      expect(await db.count('networks')).toBe(3);
     } finally {
       await upgraded.close();
     }

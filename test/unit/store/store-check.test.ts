@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Digest } from '../../../core/oci/digest.ts';
-import type { Engine } from '../../../engine/engine.ts';
+import { type Engine, engineInternals } from '../../../engine/engine.ts';
 import { BUSYBOX_ID, containerEngine, dockerCommand, loadBusybox } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
@@ -38,7 +38,7 @@ describe('docker system check', () => {
   });
 
   it('reports each corrupted record with its kind, and repair fixes what it may', async () => {
-    const db = engine.db;
+    const db = engineInternals(engine).db;
     expect(await db.get('tags', 'docker.io/fixtures/busybox:latest')).toBeDefined();
     // A container's file whose data is gone.
     const note = (await db.getAll('fsEntries')).find((e) => e.scope === `c:${appId()}` && e.path === '/note.txt')!;
@@ -102,7 +102,7 @@ describe('docker system check', () => {
   });
 
   it('reports a container whose image is gone, and keeps it', async () => {
-    await engine.db.delete('images', (await engine.containers.inspect('app')).Image);
+    await engineInternals(engine).db.delete('images', (await engine.containers.inspect('app')).Image);
     const r = await docker('docker system check --repair --format json');
     const report = JSON.parse(r.stdout) as { problems: { kind: string; object: string; message: string; repaired: boolean }[] };
     expect(report.problems).toContainEqual(
