@@ -106,5 +106,5 @@ describe('a service behind its virtual IP', () => {
     expect(counts(await byName(6))).toEqual({ [well!.hostname]: 6 });
     const mesh = await s.page.evaluate(async () => (await (await window.engine.ports.fetch(8080, '/')).text()).trim());
     expect(mesh).toBe(well!.hostname);
-  });
+  }, 180_000);
 });
