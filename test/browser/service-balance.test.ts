@@ -62,7 +62,7 @@ describe('a service behind its virtual IP', () => {
     expect((await docker('docker service ls --format "{{.Name}} {{.Ports}}"')).stdout).toBe('web *:8080->80/tcp\n');
     const looked = await docker('docker run --rm --network app busybox nslookup web');
     expect(looked.stdout).toContain(`Address: ${vip.split('/')[0]}`);
-  });
+  }, 180_000);
 
   it('spreads requests by service name over every replica, round robin', async () => {
     const hosts = (await replicas()).map((r) => r.hostname).sort();
@@ -70,7 +70,7 @@ describe('a service behind its virtual IP', () => {
     console.log(`by name, 30 requests: ${JSON.stringify(got)}`);
     expect(Object.keys(got).sort()).toEqual(hosts);
     for (const h of hosts) expect(got[h]).toBe(10);
-  });
+  }, 180_000);
 
   it('spreads requests to the published port over every replica (the routing mesh), from a ports-origin tab', async () => {
     const hosts = (await replicas()).map((r) => r.hostname).sort();
@@ -93,7 +93,7 @@ describe('a service behind its virtual IP', () => {
     } finally {
       await tab.close();
     }
-  });
+  }, 180_000);
 
   it('sends nothing to a replica whose healthcheck fails, nor to one that was killed', async () => {
     const [sick, dead, well] = await replicas();
