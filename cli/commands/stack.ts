@@ -3,7 +3,7 @@ import type { Engine } from '../../engine/index.ts';
 import { loadProject, NotFoundError } from '../../engine/index.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
-import { LIST_FORMAT_FLAG } from '../output.ts';
+import { eachTarget, LIST_FORMAT_FLAG } from '../output.ts';
 import { printServices } from './service.ts';
 import { printTasks, TASK_LIST_FLAGS } from './task-rows.ts';
 
@@ -90,16 +90,15 @@ const rm: Command = {
   args: { min: 1 },
   flags: [],
   async run(ctx) {
-    const errors: string[] = [];
-    for (const name of ctx.args) {
-      try {
+    await eachTarget(
+      ctx,
+      ctx.args,
+      async (name) => {
         servicesOf(ctx.engine, name);
         for (const line of await ctx.engine.stacks.remove(name)) ctx.out(line);
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-    }
-    if (errors.length) throw new CliError(errors.join('\n'));
+      },
+      { quiet: true },
+    );
   },
 };
 
