@@ -3,6 +3,7 @@
 import { humanDuration } from '../engine/index.ts';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
 
 /** Go's `strconv.FormatFloat(x, 'g', prec, 64)`: `%.3g` gives `4.26`, `100`, `1e+03`. */
 export function formatG(x: number, prec: number): string {
@@ -41,6 +42,17 @@ export function humanSize(bytes: number, precision = 4): string {
     i++;
   }
   return formatG(size, precision) + DECIMAL_UNITS[i];
+}
+
+/** go-units `BytesSize`: binary units, as `docker service inspect --pretty` shows resources. */
+export function bytesSize(bytes: number): string {
+  let size = bytes;
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return formatG(size, 4) + BINARY_UNITS[i];
 }
 
 export { humanDuration } from '../engine/index.ts';

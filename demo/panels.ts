@@ -1,6 +1,7 @@
 // Side panels: what the engine holds (containers with start/stop/rm buttons, images, volumes,
-// published ports with the links that open them, nodes with a "crash" button for the failover
-// demo), kept current from engine events, and the virtual files `docker save/load/cp` use.
+// published ports with the links that open them, nodes with their service tasks and a "crash"
+// button for the failover demo), kept current from engine events, and the virtual files
+// `docker save/load/cp` use.
 import { humanSize } from '../cli/humanize.ts';
 import type { VirtualFiles } from '../cli/virtual-files.ts';
 import type { Engine } from '../engine/index.ts';
@@ -213,6 +214,17 @@ export class Panels {
         name.append(el('span', `state-dot state-${n.State === 'ready' ? 'running' : 'dead'}`), document.createTextNode(n.Name));
         const count = perNode.get(n.Name) ?? 0;
         row.append(name, el('span', 'item-meta', `${n.State} · ${count} container${count === 1 ? '' : 's'}`));
+        // Its running service tasks (`web.1`), so a crash shows them moving to the other nodes.
+        const tasks = this.engine.services
+          .tasksOnNode(n.ID)
+          .filter((t) => t.container.State.Running)
+          .map((t) => t.name.slice(0, t.name.lastIndexOf('.')))
+          .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+        if (tasks.length) {
+          const list = el('span', 'item-tasks');
+          list.append(...tasks.map((t) => el('span', 'task-chip', t)));
+          row.append(list);
+        }
         const actions = el('span', 'item-actions');
         if (n.State === 'ready') {
           actions.append(
@@ -254,9 +266,10 @@ export class Panels {
 
   private async refreshStatus(): Promise<void> {
     const info = await this.engine.info();
+    const left = Math.max(0, (info.StorageQuota ?? 0) - (info.StorageUsage ?? 0));
     const usage =
       info.StorageUsage !== undefined
-        ? ` · storage ${humanSize(info.StorageUsage, 3)}${info.StorageQuota ? ` of ${humanSize(info.StorageQuota, 3)}` : ''}`
+        ? ` · storage ${humanSize(info.StorageUsage, 3)} used, ${humanSize(left, 3)} left${info.StoragePersisted ? ' (persistent)' : ''}`
         : '';
     const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     this.status.textContent = `engine ${info.ServerVersion} · ${plural(info.ContainersRunning, 'running container')} · ${plural(info.Images, 'image')} · ${plural(info.Nodes, 'node')}${usage}`;

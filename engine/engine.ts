@@ -21,6 +21,7 @@ import { RegistryClient, type RegistryClientOptions } from './registry/client.ts
 import { RwLock } from './rw-lock.ts';
 import { ServiceManager } from './services/service-manager.ts';
 import { Stacks } from './services/stacks.ts';
+import { persistOnFirstStore, type StorageReport, storageReport } from './storage-persistence.ts';
 import { VolumeService } from './volumes/volume-service.ts';
 
 export interface EngineOptions {
@@ -56,6 +57,11 @@ export interface EngineOptions {
    * A page should say so and reload into the new code. `message` says what happened.
    */
   readonly onDatabaseClosed?: (message: string) => void;
+  /**
+   * Ask the browser to keep the origin's storage (`navigator.storage.persist()`) when the engine
+   * first stores something (default true). A page that asks itself, or never wants to, says false.
+   */
+  readonly persistStorage?: boolean;
 }
 
 export const ENGINE_VERSION = '0.1.0';
@@ -113,6 +119,7 @@ export class Engine {
     private readonly ownFabric: WorkerFabric | undefined,
   ) {
     internals.set(this, { db, snapshots });
+    if (options.persistStorage !== false) persistOnFirstStore(this.bus);
     const fabric = options.fabric === undefined ? ownFabric : options.fabric;
     const lock = this.lock;
     this.images = new ImageService(
@@ -206,9 +213,10 @@ export class Engine {
     ServerVersion: string;
     StorageUsage?: number;
     StorageQuota?: number;
+    StoragePersisted?: boolean;
   }> {
     const images = await this.db.count('images');
-    const est = typeof navigator !== 'undefined' && navigator.storage?.estimate ? await navigator.storage.estimate() : undefined;
+    const est = await this.storage();
     const c = this.containers.counts();
     return {
       Containers: c.total,
@@ -220,9 +228,13 @@ export class Engine {
       Driver: 'indexeddb-snapshots',
       Name: 'browser',
       ServerVersion: ENGINE_VERSION,
-      ...(est?.usage !== undefined ? { StorageUsage: est.usage } : {}),
-      ...(est?.quota !== undefined ? { StorageQuota: est.quota } : {}),
+      ...(est ? { StorageUsage: est.usage, StorageQuota: est.quota, StoragePersisted: est.persisted } : {}),
     };
+  }
+
+  /** The origin's storage use, quota and persistence, as the browser reports them (none in Node). */
+  storage(): Promise<StorageReport | undefined> {
+    return storageReport();
   }
 
   async close(): Promise<void> {

@@ -28,7 +28,7 @@ export { CannotRunError, CommandNotFoundError, ContainerStartError } from './con
 export type { ExecHandle } from './containers/container-io.ts';
 export type { ContainerSummary, SummaryPort } from './containers/container-listing.ts';
 export { hasKernelTerminal } from './containers/container-platform.ts';
-export type { CreateOptions } from './containers/create-options.ts';
+export { type CreateOptions, parseMemory } from './containers/create-options.ts';
 export { parseSignal } from './containers/signals.ts';
 export type { EngineOptions } from './engine.ts';
 export { API_VERSION, createEngine, ENGINE_VERSION, Engine } from './engine.ts';
@@ -50,3 +50,4 @@ export { type StreamWebSocket, WebSocketHandshakeError } from './ports/websocket
 export type { ServiceCreateOptions, ServiceUpdateOptions } from './services/service-manager.ts';
 export { NoSuchServiceError } from './services/service-store.ts';
 export type { Task } from './services/task-labels.ts';
+export type { StorageReport } from './storage-persistence.ts';

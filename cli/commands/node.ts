@@ -1,9 +1,10 @@
 // `docker node …`: the Workers containers run on, as Swarm shows its nodes. `node create` is this
 // engine's own (Swarm nodes join; ours are started by the manager).
 import type { Engine, NodeAvailability, NodeInfo } from '../../engine/index.ts';
-import { ENGINE_VERSION, NotFoundError } from '../../engine/index.ts';
+import { ENGINE_VERSION, NotFoundError, parseMemory } from '../../engine/index.ts';
 import { CliError, type Command, type CommandGroup } from '../command.ts';
 import { formatList, goStruct } from '../format-template.ts';
+import { bytesSize } from '../humanize.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
 import { alignColumns } from '../table.ts';
 import { parseLabels } from './container-run.ts';
@@ -114,6 +115,7 @@ function pretty(n: NodeInfo, containers: number): string {
     ` Containers:\t${containers}`,
     ` Processes:\t${n.Running}`,
     ` Capacity:\t${n.Capacity}`,
+    ` Memory:\t${bytesSize(n.MemoryBytes)}`,
     `Engine Version:\t${ENGINE_VERSION}`,
   ].join('\n');
   return alignColumns(`${text}\n`, { minWidth: 20, padding: 1 });
@@ -156,6 +158,15 @@ const rm: Command = {
   },
 };
 
+/** `--memory 4g`; a value that is no size is a usage error (125), as docker's flags give. */
+function memoryFlag(v: string): number {
+  try {
+    return parseMemory(v);
+  } catch {
+    throw new CliError(`invalid argument "${v}" for "--memory" flag: invalid size: '${v}'`, 125);
+  }
+}
+
 const create: Command = {
   names: ['node create'],
   usage: '[OPTIONS] [NAME]',
@@ -164,6 +175,7 @@ const create: Command = {
   flags: [
     { name: 'capacity', type: 'int', description: 'Most containers the node runs at once (default 64)' },
     { name: 'label', type: 'stringArray', valueName: 'list', description: 'Node labels (key=value), for placement constraints' },
+    { name: 'memory', type: 'string', valueName: 'bytes', description: 'Memory that services may reserve on the node (default 2GiB)' },
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -172,6 +184,7 @@ const create: Command = {
       ...(ctx.args[0] !== undefined ? { name: ctx.args[0] } : {}),
       labels: parseLabels(f.strings('label')),
       ...(f.has('capacity') ? { capacity: f.int('capacity') } : {}),
+      ...(f.has('memory') ? { memory: memoryFlag(f.string('memory')) } : {}),
     });
     ctx.out(n.Name);
   },

@@ -4,7 +4,7 @@ import { humanDuration, NoSuchServiceError, NotFoundError, parseGoDuration } fro
 import { CliError, type Command, type CommandContext, type CommandGroup } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { formatList, goStruct } from '../format-template.ts';
-import { humanSize } from '../humanize.ts';
+import { bytesSize } from '../humanize.ts';
 import { eachTarget, filterFlag, inspectEach, LIST_FORMAT_FLAG, listFormat, objectFormat, objectFormatFlag, parseFilters } from '../output.ts';
 import { alignColumns } from '../table.ts';
 import { checkDuration, parseLabels } from './container-run.ts';
@@ -201,6 +201,7 @@ const create: Command = {
     { name: 'endpoint-mode', type: 'string', default: 'vip', description: 'Endpoint mode (vip or dnsrr)' },
     ...HEALTH_FLAGS,
     { name: 'limit-memory', type: 'string', valueName: 'bytes', description: 'Limit Memory' },
+    { name: 'reserve-memory', type: 'string', valueName: 'bytes', description: 'Reserve Memory' },
     duration('stop-grace-period', 'Time to wait before force killing a container (ns|us|ms|s|m|h) (default 10s)'),
     ...UPDATE_FLAGS,
   ],
@@ -227,6 +228,7 @@ const create: Command = {
       ...(f.has('container-label') ? { containerLabels: parseLabels(f.strings('container-label')) } : {}),
       networks: f.strings('network'),
       ...(f.has('limit-memory') ? { limitMemory: f.string('limit-memory') } : {}),
+      ...(f.has('reserve-memory') ? { reserveMemory: f.string('reserve-memory') } : {}),
       ...(grace !== undefined ? { stopGracePeriod: grace } : {}),
       ...(publish.length ? { publish } : {}),
       ...(endpointMode ? { endpointMode } : {}),
@@ -328,7 +330,8 @@ function pretty(s: ServiceRecord): string {
     ...(c.Args?.length ? [` Args:\t${c.Args.join(' ')} `] : []),
     ...(c.Env?.length ? [` Env:\t${c.Env.join(' ')}`] : []),
     'Resources:',
-    ...(t.Resources.Limits ? [' Limits:', `  Memory:\t${humanSize(t.Resources.Limits.MemoryBytes)}`] : []),
+    ...(t.Resources.Reservations ? [' Reservations:', `  Memory:\t${bytesSize(t.Resources.Reservations.MemoryBytes)}`] : []),
+    ...(t.Resources.Limits ? [' Limits:', `  Memory:\t${bytesSize(t.Resources.Limits.MemoryBytes)}`] : []),
     ...(t.Networks?.length ? [`Networks:\t${t.Networks.map((n) => n.Target).join(' ')} `] : []),
     `Endpoint Mode:\t${s.Spec.EndpointSpec?.Mode ?? 'vip'}`,
     ...(s.Endpoint?.Ports?.length

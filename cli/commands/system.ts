@@ -1,6 +1,6 @@
 // `docker system …` and friends: info, version, events, df, prune, check.
 
-import type { EngineEvent, StoreCheckReport, StoreProblem } from '../../engine/index.ts';
+import type { EngineEvent, StorageReport, StoreCheckReport, StoreProblem } from '../../engine/index.ts';
 import { API_VERSION, ENGINE_VERSION, type Engine } from '../../engine/index.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { formatList, goStruct, Template } from '../format-template.ts';
@@ -47,6 +47,7 @@ const info: Command = {
       ` Storage Driver: ${i.Driver}`,
       ...(i.StorageUsage !== undefined ? [` Storage Usage: ${humanSize(i.StorageUsage)}`] : []),
       ...(i.StorageQuota !== undefined ? [` Storage Quota: ${humanSize(i.StorageQuota)}`] : []),
+      ...(i.StoragePersisted !== undefined ? [` Storage Persisted: ${i.StoragePersisted}`] : []),
       ` Name: ${i.Name}`,
     ];
     ctx.out(lines.join('\n'));
@@ -192,6 +193,12 @@ async function diskUsage(engine: Engine): Promise<Usage> {
   return { images, containers, volumes };
 }
 
+/** `Browser storage: 1.2GB used, 8.8GB left of 10GB (persistent)`. */
+function storageLine(s: StorageReport): string {
+  const kept = s.persisted ? 'persistent' : 'best-effort: the browser may evict it under storage pressure';
+  return `Browser storage: ${humanSize(s.usage)} used, ${humanSize(Math.max(0, s.quota - s.usage))} left of ${humanSize(s.quota)} (${kept})`;
+}
+
 /** docker's `SIZE (PERCENT%)`, the percentage left out when there is nothing at all. */
 function reclaimable(bytes: number, total: number): string {
   return total > 0 ? `${humanSize(bytes)} (${Math.trunc((bytes * 100) / total)}%)` : humanSize(bytes);
@@ -268,8 +275,12 @@ const df: Command = {
       return;
     }
     const f = ctx.flags.string('format');
-    const format = f === '' || f === 'table' ? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}' : f === 'json' ? '{{json .}}' : f;
+    const table = f === '' || f === 'table';
+    const format = table ? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}' : f === 'json' ? '{{json .}}' : f;
     ctx.io.stdout(formatList(format, dfRows(usage), DF_HEADERS));
+    // The browser's limit on all of it, which a Docker host's disk has no counterpart of here.
+    const storage = table ? await ctx.engine.storage() : undefined;
+    if (storage) ctx.io.stdout(`\n${storageLine(storage)}\n`);
   },
 };
 

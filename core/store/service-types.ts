@@ -55,7 +55,8 @@ export interface TaskTemplate {
     /** Swarm's `--placement-pref spread=node.labels.x`. */
     readonly Preferences?: readonly { readonly Spread: { readonly SpreadDescriptor: string } }[];
   };
-  readonly Resources: { readonly Limits?: { readonly MemoryBytes: number } };
+  /** Limits apply to each task's container; reservations are what the scheduler keeps free for it. */
+  readonly Resources: { readonly Limits?: { readonly MemoryBytes: number }; readonly Reservations?: { readonly MemoryBytes: number } };
   readonly Networks?: readonly { readonly Target: string }[];
 }
 

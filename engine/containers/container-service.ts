@@ -129,6 +129,11 @@ export class ContainerService {
     return this.tasks.kill(idOrName, signal);
   }
 
+  /** Kills a running container as a failure (Swarm's unhealthy task): `reason` is its State.Error. */
+  fail(idOrName: string, reason: string): Promise<void> {
+    return this.tasks.fail(idOrName, reason);
+  }
+
   restart(idOrName: string, opts: { timeout?: number } = {}): Promise<void> {
     return this.tasks.restart(idOrName, opts);
   }

@@ -38,6 +38,8 @@ export const ENGINE_RESTARTED = 'the engine stopped while the container was runn
 export class ContainerTasks {
   private readonly live = new Map<string, LiveProcess>();
   private readonly manuallyStopped = new Set<string>();
+  /** Why the engine killed a container (an unhealthy task), kept as its State.Error. */
+  private readonly failures = new Map<string, string>();
   private readonly waiters = new Map<string, ((r: { StatusCode: number; Error?: string }) => void)[]>();
   private readonly restartDelay = new Map<string, number>();
   private readonly restartTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -166,6 +168,8 @@ export class ContainerTasks {
   private async onExit(id: string, live: LiveProcess, code: number, error: string | undefined, oom: boolean): Promise<void> {
     const { records, logs, events } = this.deps;
     if (this.live.get(id) !== live) return;
+    const why = error ?? this.failures.get(id);
+    this.failures.delete(id);
     await logs.flush();
     logs.end(id);
     const r = records.get(id);
@@ -183,7 +187,7 @@ export class ContainerTasks {
       Restarting: restart,
       Pid: 0,
       ExitCode: code,
-      Error: error ?? '',
+      Error: why ?? '',
       OOMKilled: oom,
       FinishedAt: new Date().toISOString(),
     };
@@ -194,7 +198,7 @@ export class ContainerTasks {
     // Freed in the same step too: a start right after the exit finds its address and ports free.
     const freed = this.deps.networking.down(id);
     events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
-    for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(error ? { Error: error } : {}) });
+    for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(why ? { Error: why } : {}) });
     this.waiters.delete(id);
     await saved;
     await freed;
@@ -266,6 +270,14 @@ export class ContainerTasks {
     this.manuallyStopped.add(rec.Id);
     this.deps.events.emit('container', 'kill', rec.Id, { signal: String(n), name: rec.Name.slice(1) });
     await this.signal(rec.Id, live, n);
+  }
+
+  /** Kills a running container as a failure: `reason` becomes its State.Error. */
+  async fail(idOrName: string, reason: string): Promise<void> {
+    const rec = this.deps.records.resolve(idOrName);
+    if (!this.live.has(rec.Id)) return;
+    this.failures.set(rec.Id, reason);
+    await this.kill(rec.Id, 'SIGKILL');
   }
 
   /**

@@ -19,6 +19,8 @@ export interface NodeInfo {
   readonly Running: number;
   /** Most processes it takes at once. */
   readonly Capacity: number;
+  /** Memory the scheduler may reserve for tasks on it (Swarm's `Description.Resources.MemoryBytes`). */
+  readonly MemoryBytes: number;
   readonly CreatedAt: string;
 }
 
@@ -27,6 +29,7 @@ interface Node {
   readonly name: string;
   readonly labels: Record<string, string>;
   readonly capacity: number;
+  readonly memory: number;
   readonly createdAt: string;
   worker: Worker;
   api: Comlink.Remote<NodeAgentApi>;
@@ -36,6 +39,12 @@ interface Node {
   processes: Map<string, (e: ProcessEvent) => void>;
   heartbeat?: ReturnType<typeof setInterval>;
 }
+
+/**
+ * A node's memory for reservations when not given: a Worker has no fixed share of the tab's
+ * memory, so this is a budget, not a measure (a wasm32 instance addresses 4 GiB at most).
+ */
+const DEFAULT_NODE_MEMORY = 2 * 1024 ** 3;
 
 export type NodeFactory = (name: string) => Worker;
 
@@ -66,7 +75,7 @@ export class NodeManager {
     private readonly x86KitUrl?: string,
   ) {}
 
-  add(opts: { name?: string; labels?: Record<string, string>; capacity?: number } = {}): NodeInfo {
+  add(opts: { name?: string; labels?: Record<string, string>; capacity?: number; memory?: number } = {}): NodeInfo {
     const name = opts.name ?? `node-${++this.seq}`;
     if (this.nodes.has(name)) throw new InvalidParameterError(`node ${name} already exists`);
     const worker = this.factory(name);
@@ -75,6 +84,7 @@ export class NodeManager {
       name,
       labels: { ...(opts.labels ?? {}) },
       capacity: opts.capacity ?? 64,
+      memory: opts.memory ?? DEFAULT_NODE_MEMORY,
       createdAt: new Date().toISOString(),
       worker,
       api: Comlink.wrap<NodeAgentApi>(worker),
@@ -165,6 +175,7 @@ export class NodeManager {
       Labels: { ...n.labels },
       Running: n.processes.size,
       Capacity: n.capacity,
+      MemoryBytes: n.memory,
       CreatedAt: n.createdAt,
     };
   }

@@ -32,6 +32,8 @@ export class Reconciler {
   private readonly timers = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
   /** Containers this reconciler stopped (drain, update, scale down): not failures, replaced at once. */
   private readonly shutDown = new Set<string>();
+  /** Bytes reserved per node ID by tasks being created now, not yet in the container list. */
+  private readonly placing = new Map<string, number>();
   /** Why a service's last task could not be created (no image, no node), for `service ps`. */
   readonly errors = new Map<string, string>();
 
@@ -154,11 +156,45 @@ export class Reconciler {
       const cur = tasks[tasks.length - 1]!;
       if (cur.container.State.Running && !slots.includes(cur.slot)) tasksOn.set(cur.nodeId, (tasksOn.get(cur.nodeId) ?? 0) + 1);
     }
-    const placed = global ? slots.map((s) => eligible.find((n) => n.ID === s)!) : placeTasks(slots.length, eligible, svc.Spec.TaskTemplate, tasksOn);
-    await Promise.all(slots.map((slot, i) => this.startTask(svc, slot, placed[i]!)));
+    const reserved = this.reservedOn();
+    const need = svc.Spec.TaskTemplate.Resources.Reservations?.MemoryBytes ?? 0;
+    const placements: [string, NodeInfo][] = global
+      ? slots.map((s) => [s, eligible.find((n) => n.ID === s)!] as [string, NodeInfo]).filter(([, n]) => n.MemoryBytes - (reserved.get(n.ID) ?? 0) >= need)
+      : placeTasks(slots.length, eligible, svc.Spec.TaskTemplate, tasksOn, reserved).map((n, i) => [slots[i]!, n]);
+    if (placements.length < slots.length) {
+      // Swarm's words; the tasks wait, and a pass a second later looks for room again.
+      this.errors.set(svc.ID, `no suitable node (insufficient resources on ${eligible.length} node${eligible.length === 1 ? '' : 's'})`);
+      this.wakeUp(svc.ID, Date.now() + 1000);
+    }
+    await Promise.all(
+      placements.map(async ([slot, node]) => {
+        this.placing.set(node.ID, (this.placing.get(node.ID) ?? 0) + need);
+        try {
+          await this.startTask(svc, slot, node, placements.length === slots.length);
+        } finally {
+          this.placing.set(node.ID, this.placing.get(node.ID)! - need);
+        }
+      }),
+    );
   }
 
-  private async startTask(svc: ServiceRecord, slot: string, node: NodeInfo): Promise<void> {
+  /**
+   * Memory reserved per node ID: by every service's tasks that run or are about to, and by the
+   * placements of passes still under way (another service's pass may be placing at once).
+   */
+  private reservedOn(): Map<string, number> {
+    const out = new Map(this.placing);
+    for (const c of this.deps.containers.list({ all: true })) {
+      if (c.State === 'exited' || c.State === 'dead') continue;
+      const need = this.deps.store.get(c.Labels[TASK_LABEL.serviceId] ?? '')?.Spec.TaskTemplate.Resources.Reservations?.MemoryBytes;
+      const node = c.Labels[TASK_LABEL.nodeId];
+      if (need && node) out.set(node, (out.get(node) ?? 0) + need);
+    }
+    return out;
+  }
+
+  /** `clearsError`: every waiting slot was placed, so the service's last error no longer holds. */
+  private async startTask(svc: ServiceRecord, slot: string, node: NodeInfo, clearsError: boolean): Promise<void> {
     const t = svc.Spec.TaskTemplate;
     const c = t.ContainerSpec;
     const taskId = randomHex(25);
@@ -191,7 +227,7 @@ export class Reconciler {
       this.wakeUp(svc.ID, Date.now() + Math.max(t.RestartPolicy.Delay / 1e6, 1000));
       return;
     }
-    this.errors.delete(svc.ID);
+    if (clearsError) this.errors.delete(svc.ID);
     // A start that fails leaves an exited task: the next pass applies the restart policy to it.
     await this.deps.containers.start(id).catch(() => undefined);
   }

@@ -46,6 +46,7 @@ export interface ServiceCreateOptions {
   readonly healthcheck?: HealthConfig;
   /** Bytes, or `64m`. */
   readonly limitMemory?: number | string;
+  readonly reserveMemory?: number | string;
   readonly updateParallelism?: number;
   readonly updateDelay?: number;
   readonly updateFailureAction?: UpdateConfig['FailureAction'];
@@ -113,6 +114,8 @@ export class ServiceManager {
         // A replica that starts, ends, or changes health joins or leaves the VIP's backends.
         if (SERVING_CHANGES.has(e.Action) || e.Action.startsWith('health_status')) this.refreshEndpoint(svc);
         if (e.Action === 'die' || e.Action === 'destroy') void this.reconciler.kick(svc);
+        // Swarm fails an unhealthy task; its restart policy then replaces it.
+        if (e.Action === 'health_status: unhealthy') void containers.fail(e.Actor.ID, UNHEALTHY_TASK).catch(() => undefined);
       }
     });
   }
@@ -191,7 +194,10 @@ export class ServiceManager {
           ...(o.constraints?.length ? { Constraints: [...o.constraints] } : {}),
           ...(o.placementPrefs?.length ? { Preferences: o.placementPrefs.map(parsePlacementPref) } : {}),
         },
-        Resources: o.limitMemory ? { Limits: { MemoryBytes: parseMemory(o.limitMemory) } } : {},
+        Resources: {
+          ...(o.limitMemory ? { Limits: { MemoryBytes: parseMemory(o.limitMemory) } } : {}),
+          ...(o.reserveMemory ? { Reservations: { MemoryBytes: parseMemory(o.reserveMemory) } } : {}),
+        },
         ...(o.networks?.length ? { Networks: o.networks.map((n) => ({ Target: n })) } : {}),
       },
       Mode: o.mode === 'global' ? { Global: {} } : { Replicated: { Replicas: o.replicas ?? 1 } },
@@ -334,6 +340,9 @@ export class ServiceManager {
     this.reconciler.close();
   }
 }
+
+/** An unhealthy task's error, in Swarm's words. */
+const UNHEALTHY_TASK = 'task: non-zero exit (137): dockerexec: unhealthy container';
 
 /** Container events after which a replica may start or stop taking connections. */
 const SERVING_CHANGES = new Set(['start', 'die', 'destroy', 'pause', 'unpause']);

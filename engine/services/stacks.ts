@@ -100,6 +100,7 @@ function serviceOptions(stack: string, key: string, s: ComposeService, project: 
   const restart = d.restart_policy ?? {};
   const update = d.update_config ?? {};
   const memory = d.resources?.limits?.memory ?? s.mem_limit;
+  const reserved = d.resources?.reservations?.memory;
   const delay = ns(restart.delay);
   const updateDelay = ns(update.delay);
   return {
@@ -120,6 +121,7 @@ function serviceOptions(stack: string, key: string, s: ComposeService, project: 
     ...(updateDelay !== undefined ? { updateDelay } : {}),
     ...(update.failure_action ? { updateFailureAction: update.failure_action } : {}),
     ...(memory !== undefined ? { limitMemory: memory } : {}),
+    ...(reserved !== undefined ? { reserveMemory: reserved } : {}),
     ...(s.stop_grace_period ? { stopGracePeriod: parseGoDuration(s.stop_grace_period) } : {}),
     ...(publish.length ? { publish } : {}),
     networks: nets.map((n) => project.networks[n]?.name ?? `${stack}_${n}`),

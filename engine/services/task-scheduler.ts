@@ -5,15 +5,25 @@ import type { NodeInfo } from '../nodes/node-manager.ts';
  * Swarm's scheduler for one service's new tasks: among the nodes that may take them, spread by
  * each `--placement-pref spread=` label in turn (the group of nodes with the fewest of the
  * service's tasks first; nodes without the label form one group), then by the service's tasks
- * per node, then by the node's load. `tasksOn` counts the service's running tasks per node ID and
- * is updated as tasks are placed, so one call places a batch.
+ * per node, then by the node's load. A task with a memory reservation goes only to a node with
+ * that much unreserved (`reserved`: bytes reserved per node ID). `tasksOn` counts the service's
+ * running tasks per node ID; it and `reserved` are updated as tasks are placed, so one call places
+ * a batch. Fewer nodes than `count` come back when the rest fit nowhere.
  */
-export function placeTasks(count: number, nodes: readonly NodeInfo[], template: TaskTemplate, tasksOn: Map<string, number>): NodeInfo[] {
+export function placeTasks(
+  count: number,
+  nodes: readonly NodeInfo[],
+  template: TaskTemplate,
+  tasksOn: Map<string, number>,
+  reserved: Map<string, number> = new Map(),
+): NodeInfo[] {
   const load = new Map(nodes.map((n) => [n.ID, n.Running]));
   const spreads = (template.Placement.Preferences ?? []).map((p) => labelOf(p.Spread.SpreadDescriptor));
+  const need = template.Resources.Reservations?.MemoryBytes ?? 0;
   const out: NodeInfo[] = [];
-  for (let i = 0; i < count && nodes.length; i++) {
-    let pool = [...nodes];
+  for (let i = 0; i < count; i++) {
+    let pool = nodes.filter((n) => n.MemoryBytes - (reserved.get(n.ID) ?? 0) >= need);
+    if (!pool.length) break;
     for (const label of spreads) {
       const groups = new Map<string, NodeInfo[]>();
       for (const n of pool) {
@@ -28,6 +38,7 @@ export function placeTasks(count: number, nodes: readonly NodeInfo[], template: 
     out.push(n);
     tasksOn.set(n.ID, (tasksOn.get(n.ID) ?? 0) + 1);
     load.set(n.ID, load.get(n.ID)! + 1);
+    reserved.set(n.ID, (reserved.get(n.ID) ?? 0) + need);
   }
   return out;
 }

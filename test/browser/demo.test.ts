@@ -1,5 +1,5 @@
 // The demo page end to end: built-in offline images, the docker CLI through window.docker,
-// the terminal, and persistence across a reload.
+// the terminal, persistence across a reload, and the Nodes panel (tasks per node, crash).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,29 @@ describe('demo page', () => {
     expect(await docker("docker run --rm busybox sh -c 'echo ok'")).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
     const x86 = await docker("docker run --rm busybox sh -c 'uname -m; id -un'");
     expect(x86).toMatchObject({ code: 0, stdout: 'i686\nroot\n' });
+  });
+
+  it('shows each node’s service tasks, and their move when a node is crashed from the Nodes panel', async () => {
+    expect((await docker('docker service create -d --name pan --replicas 2 --stop-grace-period 1s web')).code).toBe(0);
+    const chips = () =>
+      s.page.evaluate(() =>
+        Object.fromEntries(
+          [...document.querySelectorAll<HTMLElement>('.panel .item[data-name^="node-"]')].map((row) => [
+            row.dataset['name']!,
+            [...row.querySelectorAll('.task-chip')].map((c) => c.textContent).join(' '),
+          ]),
+        ),
+      );
+    await expect.poll(async () => Object.values(await chips()).sort(), { timeout: 20_000 }).toEqual(['pan.1', 'pan.2']);
+    const before = await chips();
+    const victim = Object.keys(before).find((n) => before[n] === 'pan.1')!;
+    const other = Object.keys(before).find((n) => before[n] === 'pan.2')!;
+    await s.page.locator(`.item[data-name="${victim}"] button`, { hasText: 'crash' }).click();
+    await expect.poll(chips, { timeout: 20_000 }).toEqual({ [victim]: '', [other]: 'pan.1 pan.2' });
+    await expect.poll(() => s.page.locator(`.item[data-name="${victim}"] .item-meta`).innerText()).toMatch(/^down · 0 containers$/);
+    expect((await docker('docker service rm pan')).code).toBe(0);
+    expect((await docker(`docker node rm --force ${victim}`)).code).toBe(0);
+    expect((await docker('docker node create')).code).toBe(0);
   });
 
   it('says why when an x86 container cannot start: a damaged guest kit', async () => {

@@ -1,8 +1,8 @@
 // Load balancing of a service in the demo page, with real node Workers and the network Worker:
 // three x86 busybox httpd replicas, each serving its own hostname, behind the service's virtual IP.
 // A client container's requests to http://web/ spread over all three; so do a ports-origin tab's
-// requests to the published port (the routing mesh); a replica whose healthcheck fails, then one
-// that is killed, stop getting requests.
+// requests to the published port (the routing mesh); a replica whose healthcheck fails (Swarm
+// fails that task), then one that is killed, stop getting requests.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
@@ -41,9 +41,10 @@ beforeAll(async () => {
   await s.page.goto(`${baseUrl}/demo/index.html?db=service-balance&noproxy`);
   await s.page.evaluate(() => window.engineReady);
   expect((await docker('docker network create app')).code).toBe(0);
+  // The start period: a replica probed before its shell made /srv/ok would be failed, as Swarm does.
   const created = await docker(
     `docker service create --name web --replicas 3 --network app -p 8080:80 --restart-delay 60s --stop-grace-period 1s ` +
-      `--health-cmd "test -f /srv/ok" --health-interval 500ms --health-retries 1 busybox sh -c "${SERVE}"`,
+      `--health-cmd "test -f /srv/ok" --health-interval 500ms --health-retries 1 --health-start-period 60s busybox sh -c "${SERVE}"`,
   );
   expect(created.code, created.stderr).toBe(0);
   // Healthy after the first probe (the service's create waited for them to run).
@@ -98,7 +99,11 @@ describe('a service behind its virtual IP', () => {
   it('sends nothing to a replica whose healthcheck fails, nor to one that was killed', async () => {
     const [sick, dead, well] = await replicas();
     expect((await docker(`docker exec ${sick!.id} rm /srv/ok`)).code).toBe(0);
-    await expect.poll(async () => (await replicas()).find((r) => r.id === sick!.id)?.health, { timeout: 10_000 }).toBe('unhealthy');
+    // Swarm fails the unhealthy task (its replacement waits for the 60 s restart delay).
+    await expect.poll(async () => (await replicas()).some((r) => r.id === sick!.id), { timeout: 10_000 }).toBe(false);
+    expect((await docker(`docker inspect -f "{{.State.Health.Status}} {{.State.Error}}" ${sick!.id}`)).stdout.trim()).toBe(
+      'unhealthy task: non-zero exit (137): dockerexec: unhealthy container',
+    );
     const got = counts(await byName(12));
     expect(got).toEqual({ [dead!.hostname]: 6, [well!.hostname]: 6 });
 

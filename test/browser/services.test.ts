@@ -1,5 +1,6 @@
 // Services in the demo page over real node Workers: replicas spread over the nodes, failover
-// after a node crash (timed), drain, scale, a reload that keeps the service, and rm.
+// after a node crash (timed), drain, scale, a reload that keeps the service, and rm; a task that
+// turns unhealthy is failed and replaced.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, launchChromium } from '../support/chromium.ts';
 
@@ -70,4 +71,20 @@ describe('services over node Workers', () => {
     expect(await docker('docker service rm web')).toEqual({ code: 0, stdout: 'web\n', stderr: '' });
     expect((await docker('docker ps -aq --filter label=com.docker.swarm.service.name=web')).stdout).toBe('');
   });
+
+  it('fails a task whose healthcheck turns unhealthy and replaces it', async () => {
+    const created = await docker(
+      'docker service create --name sick --restart-delay 100ms --stop-grace-period 1s ' +
+        '--health-cmd "test -f /tmp/ok" --health-interval 300ms --health-retries 1 --health-start-period 30s busybox sh -c "touch /tmp/ok; sleep 3600"',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const first = (await docker('docker ps -q --no-trunc --filter label=com.docker.swarm.service.name=sick')).stdout.trim();
+    await expect.poll(async () => (await docker(`docker inspect -f "{{.State.Health.Status}}" ${first}`)).stdout.trim(), { timeout: 20_000 }).toBe('healthy');
+    expect((await docker(`docker exec ${first} rm /tmp/ok`)).code).toBe(0);
+    const states = () => docker('docker service ps sick --no-trunc --format "{{.CurrentState}}|{{.Error}}"').then((r) => r.stdout.split('\n').filter(Boolean));
+    await expect
+      .poll(states, { timeout: 30_000 })
+      .toEqual([expect.stringMatching(/^Running /), expect.stringMatching(/^Failed .*\|"task: non-zero exit \(137\): dockerexec: unhealthy container"$/)]);
+    expect((await docker('docker service rm sick')).code).toBe(0);
+  }, 120_000);
 });

@@ -174,13 +174,14 @@ describe('service endpoints', () => {
     await until(() => named('rr').length === 2);
     expect(named('rr')).toEqual(['10.0.2.2', '10.0.2.3']);
 
-    // test/tools has no /bin/sh, so this CMD-SHELL check fails: the replicas run, unhealthy, unnamed.
+    // test/tools has no /bin/sh, so this CMD-SHELL check fails: the replica turns unhealthy, is
+    // never named, and Swarm fails it (its replacement waits for the 5 s restart delay).
     await docker(
       'docker service create -d --name sick --network app2 --endpoint-mode dnsrr --health-cmd true --health-interval 20ms --health-retries 1 test/tools spin',
     );
     const task = () => engine.services.tasks('sick')[0]?.container;
-    await until(() => task()?.State.Health?.Status === 'unhealthy');
-    expect(task()!.State.Running).toBe(true);
+    await until(() => task()?.State.Status === 'exited');
+    expect(task()!.State).toMatchObject({ ExitCode: 137, Error: 'task: non-zero exit (137): dockerexec: unhealthy container' });
     expect(engine.services.inspect('sick').Spec.TaskTemplate.ContainerSpec.Healthcheck).toMatchObject({
       Test: ['CMD-SHELL', 'true'],
       Interval: 20e6,
@@ -204,5 +205,28 @@ describe('docker node update and node ps', () => {
     expect((await docker('docker node ps -q node-2')).stdout.split('\n').filter(Boolean)).toHaveLength(2);
     expect(await docker('docker node update --availability nope node-1')).toMatchObject({ code: 125 });
     expect(await docker('docker node update --label-rm zone node-9')).toEqual({ code: 1, stdout: '', stderr: 'Error: No such node: node-9\n' });
+  });
+
+  it('places tasks only where their memory reservation fits, and the rest wait with Swarm’s error', async () => {
+    expect((await docker('docker node inspect --pretty node-1')).stdout).toMatch(/\n Memory: +2GiB\n/);
+    await docker('docker service create -d --name big --replicas 3 --reserve-memory 1.5g --limit-memory 1.75g test/tools spin');
+    await until(() => running('big') === 2);
+    await until(() => engine.services.lastError('big') !== undefined);
+    expect(engine.services.lastError('big')).toBe('no suitable node (insufficient resources on 2 nodes)');
+    expect(new Set(engine.services.tasks('big').map((t) => t.container.Node))).toEqual(new Set(['node-1', 'node-2']));
+    expect((await docker('docker service ls --format "{{.Replicas}}"')).stdout).toBe('2/3\n');
+    expect((await docker('docker service inspect --pretty big')).stdout).toMatch(
+      /Resources:\n Reservations:\n  Memory: +1\.5GiB\n Limits:\n  Memory: +1\.75GiB\n/,
+    );
+    // 0.5 GiB is left on each node: a small reservation still fits, one per node's leftover.
+    await docker('docker service create -d --name small --replicas 2 --reserve-memory 512m test/tools spin');
+    await until(() => running('small') === 2);
+    expect(new Set(engine.services.tasks('small').map((t) => t.container.Node))).toEqual(new Set(['node-1', 'node-2']));
+    // A node with room joins: the waiting task goes there.
+    expect((await docker('docker node create --memory 4g roomy')).code).toBe(0);
+    await until(() => running('big') === 3);
+    expect(engine.services.tasks('big').filter((t) => t.container.Node === 'roomy')).toHaveLength(1);
+    await until(() => engine.services.lastError('big') === undefined);
+    expect((await docker('docker node create --memory lots n3')).code).toBe(125);
   });
 });

@@ -25,7 +25,7 @@ const COMPOSE = `services:
       placement: { constraints: [node.name==node-2] }
       restart_policy: { condition: on-failure, delay: 10ms, max_attempts: 2 }
       update_config: { parallelism: 2, failure_action: rollback }
-      resources: { limits: { memory: 64m } }
+      resources: { limits: { memory: 64m }, reservations: { memory: 32m } }
   agent:
     image: test/tools
     command: [spin]
@@ -49,7 +49,7 @@ describe('docker stack', () => {
         ContainerSpec: { Image: 'test/tools', Args: ['spin'], Env: ['MODE=prod'] },
         RestartPolicy: { Condition: 'on-failure', Delay: 10e6, MaxAttempts: 2 },
         Placement: { Constraints: ['node.name==node-2'] },
-        Resources: { Limits: { MemoryBytes: 64 * 2 ** 20 } },
+        Resources: { Limits: { MemoryBytes: 64 * 2 ** 20 }, Reservations: { MemoryBytes: 32 * 2 ** 20 } },
         Networks: [{ Target: 'app_default' }],
       },
     });
