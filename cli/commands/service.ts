@@ -125,6 +125,14 @@ function parsePublish(raw: string): { published: number; target: number } {
   return { published: port(fields.published, 'published'), target: port(fields.target, 'target') };
 }
 
+/** `--publish-rm 80`, `80/tcp` or `target=80`: the target port of the port to unpublish. */
+function targetPort(raw: string): number {
+  const m = /^(?:target=)?(\d+)(?:\/tcp)?$/.exec(raw.trim());
+  const n = Number(m?.[1]);
+  if (!m || n < 1 || n > 65535) throw new CliError(`invalid argument "${raw}" for "--publish-rm" flag: expected a target port, such as 80 or 80/tcp`, 125);
+  return n;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BAR = '[==================================================>]';
 
@@ -445,6 +453,8 @@ const update: Command = {
     { name: 'env-rm', type: 'stringArray', valueName: 'list', description: 'Remove an environment variable' },
     { name: 'constraint-add', type: 'stringArray', valueName: 'list', description: 'Add or update a placement constraint' },
     { name: 'constraint-rm', type: 'stringArray', valueName: 'list', description: 'Remove a constraint' },
+    { name: 'publish-add', type: 'stringArray', valueName: 'port', description: 'Add or update a published port' },
+    { name: 'publish-rm', type: 'stringArray', valueName: 'port', description: 'Remove a published port by its target port' },
     ...UPDATE_FLAGS,
   ],
   async run(ctx) {
@@ -459,6 +469,8 @@ const update: Command = {
       envRm: f.strings('env-rm'),
       constraintAdd: f.strings('constraint-add'),
       constraintRm: f.strings('constraint-rm'),
+      publishAdd: f.strings('publish-add').map(parsePublish),
+      publishRm: f.strings('publish-rm').map(targetPort),
       ...updateConfig(ctx),
     };
     if (o.image !== undefined) await pullMissing(ctx, o.image);

@@ -1,5 +1,5 @@
 import { ConflictError } from '../../core/errors.ts';
-import type { ServiceRecord, UpdateStatus } from '../../core/store/service-types.ts';
+import type { ServiceEndpoint, ServiceRecord, ServiceSpec, UpdateStatus } from '../../core/store/service-types.ts';
 import type { EventBus } from '../events.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { ServiceStore } from './service-store.ts';
@@ -9,6 +9,8 @@ export interface RollingUpdateDeps {
   readonly store: ServiceStore;
   readonly reconciler: Reconciler;
   readonly events: EventBus;
+  /** Binds the published ports of a spec in place of the service's (a rollback of a port change). */
+  readonly rebind: (svc: ServiceRecord, spec: ServiceSpec) => ServiceEndpoint;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,8 +82,10 @@ export class RollingUpdates {
   async rollback(svc: ServiceRecord, message: string): Promise<ServiceRecord> {
     if (!svc.PreviousSpec) throw new ConflictError(`service ${svc.Spec.Name} does not have a previous spec`);
     const now = new Date().toISOString();
+    const ports = (s: ServiceSpec) => JSON.stringify(s.EndpointSpec?.Ports ?? []);
     const next: ServiceRecord = {
       ...svc,
+      ...(ports(svc.PreviousSpec) !== ports(svc.Spec) ? { Endpoint: this.deps.rebind(svc, svc.PreviousSpec) } : {}),
       Version: { Index: svc.Version.Index + 1 },
       UpdatedAt: now,
       Spec: svc.PreviousSpec,

@@ -63,6 +63,33 @@ export class ServiceEndpoints {
   }
 
   /**
+   * Binds the published ports of `spec` in place of the service's (`service update
+   * --publish-add/--publish-rm`), keeping its VIP: all or none, so when a port is taken the old
+   * ones are bound again and the error thrown.
+   */
+  rebind(svc: ServiceRecord, spec: ServiceSpec): ServiceEndpoint {
+    const ports = spec.EndpointSpec?.Ports ?? [];
+    const vip = svc.Endpoint?.VirtualIPs?.[0];
+    if (!vip) return { ...svc.Endpoint, Spec: { Mode: spec.EndpointSpec?.Mode ?? 'vip' } };
+    const via = { name: spec.Name, networkId: vip.NetworkID, address: vip.Addr.split('/')[0]! };
+    const bind = (ps: typeof ports) =>
+      this.deps.ports.bindService(
+        svc.ID,
+        via,
+        ps.map((p) => ({ published: p.PublishedPort, target: p.TargetPort })),
+      );
+    this.deps.ports.release(svc.ID);
+    try {
+      bind(ports);
+    } catch (e) {
+      bind(svc.Spec.EndpointSpec?.Ports ?? []);
+      throw e;
+    }
+    const { Ports: _, ...rest } = svc.Endpoint!;
+    return { ...rest, Spec: { Mode: spec.EndpointSpec?.Mode ?? 'vip', ...(ports.length ? { Ports: ports } : {}) }, ...(ports.length ? { Ports: ports } : {}) };
+  }
+
+  /**
    * Tells the network's DNS and balancer which replicas serve now. Their order is the tasks' (by
    * creation), so the round robin goes over them in a stable order.
    */

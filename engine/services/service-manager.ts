@@ -63,6 +63,10 @@ export interface ServiceUpdateOptions {
   readonly envRm?: readonly string[];
   readonly constraintAdd?: readonly string[];
   readonly constraintRm?: readonly string[];
+  /** Added, or replacing the port published on the same host port. */
+  readonly publishAdd?: readonly { readonly published: number; readonly target: number }[];
+  /** Target ports whose publishing ends, as docker's --publish-rm names them. */
+  readonly publishRm?: readonly number[];
   readonly restartCondition?: RestartCondition;
   readonly restartDelay?: number;
   readonly updateParallelism?: number;
@@ -104,7 +108,7 @@ export class ServiceManager {
   ) {
     this.store = new ServiceStore(db);
     this.reconciler = new Reconciler({ containers, nodes, store: this.store });
-    this.updates = new RollingUpdates({ store: this.store, reconciler: this.reconciler, events });
+    this.updates = new RollingUpdates({ store: this.store, reconciler: this.reconciler, events, rebind: (svc, spec) => this.endpoints.rebind(svc, spec) });
     this.endpoints = new ServiceEndpoints({ ...net, tasks: (id) => this.reconciler.tasks(id) });
     events.subscribe((e) => {
       if (e.Type === 'node') void this.reconcileAll();
@@ -277,8 +281,13 @@ export class ServiceManager {
     const env = [...(t.ContainerSpec.Env ?? []).filter((e) => !envRm.has(e.split('=')[0]!) && !addedNames.has(e.split('=')[0])), ...envAdd];
     const rmConstraints = new Set(o.constraintRm ?? []);
     const constraints = [...(t.Placement.Constraints ?? []).filter((c) => !rmConstraints.has(c)), ...(o.constraintAdd ?? [])];
+    const ports = updatedPorts(spec, o);
+    if (ports?.length && spec.EndpointSpec?.Mode === 'dnsrr') {
+      throw new InvalidParameterError("rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
+    }
     const next: ServiceSpec = validSpec({
       ...spec,
+      ...(ports ? { EndpointSpec: { Mode: spec.EndpointSpec?.Mode ?? 'vip', ...(ports.length ? { Ports: ports } : {}) } } : {}),
       TaskTemplate: {
         ...t,
         ContainerSpec: {
@@ -305,8 +314,11 @@ export class ServiceManager {
     });
     const now = new Date().toISOString();
     const rolls = templateKey(next.TaskTemplate) !== templateKey(t);
+    // Ports are the endpoint's, not the tasks': they change at once, and no task is replaced.
+    const endpoint = ports ? { Endpoint: this.endpoints.rebind(svc, next) } : {};
     const saved: ServiceRecord = {
       ...svc,
+      ...endpoint,
       Version: { Index: svc.Version.Index + 1 },
       UpdatedAt: now,
       Spec: next,
@@ -346,6 +358,15 @@ const UNHEALTHY_TASK = 'task: non-zero exit (137): dockerexec: unhealthy contain
 
 /** Container events after which a replica may start or stop taking connections. */
 const SERVING_CHANGES = new Set(['start', 'die', 'destroy', 'pause', 'unpause']);
+
+/** The ports after `--publish-add`/`--publish-rm`; undefined when neither is given. */
+function updatedPorts(spec: ServiceSpec, o: ServiceUpdateOptions): ServicePort[] | undefined {
+  if (!o.publishAdd?.length && !o.publishRm?.length) return undefined;
+  const added = servicePorts(o.publishAdd ?? []);
+  const rm = new Set(o.publishRm ?? []);
+  const kept = (spec.EndpointSpec?.Ports ?? []).filter((p) => !rm.has(p.TargetPort) && !added.some((a) => a.PublishedPort === p.PublishedPort));
+  return [...kept, ...added];
+}
 
 /** `--publish` as Swarm's EndpointSpec ports; a host port given twice is refused. */
 function servicePorts(publish: readonly { published: number; target: number }[]): ServicePort[] {

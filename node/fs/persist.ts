@@ -3,8 +3,9 @@
 // never sees a record without its data or data without its record.
 //
 // Consistency: each process holds its own view, loaded at its start. Its changes reach
-// IndexedDB when it closes or syncs a file (with JSPI the syscall waits for the commit; without
-// JSPI they are queued and committed when the module returns) and at exit. A process started
+// IndexedDB in batches after it closes files (commit-batcher.ts: within 50 ms, or at once when
+// many are pending), when it syncs a file (with JSPI fsync waits for the commit; without JSPI
+// changes are committed when the module returns) and at exit. A process started
 // later (another process of the container, another container using the volume, on any node,
 // or after a reload) sees them. Processes running at the same time do not see each other's
 // changes; for one path the last flush wins.

@@ -43,6 +43,8 @@ export interface WasiHost {
   output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined;
   /** Writes every mount's changes to IndexedDB; `durable` (fsync) waits for the disk. */
   persist(durable: boolean): Promise<void>;
+  /** A file was closed: its changes go in the next batch; a promise when the close must wait. */
+  persistSoon(): Promise<void> | undefined;
   /** A message from the runtime to the process's stderr. */
   notice(message: string): void;
 }
@@ -297,25 +299,26 @@ export class Preview1 {
     const f = this.fds.remove(fd);
     if (f.kind === 'socket') this.h.sockets.closeConnection(f.conn);
     else if (f.kind === 'listen') this.h.sockets.closeListener(f.listener);
-    return this.persist(false);
+    if (!this.h.jspi || !this.h.fs.mounts.some((m) => m.touched.size)) return 0;
+    return (
+      this.h.persistSoon()?.then(
+        () => 0,
+        () => E.IO,
+      ) ?? 0
+    );
   }
 
   fd_datasync(fd: number): Ret {
     this.fds.get(fd);
-    return this.persist(true);
+    if (!this.h.jspi || !this.h.fs.mounts.some((m) => m.touched.size)) return 0;
+    return this.h.persist(true).then(
+      () => 0,
+      () => E.IO,
+    );
   }
 
   fd_sync(fd: number): Ret {
     return this.fd_datasync(fd);
-  }
-
-  /** Writes what changed; under JSPI the syscall returns once it is committed. */
-  private persist(durable: boolean): Ret {
-    if (!this.h.jspi || !this.h.fs.mounts.some((m) => m.touched.size)) return 0;
-    return this.h.persist(durable).then(
-      () => 0,
-      () => E.IO,
-    );
   }
 
   fd_fdstat_get(fd: number, ptr: number): number {

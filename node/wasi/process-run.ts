@@ -4,6 +4,7 @@ import { searchPath } from '../../core/path-lookup.ts';
 import type { ProcessSpec } from '../../core/protocol.ts';
 import type { Db } from '../../core/store/db.ts';
 import { GrowingPack } from '../../core/store/file-layout.ts';
+import { CommitBatcher } from '../fs/commit-batcher.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import { ContentLoader } from '../fs/content-loader.ts';
 import { Errno } from '../fs/errno.ts';
@@ -124,6 +125,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   let fs: ContainerFs | undefined;
   const pack = new GrowingPack();
   const persist = serialize((durable: boolean) => (fs ? flushAll(db, fs.mounts, pack, durable ? 'strict' : 'relaxed') : Promise.resolve()));
+  const commits = new CommitBatcher(persist, () => fs?.mounts.reduce((n, m) => n + m.touched.size, 0) ?? 0);
   let exit: Exit;
   let memory: WebAssembly.Memory | undefined;
   const maxPages = spec.memoryLimit > 0 ? limitPages(spec.memoryLimit) : 0;
@@ -173,7 +175,8 @@ export async function runProcess(o: RunOptions): Promise<void> {
         inWindow = 0;
         return o.credit();
       },
-      persist,
+      persist: (durable: boolean) => commits.now(durable),
+      persistSoon: () => commits.closed(),
       notice(message: string) {
         void host.output(2, new TextEncoder().encode(`${message}\n`));
       },
@@ -219,7 +222,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
   if (memory && maxPages) exit = oomExit(exit, memory.buffer.byteLength, spec.memoryLimit);
   if (fs) {
     try {
-      await persist(false);
+      await commits.now(false);
     } catch (e) {
       exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
     }

@@ -144,6 +144,24 @@ describe('service endpoints', () => {
       { name: 'web', address: '10.0.1.2' },
     ]);
 
+    // Ports change without replacing a task; a taken one changes nothing; a rollback restores them.
+    const taskIds = () => engine.services.tasks('web').map((t) => t.id);
+    const before = taskIds();
+    expect((await docker('docker service update -d --publish-add 9090:90 --publish-rm 81 web')).code).toBe(0);
+    expect((await docker('docker service ls --format "{{.Ports}}"')).stdout).toBe('*:8080->80/tcp, *:9090->90/tcp\n');
+    expect(engine.ports.resolve(9090)).toMatchObject({ containerId: svc.ID, containerPort: 90 });
+    expect(() => engine.ports.resolve(8081)).toThrow(/no container publishes port 8081/);
+    expect(taskIds()).toEqual(before);
+    expect((await docker('docker run -d --name holder -p 7070:1 test/tools spin')).code).toBe(0);
+    expect((await docker('docker service update -d --publish-add 7070:70 web')).stderr).toMatch(/port '7070' is already in use by container /);
+    expect(engine.ports.resolve(9090)).toMatchObject({ containerId: svc.ID });
+    expect((await docker('docker rm -f holder')).code).toBe(0);
+    expect((await docker('docker service update -d --publish-rm nope web')).code).toBe(125);
+    expect((await docker('docker service rollback -d web')).code).toBe(0);
+    expect((await docker('docker service ls --format "{{.Ports}}"')).stdout).toBe('*:8080->80/tcp, *:8081->81/tcp\n');
+    expect(engine.ports.resolve(8081)).toMatchObject({ containerId: svc.ID, containerPort: 81 });
+    expect(() => engine.ports.resolve(9090)).toThrow(/no container publishes port 9090/);
+
     // A taken port fails the next service, which then holds nothing.
     expect((await docker('docker service create -d --name other -p 8080:90 test/tools spin')).stderr).toBe(
       `Error response from daemon: rpc error: code = InvalidArgument desc = port '8080' is already in use by service 'web' (${svc.ID}) as an ingress port\n`,
