@@ -5,24 +5,15 @@
 // Then the JS heap per idle WASI container (after GC). The WASI tasks are the HTTP server fixture
 // (fixtures/wasi-server), which stays running; the x86 ones busybox `sleep`.
 // Run: npx tsx bench/cluster-placement.ts   (after `npm test` set-up)   ROUNDS=3
-import path from 'node:path';
-import { launchChromium } from '../test/support/chromium.ts';
-import { fixturesDir, startRegistry } from '../test/support/registry.ts';
-import { startViteServer } from '../test/support/vite-server.ts';
+import { openDemoPage } from './demo-page.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const NODES = 4;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const progress = (s: string) => process.stderr.write(`[bench:cluster-placement] ${s}\n`);
 
-const reg = await startRegistry({ dataDir: path.join(fixturesDir(), 'registry-data'), readOnly: true });
-const vite = await startViteServer();
-const s = await launchChromium();
-const docker = async (cmd: string) => {
-  const r = await s.page.evaluate((c) => window.docker(c), cmd);
-  if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-  return r.stdout;
-};
+const demo = await openDemoPage('bench-placement', { registry: true });
+const { s, docker } = demo;
 const cdp = await s.context.newCDPSession(s.page);
 const heapAfterGc = async () => {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -73,9 +64,7 @@ async function watched(work: 'place' | 'idle', image: string, ms = 0): Promise<{
 }
 
 try {
-  await s.page.goto(`${vite.baseUrl}/demo/index.html?db=bench-placement&noproxy`);
-  await s.page.evaluate(() => window.engineReady);
-  const image = `${reg.host}/fixtures/wasi-server:latest`;
+  const image = `${demo.registryHost}/fixtures/wasi-server:latest`;
   await docker(`docker pull -q ${image}`);
   while ((await docker('docker node ls -q --filter status=ready')).trim().split('\n').length < NODES) await docker('docker node create');
   const places: number[] = [];
@@ -113,7 +102,5 @@ try {
   );
   console.log(`  page JS heap per running task    ${(perContainer / 1024).toFixed(0)} KiB (after GC; the tasks' memory is in the node Workers)`);
 } finally {
-  await s.close();
-  await vite.close();
-  await reg.stop();
+  await demo.close();
 }

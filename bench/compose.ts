@@ -6,8 +6,7 @@
 // running again, against one plain `docker run -d` start.
 // Run: npx tsx bench/compose.ts   (after set-up: `npm start` or `bash scripts/setup.sh --test`)
 //   ROUNDS=3
-import { launchChromium } from '../test/support/chromium.ts';
-import { startViteServer } from '../test/support/vite-server.ts';
+import { openDemoPage } from './demo-page.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -34,13 +33,8 @@ services:
     depends_on: [web]
 `;
 
-const vite = await startViteServer();
-const s = await launchChromium();
-const docker = async (cmd: string) => {
-  const r = await s.page.evaluate((c) => window.docker(c), cmd);
-  if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-  return r.stdout;
-};
+const demo = await openDemoPage('bench-compose');
+const { s, docker } = demo;
 const timed = async (f: () => Promise<unknown>) => {
   const t = performance.now();
   await f();
@@ -95,8 +89,6 @@ async function failover(): Promise<number> {
 }
 
 try {
-  await s.page.goto(`${vite.baseUrl}/demo/index.html?db=bench-compose&noproxy`);
-  await s.page.evaluate(() => window.engineReady);
   await s.page.evaluate((t) => window.dockerFiles.set('compose.yaml', new TextEncoder().encode(t)), COMPOSE);
   // One of each first, so neither side pays for a cold node.
   await byCompose();
@@ -130,6 +122,5 @@ try {
   console.log(`  one docker run -d             ${one.toFixed(0)} ms`);
   console.log(`  ratio failover / one start    ${(f / one).toFixed(2)}`);
 } finally {
-  await s.close();
-  await vite.close();
+  await demo.close();
 }

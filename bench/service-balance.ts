@@ -4,27 +4,16 @@
 // (fixtures/wasi-server), each counting what it served in its log ("served GET /"); they run on
 // the demo's nodes, on real Workers. Goal: each replica within ±10% of 300.
 // Run: npx tsx bench/service-balance.ts   (after `npm test` set-up)   REQUESTS=900
-import path from 'node:path';
-import { launchChromium } from '../test/support/chromium.ts';
-import { fixturesDir, startRegistry } from '../test/support/registry.ts';
-import { startViteServer } from '../test/support/vite-server.ts';
+import { openDemoPage } from './demo-page.ts';
 
 const N = Number(process.env.REQUESTS ?? 900);
 const REPLICAS = 3;
 const progress = (s: string) => process.stderr.write(`[bench:service-balance] ${s}\n`);
 
-const reg = await startRegistry({ dataDir: path.join(fixturesDir(), 'registry-data'), readOnly: true });
-const vite = await startViteServer();
-const s = await launchChromium();
-const docker = async (cmd: string) => {
-  const r = await s.page.evaluate((c) => window.docker(c), cmd);
-  if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-  return r.stdout;
-};
+const demo = await openDemoPage('bench-service-balance', { registry: true });
+const { s, docker } = demo;
 try {
-  await s.page.goto(`${vite.baseUrl}/demo/index.html?db=bench-service-balance&noproxy`);
-  await s.page.evaluate(() => window.engineReady);
-  const image = `${reg.host}/fixtures/wasi-server:latest`;
+  const image = `${demo.registryHost}/fixtures/wasi-server:latest`;
   await docker(`docker pull -q ${image}`);
   await docker('docker network create lb');
   progress(`a service of ${REPLICAS} WASI HTTP servers, -p 8080:8080`);
@@ -67,7 +56,5 @@ try {
   console.log(`  time                         ${ms.toFixed(0)} ms, ${(ms / N).toFixed(2)} ms a request`);
   await docker('docker service rm lb');
 } finally {
-  await s.close();
-  await vite.close();
-  await reg.stop();
+  await demo.close();
 }

@@ -35,24 +35,23 @@ export function formatG(x: number, prec: number): string {
 
 /** go-units `HumanSizeWithPrecision`: decimal units; `docker images` uses precision 3, progress 4. */
 export function humanSize(bytes: number, precision = 4): string {
-  let size = bytes;
-  let i = 0;
-  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) {
-    size /= 1000;
-    i++;
-  }
-  return formatG(size, precision) + DECIMAL_UNITS[i];
+  return scaled(bytes, 1000, DECIMAL_UNITS, precision);
 }
 
 /** go-units `BytesSize`: binary units, as `docker service inspect --pretty` shows resources. */
 export function bytesSize(bytes: number): string {
+  return scaled(bytes, 1024, BINARY_UNITS, 4);
+}
+
+/** go-units `CustomSize`: `bytes` in the largest unit of `base` that keeps it at least 1. */
+function scaled(bytes: number, base: number, units: readonly string[], precision: number): string {
   let size = bytes;
   let i = 0;
-  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
-    size /= 1024;
+  while (size >= base && i < units.length - 1) {
+    size /= base;
     i++;
   }
-  return formatG(size, 4) + BINARY_UNITS[i];
+  return formatG(size, precision) + units[i];
 }
 
 export { humanDuration } from '../engine/index.ts';

@@ -1,6 +1,6 @@
 // Files in and out of a sandbox's container, as `docker cp` moves them: a tar put into (or read
 // from) its writable layer through the engine's archive API, for WASI and x86 containers alike.
-import { type Engine, InvalidParameterError, NotFoundError, readTar, type TarWriteEntry, writeTarEntries } from '../engine/index.ts';
+import { concatBytes, type Engine, InvalidParameterError, NotFoundError, readTar, type TarWriteEntry, writeTarEntries } from '../engine/index.ts';
 
 export interface SandboxFile {
   /** An absolute path in the container. */
@@ -54,13 +54,7 @@ export async function getFile(engine: Engine, id: string, path: string): Promise
     if (header.type !== 'file') throw new InvalidParameterError(`not a regular file: ${abs}`);
     const parts: Uint8Array[] = [];
     for await (const p of body) parts.push(p);
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
+    return concatBytes(parts);
   }
   throw new NotFoundError(`Could not find the file ${abs} in container ${id}`);
 }

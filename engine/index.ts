@@ -3,6 +3,7 @@
 
 export type { TarWriteEntry } from '../core/archive/tar-writer.ts';
 export { writeTarEntries } from '../core/archive/tar-writer.ts';
+export { concatBytes } from '../core/concat-bytes.ts';
 export * from '../core/errors.ts';
 export type { Digest } from '../core/oci/digest.ts';
 export { shortId } from '../core/oci/digest.ts';

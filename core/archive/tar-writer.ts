@@ -1,3 +1,5 @@
+import { concatBytes } from '../concat-bytes.ts';
+
 const enc = new TextEncoder();
 const BLOCK = 512;
 
@@ -81,13 +83,7 @@ export function writeTarEntries(entries: readonly TarWriteEntry[]): Uint8Array {
     if (size) parts.push(e.data!, new Uint8Array(padded(size) - size));
   }
   parts.push(new Uint8Array(2 * BLOCK));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** An archive of files, with their parent directories (what image archives need). */

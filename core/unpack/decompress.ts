@@ -1,4 +1,5 @@
 import { Decompress as ZstdDecompress } from 'fzstd';
+import { concatBytes } from '../concat-bytes.ts';
 import { DecompressionLimitError, EngineError, LayerFormatError } from '../errors.ts';
 import type { LayerCompression } from '../oci/media-types.ts';
 import { fromAsyncIterable, iterate } from './streams.ts';
@@ -75,11 +76,5 @@ export async function gunzipAll(bytes: Uint8Array, maxBytes = IN_MEMORY_LIMIT): 
     maxBytes,
   ))
     parts.push(c);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -2,6 +2,7 @@
 // server in a container when a page served from a published port opens a WebSocket (a Service
 // Worker cannot carry one, so the page's socket is relayed to the engine and re-made here).
 import { ByteReader } from '../../core/byte-reader.ts';
+import { concatBytes } from '../../core/concat-bytes.ts';
 import type { Duplex } from '../../core/stream-port.ts';
 
 export class WebSocketHandshakeError extends Error {
@@ -138,7 +139,7 @@ export async function openWebSocketOverStream(stream: Duplex, opts: { host: stri
         parts.push(payload);
         partsLen += payload.byteLength;
         if (!fin) continue;
-        const whole = parts.length === 1 ? parts[0]! : concat(parts, partsLen);
+        const whole = parts.length === 1 ? parts[0]! : concatBytes(parts);
         parts = [];
         partsLen = 0;
         sock.onmessage?.(partsOp === 0x1 ? new TextDecoder().decode(whole) : whole);
@@ -148,14 +149,4 @@ export async function openWebSocketOverStream(stream: Duplex, opts: { host: stri
     }
   })();
   return sock;
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

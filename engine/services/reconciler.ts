@@ -6,7 +6,7 @@ import type { NodeInfo, NodeManager } from '../nodes/node-manager.ts';
 import { randomHex } from '../random-hex.ts';
 import type { ServiceStore } from './service-store.ts';
 import { TASK_LABEL, type Task, taskOf, templateKey } from './task-labels.ts';
-import { placeTasks } from './task-scheduler.ts';
+import { hasRoom, placeTasks } from './task-scheduler.ts';
 
 export interface ReconcilerDeps {
   readonly containers: ContainerService;
@@ -159,7 +159,7 @@ export class Reconciler {
     const reserved = this.reservedOn();
     const need = svc.Spec.TaskTemplate.Resources.Reservations?.MemoryBytes ?? 0;
     const placements: [string, NodeInfo][] = global
-      ? slots.map((s) => [s, eligible.find((n) => n.ID === s)!] as [string, NodeInfo]).filter(([, n]) => n.MemoryBytes - (reserved.get(n.ID) ?? 0) >= need)
+      ? slots.map((s) => [s, eligible.find((n) => n.ID === s)!] as [string, NodeInfo]).filter(([, n]) => hasRoom(n, reserved, need))
       : placeTasks(slots.length, eligible, svc.Spec.TaskTemplate, tasksOn, reserved).map((n, i) => [slots[i]!, n]);
     if (placements.length < slots.length) {
       // Swarm's words; the tasks wait, and a pass a second later looks for room again.

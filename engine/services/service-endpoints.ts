@@ -1,6 +1,6 @@
 import type { ContainerRecord } from '../../core/store/container-types.ts';
 import type { NetworkRecord } from '../../core/store/network-types.ts';
-import type { ServiceEndpoint, ServiceRecord, ServiceSpec } from '../../core/store/service-types.ts';
+import type { ServiceEndpoint, ServicePort, ServiceRecord, ServiceSpec } from '../../core/store/service-types.ts';
 import { macOf, parseIp } from '../networks/ipv4.ts';
 import type { NetworkService } from '../networks/network-service.ts';
 import type { PortService } from '../networks/port-service.ts';
@@ -49,12 +49,7 @@ export class ServiceEndpoints {
     const before = svc.Endpoint?.VirtualIPs?.find((v) => v.NetworkID === net.Id)?.Addr.split('/')[0];
     const addr = this.deps.networks.reserve(net.Id, svc.ID, before);
     try {
-      const via = { name: spec.Name, networkId: net.Id, address: addr.split('/')[0]! };
-      this.deps.ports.bindService(
-        svc.ID,
-        via,
-        ports.map((p) => ({ published: p.PublishedPort, target: p.TargetPort })),
-      );
+      this.bindPorts(svc.ID, { name: spec.Name, networkId: net.Id, address: addr.split('/')[0]! }, ports);
     } catch (e) {
       void this.deps.networks.unreserve(net.Id, svc.ID);
       throw e;
@@ -72,21 +67,23 @@ export class ServiceEndpoints {
     const vip = svc.Endpoint?.VirtualIPs?.[0];
     if (!vip) return { ...svc.Endpoint, Spec: { Mode: spec.EndpointSpec?.Mode ?? 'vip' } };
     const via = { name: spec.Name, networkId: vip.NetworkID, address: vip.Addr.split('/')[0]! };
-    const bind = (ps: typeof ports) =>
-      this.deps.ports.bindService(
-        svc.ID,
-        via,
-        ps.map((p) => ({ published: p.PublishedPort, target: p.TargetPort })),
-      );
     this.deps.ports.release(svc.ID);
     try {
-      bind(ports);
+      this.bindPorts(svc.ID, via, ports);
     } catch (e) {
-      bind(svc.Spec.EndpointSpec?.Ports ?? []);
+      this.bindPorts(svc.ID, via, svc.Spec.EndpointSpec?.Ports ?? []);
       throw e;
     }
     const { Ports: _, ...rest } = svc.Endpoint!;
     return { ...rest, Spec: { Mode: spec.EndpointSpec?.Mode ?? 'vip', ...(ports.length ? { Ports: ports } : {}) }, ...(ports.length ? { Ports: ports } : {}) };
+  }
+
+  private bindPorts(serviceId: string, via: { name: string; networkId: string; address: string }, ports: readonly ServicePort[]): void {
+    this.deps.ports.bindService(
+      serviceId,
+      via,
+      ports.map((p) => ({ published: p.PublishedPort, target: p.TargetPort })),
+    );
   }
 
   /**

@@ -22,7 +22,7 @@ export function placeTasks(
   const need = template.Resources.Reservations?.MemoryBytes ?? 0;
   const out: NodeInfo[] = [];
   for (let i = 0; i < count; i++) {
-    let pool = nodes.filter((n) => n.MemoryBytes - (reserved.get(n.ID) ?? 0) >= need);
+    let pool = nodes.filter((n) => hasRoom(n, reserved, need));
     if (!pool.length) break;
     for (const label of spreads) {
       const groups = new Map<string, NodeInfo[]>();
@@ -41,6 +41,11 @@ export function placeTasks(
     reserved.set(n.ID, (reserved.get(n.ID) ?? 0) + need);
   }
   return out;
+}
+
+/** Whether `need` bytes are still unreserved on node `n` (`reserved`: bytes per node ID). */
+export function hasRoom(n: NodeInfo, reserved: ReadonlyMap<string, number>, need: number): boolean {
+  return n.MemoryBytes - (reserved.get(n.ID) ?? 0) >= need;
 }
 
 /** `node.labels.zone` → `zone`; Swarm's spread descriptors name a node label. */

@@ -5,26 +5,20 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSandbox } from '../../element/index.ts';
-import { type BrowserSession, launchChromium } from '../support/chromium.ts';
-import { buildSite, type SiteBuild } from '../support/site-build.ts';
-import { type StaticServer, serveStatic } from '../support/static-server.ts';
+import type { BrowserSession } from '../support/chromium.ts';
+import { type ServedSite, type SiteBuild, serveBuiltSite } from '../support/site-build.ts';
+import type { StaticServer } from '../support/static-server.ts';
 
 let site: SiteBuild;
 let server: StaticServer;
 let s: BrowserSession;
+let served: ServedSite;
 
 beforeAll(async () => {
-  const t0 = Date.now();
-  site = await buildSite();
-  console.log(`site built in ${Date.now() - t0} ms`);
-  server = await serveStatic(site.dir);
-  s = await launchChromium();
+  served = await serveBuiltSite();
+  ({ site, server, s } = served);
 });
-afterAll(async () => {
-  await s?.close();
-  await server?.close();
-  await site?.remove();
-});
+afterAll(() => served?.close());
 
 describe('the static site', () => {
   it('holds the pages, the built-in images byte for byte, the guest kit and the Service Worker', async () => {
