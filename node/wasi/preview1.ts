@@ -299,26 +299,31 @@ export class Preview1 {
     const f = this.fds.remove(fd);
     if (f.kind === 'socket') this.h.sockets.closeConnection(f.conn);
     else if (f.kind === 'listen') this.h.sockets.closeListener(f.listener);
-    if (!this.h.jspi || !this.h.fs.mounts.some((m) => m.touched.size)) return 0;
-    return (
-      this.h.persistSoon()?.then(
-        () => 0,
-        () => E.IO,
-      ) ?? 0
-    );
+    return this.unsaved() ? this.committed(this.h.persistSoon()) : 0;
   }
 
   fd_datasync(fd: number): Ret {
     this.fds.get(fd);
-    if (!this.h.jspi || !this.h.fs.mounts.some((m) => m.touched.size)) return 0;
-    return this.h.persist(true).then(
-      () => 0,
-      () => E.IO,
-    );
+    return this.unsaved() ? this.committed(this.h.persist(true)) : 0;
   }
 
   fd_sync(fd: number): Ret {
     return this.fd_datasync(fd);
+  }
+
+  /** Changes a commit would write; without JSPI nothing can wait for one, so they go at exit. */
+  private unsaved(): boolean {
+    return this.h.jspi && this.h.fs.mounts.some((m) => m.touched.size);
+  }
+
+  /** The syscall's result once `commit` settles (EIO if it failed); 0 at once when there is none to wait for. */
+  private committed(commit: Promise<void> | undefined): Ret {
+    return commit
+      ? commit.then(
+          () => 0,
+          () => E.IO,
+        )
+      : 0;
   }
 
   fd_fdstat_get(fd: number, ptr: number): number {
