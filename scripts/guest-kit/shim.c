@@ -74,6 +74,7 @@ struct proc {
 static int ch = -1; /* the channel */
 static struct proc procs[MAX_PROCS];
 static int nmain_started; /* the first spawn made the pid namespace's init */
+static int ctr_mnt_ns = -1; /* the container's mount namespace, where its 9p root is "/" */
 
 /* ---------------------------------------------------------------- channel */
 
@@ -386,6 +387,25 @@ static int oom_kills(void) {
   return s ? atoi(s + 9) : 0;
 }
 
+/* A mount namespace whose "/" is the container's 9p root, moved over the initramfs (as
+   switch_root does), that every container process joins. A plain chroot(ROOT) leaves the 9p at
+   /c of the guest's tree, so `..` from a directory fd kept across a nested chroot climbs out of
+   it; over "/", `..` at the 9p root has nowhere to go. The guest's root is the initramfs, which
+   pivot_root refuses, hence the move. The shim itself stays in the guest's namespace. */
+static int container_mounts(void) {
+  int guest = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (guest < 0) return -1;
+  int err = 0;
+  if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || chdir(ROOT) != 0 ||
+      mount(ROOT, "/", NULL, MS_MOVE, NULL) != 0 || (ctr_mnt_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
+    err = errno;
+  if (setns(guest, CLONE_NEWNS) != 0 && !err) err = errno;
+  close(guest);
+  if (chdir("/") != 0 && !err) err = errno;
+  errno = err;
+  return err ? -1 : 0;
+}
+
 /* In the child: never returns. Errors go to the process's stderr, as runc reports them. */
 static void child(struct fields *f, int first, const char *slave) {
   const char *argv[MAX_FIELDS + 1], *envp[MAX_FIELDS + 1];
@@ -411,8 +431,8 @@ static void child(struct fields *f, int first, const char *slave) {
   char pid[16];
   snprintf(pid, sizeof pid, "%d", getpid());
   write_file(CGROUP "/cgroup.procs", pid);
-  if (chroot(ROOT) != 0 || chdir("/") != 0) {
-    dprintf(2, "shim: chroot: %s\n", strerror(errno));
+  if (setns(ctr_mnt_ns, CLONE_NEWNS) != 0 || chdir("/") != 0) {
+    dprintf(2, "shim: entering the container's mounts: %s\n", strerror(errno));
     _exit(126);
   }
   if (first) mount("proc", "/proc", "proc", 0, NULL);
@@ -464,6 +484,10 @@ static void do_spawn(uint32_t id, struct fields *f) {
     if (!procs[i].pid) p = &procs[i];
   if (!p || find(id)) {
     send_text('X', id, "%d too many processes", 126);
+    return;
+  }
+  if (ctr_mnt_ns < 0 && container_mounts() != 0) {
+    send_text('X', id, "%d mount namespace: %s", 125, strerror(errno));
     return;
   }
   int tty = get_num(f, "tty", 0) != 0, want_stdin = get_num(f, "stdin", 0) != 0;
