@@ -113,6 +113,11 @@ export function isQuotaExceeded(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'QuotaExceededError';
 }
 
+/** Out of storage: the browser's QuotaExceededError, raw or already typed as a QuotaError. */
+export function isOutOfSpace(e: unknown): boolean {
+  return e instanceof QuotaError || isQuotaExceeded(e);
+}
+
 /** Normalises storage failures into typed errors; other errors pass through unchanged. */
 export function asEngineError(e: unknown): unknown {
   if (isQuotaExceeded(e)) return new QuotaError('storage quota exceeded', { cause: e });

@@ -1,4 +1,4 @@
-import { ConflictError, EngineError } from '../../core/errors.ts';
+import { asEngineError, ConflictError, EngineError } from '../../core/errors.ts';
 import type { ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import type { ContainerRecord, ContainerState } from '../../core/store/container-types.ts';
 import { startError } from './container-errors.ts';
@@ -53,7 +53,8 @@ export class ContainerTasks {
     const restart: string[] = [];
     for (const r of records.all()) {
       if (!r.State.Running && !r.State.Restarting) continue;
-      await records.save({
+      // A full quota must not keep the engine from opening (where space can be freed).
+      await this.saveState({
         ...r,
         State: {
           ...r.State,
@@ -145,7 +146,7 @@ export class ContainerTasks {
     const r = this.deps.records.get(id);
     if (!r || !this.live.has(id)) return;
     // Announced as the record changes, not after it is stored, so `start` always precedes `die`.
-    const saved = this.deps.records.save({
+    const saved = this.saveState({
       ...r,
       Node: node,
       State: {
@@ -163,6 +164,14 @@ export class ContainerTasks {
     });
     this.deps.events.emit('container', 'start', id, { name: r.Name.slice(1), image: r.Config.Image, node });
     await saved;
+  }
+
+  /**
+   * A state change, kept in memory whatever happens; if IndexedDB refuses it (a full quota) the
+   * container goes on, and after a reload it shows its last stored state, as after a crash.
+   */
+  private async saveState(r: ContainerRecord): Promise<void> {
+    await this.deps.records.save(r).catch(unsaved(r.Id));
   }
 
   private async onExit(id: string, live: LiveProcess, code: number, error: string | undefined, oom: boolean): Promise<void> {
@@ -193,10 +202,10 @@ export class ContainerTasks {
     };
     // The record (in memory) and the live set change in one step: whoever sees the exit code also
     // sees the container not running, so a `wait` followed by `rm` never finds it still live.
-    const saved = records.save({ ...r, State: state });
+    const saved = this.saveState({ ...r, State: state });
     this.live.delete(id);
     // Freed in the same step too: a start right after the exit finds its address and ports free.
-    const freed = this.deps.networking.down(id);
+    const freed = this.deps.networking.down(id).catch(unsaved(id));
     events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
     for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(why ? { Error: why } : {}) });
     this.waiters.delete(id);
@@ -382,3 +391,6 @@ export class ContainerTasks {
     this.restartTimers.clear();
   }
 }
+
+/** Reports a state change IndexedDB refused; the change holds in memory (see saveState). */
+const unsaved = (id: string) => (e: unknown) => console.warn(`container ${id.slice(0, 12)}: state not saved:`, asEngineError(e));

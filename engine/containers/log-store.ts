@@ -1,3 +1,4 @@
+import { asEngineError } from '../../core/errors.ts';
 import type { LogRecord } from '../../core/store/container-types.ts';
 import type { Db } from '../../core/store/db.ts';
 
@@ -56,10 +57,13 @@ export class LogStore {
     const batch = this.pending;
     this.pending = [];
     if (batch.length) {
+      // A batch that cannot be stored (a full quota) is dropped, as Docker's json-file driver
+      // drops lines on a full disk: the container runs on and followers had the lines already.
       this.flushing = this.flushing.then(async () => {
         const tx = this.db.transaction('logs', 'readwrite');
-        for (const { key, rec } of batch) void tx.store.put(rec, key);
-        await tx.done;
+        await Promise.all([...batch.map(({ key, rec }) => tx.store.put(rec, key)), tx.done]).catch((e: unknown) => {
+          console.warn(`container logs: ${batch.length} records not saved:`, asEngineError(e));
+        });
       });
     }
     return this.flushing;

@@ -2,16 +2,20 @@
  * When a process's closed files reach IndexedDB. A commit per close cost 1.5 ms a file (2,500
  * small files: 3.8 s against 0.7 s in one commit at exit), so closes are batched: the batch is
  * committed BATCH_MS after the first close in it, or at once (the close waits for it) when
- * BATCH_PATHS paths are pending. fsync and exit commit at once. A page that goes away loses at
+ * BATCH_PATHS paths are pending or the files closed since the last commit hold BATCH_BYTES: a
+ * program writing big files meets a full quota (ENOSPC) at a close, not only at its exit. fsync and exit commit at once. A page that goes away loses at
  * most the last BATCH_MS of closes; the files stay as of the commit before.
  */
 export const BATCH_MS = 50;
 const BATCH_PATHS = 512;
+const BATCH_BYTES = 8 << 20;
 
 export class CommitBatcher {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** A batch's commit that failed: the next close or sync reports it (EIO), as a disk error would. */
   private failure: unknown;
+  /** Bytes of the files closed since the last commit began. */
+  private bytes = 0;
 
   constructor(
     /** Commits every pending change; calls are serialized by the caller. */
@@ -20,10 +24,11 @@ export class CommitBatcher {
     private readonly pending: () => number,
   ) {}
 
-  /** A file was closed. A promise when the close must wait: a full batch, or an earlier failure. */
-  closed(): Promise<void> | undefined {
+  /** A file of `bytes` was closed. A promise when the close must wait: a full batch, or an earlier failure. */
+  closed(bytes = 0): Promise<void> | undefined {
     if (this.failure !== undefined) return this.takeFailure();
-    if (this.pending() >= BATCH_PATHS) return this.now(false);
+    this.bytes += bytes;
+    if (this.pending() >= BATCH_PATHS || (this.bytes >= BATCH_BYTES && this.pending() > 0)) return this.now(false);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.commit(false).catch((e) => (this.failure ??= e));
@@ -36,6 +41,7 @@ export class CommitBatcher {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.failure = undefined;
+    this.bytes = 0;
     return this.commit(durable);
   }
 

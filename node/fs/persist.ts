@@ -9,6 +9,7 @@
 // later (another process of the container, another container using the volume, on any node,
 // or after a reload) sees them. Processes running at the same time do not see each other's
 // changes; for one path the last flush wins.
+import { isOutOfSpace } from '../../core/errors.ts';
 import type { Db, FsEntryRecord, PackSlice } from '../../core/store/db.ts';
 import { chunkFile, type GrowingPack, PACK_FILE_MAX } from '../../core/store/file-layout.ts';
 import type { TreeEntry } from '../../core/store/snapshot-types.ts';
@@ -204,4 +205,10 @@ async function flushMount(db: Db, mount: Mount, pack: GrowingPack, durability: D
 /** Every touched path of every mount, one transaction per mount. */
 export async function flushAll(db: Db, mounts: readonly Mount[], pack: GrowingPack, durability: Durability = 'relaxed'): Promise<void> {
   for (const m of mounts) await flushMount(db, m, pack, durability);
+}
+
+/** Why a commit failed, as the container's exit error reports it; a full quota as a full disk. */
+export function unsavedReason(e: unknown): string {
+  if (isOutOfSpace(e)) return "no space left on device (the browser's storage quota is full)";
+  return e instanceof Error ? e.message : String(e);
 }

@@ -4,6 +4,7 @@
 // settles; without JSPI they never need to (contents are preloaded, stdin collected up front,
 // persistence deferred to exit, sleeps block the Worker).
 import { wasi } from '@bjorn3/browser_wasi_shim';
+import { isOutOfSpace } from '../../core/errors.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import type { ContentLoader } from '../fs/content-loader.ts';
 import { E, Errno, fail } from '../fs/errno.ts';
@@ -43,8 +44,8 @@ export interface WasiHost {
   output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined;
   /** Writes every mount's changes to IndexedDB; `durable` (fsync) waits for the disk. */
   persist(durable: boolean): Promise<void>;
-  /** A file was closed: its changes go in the next batch; a promise when the close must wait. */
-  persistSoon(): Promise<void> | undefined;
+  /** A file of `bytes` was closed: its changes go in the next batch; a promise when the close must wait. */
+  persistSoon(bytes: number): Promise<void> | undefined;
   /** A message from the runtime to the process's stderr. */
   notice(message: string): void;
 }
@@ -299,7 +300,8 @@ export class Preview1 {
     const f = this.fds.remove(fd);
     if (f.kind === 'socket') this.h.sockets.closeConnection(f.conn);
     else if (f.kind === 'listen') this.h.sockets.closeListener(f.listener);
-    return this.unsaved() ? this.committed(this.h.persistSoon()) : 0;
+    const bytes = f.kind === 'file' && f.writable ? f.node.content.size : 0;
+    return this.unsaved() ? this.committed(this.h.persistSoon(bytes)) : 0;
   }
 
   fd_datasync(fd: number): Ret {
@@ -316,12 +318,15 @@ export class Preview1 {
     return this.h.jspi && this.h.fs.mounts.some((m) => m.touched.size);
   }
 
-  /** The syscall's result once `commit` settles (EIO if it failed); 0 at once when there is none to wait for. */
+  /**
+   * The syscall's result once `commit` settles: ENOSPC if the quota is full, EIO for another
+   * failure; 0 at once when there is none to wait for.
+   */
   private committed(commit: Promise<void> | undefined): Ret {
     return commit
       ? commit.then(
           () => 0,
-          () => E.IO,
+          (e: unknown) => (isOutOfSpace(e) ? E.NOSPC : E.IO),
         )
       : 0;
   }

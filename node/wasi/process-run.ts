@@ -11,7 +11,7 @@ import { Errno } from '../fs/errno.ts';
 import type { KeptViews } from '../fs/kept-views.ts';
 import { loadFs } from '../fs/load-fs.ts';
 import type { DirNode, FileNode, FsNode } from '../fs/nodes.ts';
-import { flushAll } from '../fs/persist.ts';
+import { flushAll, unsavedReason } from '../fs/persist.ts';
 import { limitPages } from './memory-limit.ts';
 import type { PauseGate } from './pause-gate.ts';
 import { Preview1 } from './preview1.ts';
@@ -176,7 +176,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
         return o.credit();
       },
       persist: (durable: boolean) => commits.now(durable),
-      persistSoon: () => commits.closed(),
+      persistSoon: (bytes: number) => commits.closed(bytes),
       notice(message: string) {
         void host.output(2, new TextEncoder().encode(`${message}\n`));
       },
@@ -224,7 +224,7 @@ export async function runProcess(o: RunOptions): Promise<void> {
     try {
       await commits.now(false);
     } catch (e) {
-      exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${(e as Error).message}` };
+      exit = { ...exit, error: `${exit.error ? `${exit.error}; ` : ''}filesystem changes were not saved: ${unsavedReason(e)}` };
     }
   }
   const stats: ProcessStats = {

@@ -4,6 +4,7 @@
 
 import type { ProcessSpec } from '../../core/protocol.ts';
 import type { Db } from '../../core/store/db.ts';
+import { unsavedReason } from '../fs/persist.ts';
 import { Guest } from './guest.ts';
 import { GuestFs } from './guest-fs.ts';
 import { P9Server } from './p9-server.ts';
@@ -103,7 +104,7 @@ export class ContainerSession {
         if (guest.alive) await Promise.race([guest.sync(), new Promise((r) => setTimeout(r, SYNC_TIMEOUT_MS))]);
         await this.fs?.sync();
       } catch (e) {
-        failure ??= `the container's files could not be saved: ${e instanceof Error ? e.message : String(e)}`;
+        failure ??= `the container's files could not be saved: ${unsavedReason(e)}`;
       }
       this.emit({ type: 'exit', processId: this.main!, code, ...(failure ? { error: failure } : {}), ...(oomKilled ? { oomKilled } : {}) });
       for (const p of this.ids.keys()) this.emit({ type: 'exit', processId: p, code: 137 });

@@ -3,11 +3,13 @@
 // file bytes read lazily from IndexedDB and changes persisted to the writable layer shortly
 // after they happen.
 
+import { isOutOfSpace } from '../../core/errors.ts';
 import type { ProcessSpec } from '../../core/protocol.ts';
 import type { Db, FileRecord } from '../../core/store/db.ts';
 import { FILE_CHUNK, GrowingPack } from '../../core/store/file-layout.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import { ContentLoader } from '../fs/content-loader.ts';
+import { E, fail } from '../fs/errno.ts';
 import { loadFs } from '../fs/load-fs.ts';
 import type { Content } from '../fs/nodes.ts';
 import { flushAll } from '../fs/persist.ts';
@@ -30,8 +32,8 @@ export class GuestFs implements P9Backend {
   private readonly pack = new GrowingPack();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  /** The last persistence failure (quota, a closed database); reported once at exit. */
-  lastError: unknown;
+  /** The last commit ran out of quota: writes fail (ENOSPC) until one succeeds. */
+  private full = false;
 
   private constructor(
     private readonly db: Db,
@@ -129,9 +131,18 @@ export class GuestFs implements P9Backend {
   sync(): Promise<void> {
     clearTimeout(this.timer);
     const run = this.flushing.then(() => flushAll(this.db, this.fs.mounts, this.pack));
-    this.flushing = run.catch((e: unknown) => {
-      this.lastError = e;
-    });
+    this.flushing = run.then(
+      () => {
+        this.full = false;
+      },
+      (e: unknown) => {
+        this.full = isOutOfSpace(e);
+      },
+    );
     return run;
+  }
+
+  checkSpace(): void {
+    if (this.full) fail(E.NOSPC);
   }
 }

@@ -2,6 +2,7 @@
 // writable layer and volumes, the same view WASI processes get), answering the guest's
 // virtio-9p requests through v86's `handle9p`. The guest mounts it as its root with
 // cache=loose, so reads and lookups mostly stay in the guest's caches.
+import { isOutOfSpace } from '../../core/errors.ts';
 import type { ContainerFs } from '../fs/container-fs.ts';
 import { E, Errno } from '../fs/errno.ts';
 import { type Content, type DirNode, type FileNode, type FsNode, nowNs, SpecialNode } from '../fs/nodes.ts';
@@ -17,6 +18,8 @@ export interface P9Backend {
   changed(): void;
   /** Persist now (fsync). */
   sync(): Promise<void>;
+  /** Throws ENOSPC while the last commit found the quota full, as a full disk refuses writes. */
+  checkSpace(): void;
 }
 
 // Linux errno values the guest expects.
@@ -33,6 +36,7 @@ const L = {
   ISDIR: 21,
   INVAL: 22,
   ROFS: 30,
+  NOSPC: 28,
   NAMETOOLONG: 36,
   NOTEMPTY: 39,
   LOOP: 40,
@@ -49,6 +53,7 @@ const FROM_WASI = new Map<number, number>([
   [E.LOOP, L.LOOP],
   [E.NAMETOOLONG, L.NAMETOOLONG],
   [E.NOENT, L.NOENT],
+  [E.NOSPC, L.NOSPC],
   [E.NOTDIR, L.NOTDIR],
   [E.NOTEMPTY, L.NOTEMPTY],
   [E.NOTSUP, L.NOTSUP],
@@ -200,8 +205,8 @@ export class P9Server {
     const work = this.dispatch(type, new Reader(req))
       .then((w) => w.finish(type + 1, tag))
       .catch((e: unknown) => {
-        const errno = e instanceof P9Error ? e.errno : e instanceof Errno ? (FROM_WASI.get(e.code) ?? L.IO) : L.IO;
-        if (!(e instanceof P9Error) && !(e instanceof Errno)) console.error('9p: request', type, 'failed:', e);
+        const errno = e instanceof P9Error ? e.errno : e instanceof Errno ? (FROM_WASI.get(e.code) ?? L.IO) : isOutOfSpace(e) ? L.NOSPC : L.IO;
+        if (!(e instanceof P9Error) && !(e instanceof Errno) && errno !== L.NOSPC) console.error('9p: request', type, 'failed:', e);
         return new Writer().u32(errno).finish(7, tag);
       })
       .then((r) => {
@@ -428,6 +433,7 @@ export class P9Server {
         const data = r.bytes(r.u32());
         const n = f.node.kind === 'file' ? f.node : err(L.ISDIR);
         n.mount.checkWritable();
+        this.b.checkSpace();
         if (!n.content.loaded) await this.b.load(n.content);
         n.content.write(data, offset);
         this.b.fs.contentChanged(n);

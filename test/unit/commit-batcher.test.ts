@@ -1,4 +1,4 @@
-// When closed files are committed: one batch per BATCH_MS, at once when many are pending, and a
+// When closed files are committed: one batch per BATCH_MS, at once when many paths or bytes are pending, and a
 // failed batch reported by the next close and retried by the next fsync or exit.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BATCH_MS, CommitBatcher } from '../../node/fs/commit-batcher.ts';
@@ -42,6 +42,17 @@ describe('CommitBatcher', () => {
     pending = 512;
     await b.closed();
     expect(commits).toEqual([false]);
+  });
+
+  it('makes a close wait for the commit once the files closed since the last one hold 8 MiB', async () => {
+    const b = batcher();
+    pending = 1;
+    expect(b.closed(5 << 20)).toBeUndefined();
+    pending = 2;
+    await b.closed(3 << 20);
+    expect(commits).toEqual([false]);
+    pending = 1;
+    expect(b.closed(1 << 20)).toBeUndefined();
   });
 
   it('commits at once, durably, on fsync, and the timer does not commit again', async () => {
