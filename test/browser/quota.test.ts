@@ -84,6 +84,17 @@ async function expectConsistent(): Promise<void> {
 
 const MiB = 2 ** 20;
 
+/** Runs a container that fills 64 MiB with 8 MiB of room: ENOSPC inside, then the quota back and a consistent store. */
+async function refusedInside(cmd: string): Promise<void> {
+  await limitQuota(8 * MiB);
+  const r = await docker(cmd);
+  console.log(`${cmd} at a full quota: code ${r.code}\n${r.stdout}${r.stderr}`);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/No space left on device/);
+  await limitQuota(null);
+  await expectConsistent();
+}
+
 beforeAll(async () => {
   s = await launchChromium();
   cdp = await s.context.newCDPSession(s.page);
@@ -148,13 +159,7 @@ describe('a full quota', () => {
   it(
     'in the middle of a WASI container’s writes: ENOSPC inside, the files as of the last commit',
     async () => {
-      await limitQuota(8 * MiB);
-      const r = await docker('docker run --name qw tools fill /tmp 64');
-      console.log(`WASI writes at a full quota: code ${r.code}\n${r.stdout}${r.stderr}`);
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/No space left on device|no space left on device/);
-      await limitQuota(null);
-      await expectConsistent();
+      await refusedInside('docker run --name qw tools fill /tmp 64');
       // What was committed is whole: each file the container kept has its full MiB.
       const kept = (await ok('docker diff qw'))
         .split('\n')
@@ -173,13 +178,7 @@ describe('a full quota', () => {
   it(
     'in the middle of a volume write: ENOSPC inside, and the volume keeps what was committed',
     async () => {
-      await limitQuota(8 * MiB);
-      const r = await docker('docker run --rm -v qvol:/data tools fill /data 64');
-      console.log(`volume writes at a full quota: code ${r.code}\n${r.stdout}${r.stderr}`);
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/No space left on device|no space left on device/);
-      await limitQuota(null);
-      await expectConsistent();
+      await refusedInside('docker run --rm -v qvol:/data tools fill /data 64');
       const listed = (await ok('docker run --rm -v qvol:/data tools ls /data')).split('\n').filter(Boolean);
       expect(listed.length).toBeLessThan(64);
       for (const f of listed.slice(-2)) expect(await ok(`docker run --rm -v qvol:/data tools stat /data/${f}`)).toMatch(/^file 1048576 /);
