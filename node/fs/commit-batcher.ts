@@ -2,9 +2,10 @@
  * When a process's closed files reach IndexedDB. A commit per close cost 1.5 ms a file (2,500
  * small files: 3.8 s against 0.7 s in one commit at exit), so closes are batched: the batch is
  * committed BATCH_MS after the first close in it, or at once (the close waits for it) when
- * BATCH_PATHS paths are pending or the files closed since the last commit hold BATCH_BYTES: a
- * program writing big files meets a full quota (ENOSPC) at a close, not only at its exit. fsync and exit commit at once. A page that goes away loses at
- * most the last BATCH_MS of closes; the files stay as of the commit before.
+ * BATCH_PATHS paths are pending or the files closed since the last commit hold BATCH_BYTES (so
+ * a program writing big files meets a full quota at a close, not only at its exit). fsync and
+ * exit commit at once. A page that goes away loses at most the last BATCH_MS of closes; the
+ * files stay as of the commit before.
  */
 export const BATCH_MS = 50;
 const BATCH_PATHS = 512;
@@ -12,7 +13,7 @@ const BATCH_BYTES = 8 << 20;
 
 export class CommitBatcher {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** A batch's commit that failed: the next close or sync reports it (EIO), as a disk error would. */
+  /** A batch's commit that failed: the next close or sync reports it (ENOSPC or EIO), as a disk would. */
   private failure: unknown;
   /** Bytes of the files closed since the last commit began. */
   private bytes = 0;

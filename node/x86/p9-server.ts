@@ -62,6 +62,14 @@ const FROM_WASI = new Map<number, number>([
   [E.XDEV, L.XDEV],
 ]);
 
+/** The Linux errno a failure means to the guest; undefined for an unexpected one (EIO, logged). */
+function guestErrno(e: unknown): number | undefined {
+  if (e instanceof P9Error) return e.errno;
+  if (e instanceof Errno) return FROM_WASI.get(e.code) ?? L.IO;
+  if (isOutOfSpace(e)) return L.NOSPC;
+  return undefined;
+}
+
 class P9Error extends Error {
   constructor(readonly errno: number) {
     super(`9p errno ${errno}`);
@@ -205,9 +213,9 @@ export class P9Server {
     const work = this.dispatch(type, new Reader(req))
       .then((w) => w.finish(type + 1, tag))
       .catch((e: unknown) => {
-        const errno = e instanceof P9Error ? e.errno : e instanceof Errno ? (FROM_WASI.get(e.code) ?? L.IO) : isOutOfSpace(e) ? L.NOSPC : L.IO;
-        if (!(e instanceof P9Error) && !(e instanceof Errno) && errno !== L.NOSPC) console.error('9p: request', type, 'failed:', e);
-        return new Writer().u32(errno).finish(7, tag);
+        const errno = guestErrno(e);
+        if (errno === undefined) console.error('9p: request', type, 'failed:', e);
+        return new Writer().u32(errno ?? L.IO).finish(7, tag);
       })
       .then((r) => {
         this.inflight.delete(tag);
