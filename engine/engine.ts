@@ -3,7 +3,7 @@ import { type Db, openEngineDb } from '../core/store/db.ts';
 import { containerScope, volumeScope } from '../core/store/fs-entries.ts';
 import { SnapshotStore } from '../core/store/snapshot-store.ts';
 import { checkStore, type StoreCheckReport } from '../core/store/store-check.ts';
-import { Builder } from './build/builder.ts';
+import type { Builder } from './build/builder.ts';
 import { commitContainer } from './build/commit.ts';
 import { ComposeProjects } from './compose/compose-projects.ts';
 import { ContainerService } from './containers/container-service.ts';
@@ -157,10 +157,15 @@ export class Engine {
       ports,
     });
     const remote = { maxBytes: ADD_URL_MAX_BYTES, ...(options.registry?.proxy ? { proxy: options.registry.proxy } : {}) };
-    const builder = new Builder({ images: this.images, containers: this.containers, volumes: this.volumes, snapshots, db, remote });
+    // The Dockerfile front end and the builder load with the first build, not with the engine.
+    let builder: Promise<Builder> | undefined;
+    const building = () =>
+      (builder ??= import('./build/builder.ts').then(
+        (m) => new m.Builder({ images: this.images, containers: this.containers, volumes: this.volumes, snapshots, db, remote }),
+      ));
     this.images.useMakers({
-      build: (o) => builder.build(o),
-      pruneCacheMounts: () => builder.pruneCacheMounts(),
+      build: async (o) => (await building()).build(o),
+      pruneCacheMounts: async () => (await building()).pruneCacheMounts(),
       commit: (container, o) => commitContainer({ images: this.images, containers: this.containers, db }, container, o),
     });
     this.compose = new ComposeProjects({ containers: this.containers, networks: this.networks, volumes: this.volumes, images: this.images, events: this.bus });

@@ -71,7 +71,7 @@ function normalize(path: string): string {
 }
 
 /** The project the flags name, loaded from the host files. */
-function load(ctx: CommandContext) {
+async function load(ctx: CommandContext) {
   const f = ctx.flags;
   const host = ctx.io.files;
   const strip = (p: string) => p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
@@ -80,7 +80,7 @@ function load(ctx: CommandContext) {
   const inDir = (p: string) => normalize(dir && dir !== '.' ? `${dir}/${p}` : p);
   const files = given.map((p) => (dir && p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : `${'../'.repeat(dir ? dir.split('/').length : 0)}${p}`));
   const directory = dir && dir !== '.' ? `/${dir}` : HOST_ROOT;
-  const loaded = loadProject(
+  const loaded = await loadProject(
     { readFile: (p) => (host.get(inDir(p)) === undefined ? undefined : decoder.decode(host.get(inDir(p)))) },
     {
       ...(files.length ? { files } : {}),
@@ -100,9 +100,9 @@ function hostFiles(ctx: CommandContext): HostFiles {
 }
 
 /** The project's name: `-p` needs no file (as `compose down -p x`); otherwise the file's. */
-function projectName(ctx: CommandContext): string {
+async function projectName(ctx: CommandContext): Promise<string> {
   if (ctx.flags.has('project-name')) return ctx.flags.string('project-name');
-  return load(ctx).project.name;
+  return (await load(ctx)).project.name;
 }
 
 function printWarnings(ctx: CommandContext, warnings: readonly string[]): void {
@@ -187,7 +187,7 @@ const up: Command = {
     if (f.bool('force-recreate') && f.bool('no-recreate')) throw new CliError('--force-recreate and --no-recreate are incompatible');
     const detach = f.bool('detach') || f.bool('wait');
     if (detach && f.bool('abort-on-container-exit')) throw new CliError('--abort-on-container-exit and --detach are incompatible');
-    const { project, warnings, directory, paths } = load(ctx);
+    const { project, warnings, directory, paths } = await load(ctx);
     printWarnings(ctx, warnings);
     const services = ctx.args;
     for (const s of services) if (!project.services[s]) throw new CliError(`no such service: ${s}`);
@@ -262,7 +262,7 @@ const down: Command = {
     const f = ctx.flags;
     const rmi = f.string('rmi');
     if (rmi !== '' && rmi !== 'all' && rmi !== 'local') throw new CliError(`invalid value for --rmi: "${rmi}"`);
-    await ctx.engine.compose.down(projectName(ctx), {
+    await ctx.engine.compose.down(await projectName(ctx), {
       volumes: f.bool('volumes'),
       ...(rmi ? { rmi } : {}),
       ...(f.has('timeout') ? { timeout: f.int('timeout') } : {}),
@@ -330,7 +330,7 @@ const ps: Command = {
     const f = ctx.flags;
     const statuses = f.strings('status');
     const rows = ctx.engine.compose
-      .containersOf(projectName(ctx), { services: ctx.args, all: f.bool('all') || statuses.length > 0 })
+      .containersOf(await projectName(ctx), { services: ctx.args, all: f.bool('all') || statuses.length > 0 })
       .filter((c) => !statuses.length || statuses.includes(c.State))
       .sort((a, b) => a.Names[0]!.localeCompare(b.Names[0]!));
     if (f.bool('services')) {
@@ -391,7 +391,7 @@ const logs: Command = {
     const f = ctx.flags;
     const tail = f.string('tail');
     if (tail !== 'all' && !/^\d+$/.test(tail)) throw new CliError(`invalid value for "tail": strconv.Atoi: parsing "${tail}": invalid syntax`);
-    const containers = ctx.engine.compose.containersOf(projectName(ctx), { services: ctx.args });
+    const containers = ctx.engine.compose.containersOf(await projectName(ctx), { services: ctx.args });
     await followLogs(ctx, containers, {
       follow: f.bool('follow'),
       timestamps: f.bool('timestamps'),
@@ -416,7 +416,7 @@ const config: Command = {
   ]),
   async run(ctx) {
     const f = ctx.flags;
-    const { project, warnings } = load(ctx);
+    const { project, warnings } = await load(ctx);
     printWarnings(ctx, warnings);
     if (f.bool('quiet')) return;
     const list = (names: readonly string[]) => {
@@ -428,7 +428,7 @@ const config: Command = {
     if (f.bool('images')) return list(Object.entries(project.services).map(([n, s]) => s.image ?? `${project.name}-${n}`));
     const format = f.string('format');
     if (format !== 'yaml' && format !== 'json') throw new CliError(`unsupported format "${format}"`);
-    ctx.io.stdout(format === 'json' ? `${configJson(project)}\n` : configYaml(project));
+    ctx.io.stdout(format === 'json' ? `${await configJson(project)}\n` : await configYaml(project));
   },
 };
 
@@ -440,7 +440,7 @@ function lifecycle(name: 'start' | 'stop' | 'restart', short: string): Command {
     args: { min: 0 },
     flags: withGlobals(name === 'start' ? [] : [{ name: 'timeout', short: 't', type: 'int', description: 'Specify a shutdown timeout in seconds' }]),
     async run(ctx) {
-      const p = projectName(ctx);
+      const p = await projectName(ctx);
       const timeout = ctx.flags.has('timeout') ? { timeout: ctx.flags.int('timeout') } : {};
       const progress = progressPrinter(ctx);
       const names = ctx.engine.compose.containersOf(p, { services: ctx.args }).map((c) => nameOf(c));
@@ -465,7 +465,7 @@ const rm: Command = {
   ]),
   async run(ctx) {
     const f = ctx.flags;
-    const p = projectName(ctx);
+    const p = await projectName(ctx);
     const candidates = ctx.engine.compose.containersOf(p, { services: ctx.args }).filter((c) => f.bool('stop') || c.State !== 'running');
     if (!candidates.length) {
       ctx.io.stderr('No stopped containers\n');
@@ -493,7 +493,7 @@ const pull: Command = {
     { name: 'quiet', short: 'q', type: 'bool', description: 'Pull without printing progress information' },
   ]),
   async run(ctx) {
-    const { project, warnings } = load(ctx);
+    const { project, warnings } = await load(ctx);
     printWarnings(ctx, warnings);
     const progress = ctx.flags.bool('quiet') ? () => undefined : progressPrinter(ctx);
     for (const [name, s] of Object.entries(project.services).sort(([a], [b]) => a.localeCompare(b))) {
@@ -512,9 +512,9 @@ const pull: Command = {
 };
 
 /** The container of SERVICE that `exec`, `port` address: `--index`, 1 by default. */
-function serviceContainer(ctx: CommandContext, service: string): ContainerSummary {
+async function serviceContainer(ctx: CommandContext, service: string): Promise<ContainerSummary> {
   const index = ctx.flags.has('index') ? ctx.flags.int('index') : 1;
-  const all = ctx.engine.compose.containersOf(projectName(ctx), { services: [service] });
+  const all = ctx.engine.compose.containersOf(await projectName(ctx), { services: [service] });
   const c = all.find((x) => x.Labels[COMPOSE_LABEL.number] === String(index));
   if (!c) throw new CliError(all.length ? `service "${service}" is not running container #${index}` : `service "${service}" is not running`);
   return c;
@@ -537,7 +537,7 @@ const exec: Command = {
   async run(ctx) {
     const f = ctx.flags;
     const [service, ...cmd] = ctx.args as [string, ...string[]];
-    const c = serviceContainer(ctx, service);
+    const c = await serviceContainer(ctx, service);
     const handle = await ctx.engine.containers.exec(c.Id, {
       cmd,
       env: f.strings('env').filter((e) => e.includes('=')),
@@ -563,7 +563,7 @@ const port: Command = {
   ]),
   async run(ctx) {
     const [service, privatePort] = ctx.args as [string, string];
-    const c = serviceContainer(ctx, service);
+    const c = await serviceContainer(ctx, service);
     const proto = ctx.flags.string('protocol');
     const hit = c.Ports.find((p) => String(p.PrivatePort) === privatePort && p.Type === proto && p.PublicPort);
     if (!hit) throw new CliError(`no port ${privatePort}/${proto} for container ${nameOf(c)}: port is not published`);
@@ -579,7 +579,7 @@ const images: Command = {
   flags: withGlobals([{ name: 'quiet', short: 'q', type: 'bool', description: 'Only display IDs' }]),
   async run(ctx) {
     const rows: string[] = [];
-    const containers = ctx.engine.compose.containersOf(projectName(ctx), { services: ctx.args });
+    const containers = ctx.engine.compose.containersOf(await projectName(ctx), { services: ctx.args });
     if (ctx.flags.bool('quiet')) {
       for (const c of containers) ctx.out(c.ImageID);
       return;
@@ -604,7 +604,7 @@ const top: Command = {
   args: { min: 0 },
   flags: withGlobals([]),
   async run(ctx) {
-    for (const c of ctx.engine.compose.containersOf(projectName(ctx), { services: ctx.args, all: false })) {
+    for (const c of ctx.engine.compose.containersOf(await projectName(ctx), { services: ctx.args, all: false })) {
       const t = await ctx.engine.containers.top(c.Id);
       ctx.io.stdout(`${nameOf(c)}\n${alignColumns(`${t.Titles.join('\t')}\n${t.Processes.map((p) => `${p.join('\t')}\n`).join('')}`)}\n`);
     }
@@ -631,7 +631,7 @@ const run: Command = {
   async run(ctx) {
     const f = ctx.flags;
     const [service, ...cmd] = ctx.args as [string, ...string[]];
-    const { project, warnings } = load(ctx);
+    const { project, warnings } = await load(ctx);
     printWarnings(ctx, warnings);
     const id = await ctx.engine.compose.run(project, service, {
       cmd,
@@ -669,7 +669,7 @@ const build: Command = {
   args: { min: 0 },
   flags: withGlobals([{ name: 'quiet', short: 'q', type: 'bool', description: "Don't print anything to STDOUT" }]),
   async run(ctx) {
-    const { project, warnings } = load(ctx);
+    const { project, warnings } = await load(ctx);
     printWarnings(ctx, warnings);
     for (const s of ctx.args) if (!project.services[s]) throw new CliError(`no such service: ${s}`);
     await ctx.engine.compose.build(project, {

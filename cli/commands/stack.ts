@@ -34,7 +34,7 @@ const deploy: Command = {
     const files = ctx.flags.strings('compose-file').map((p) => p.replace(/^(\.\/)+/, ''));
     if (!files.length) throw new CliError('Please specify a Compose file (with --compose-file).');
     const host = ctx.io.files;
-    const { project, warnings } = loadProject(
+    const { project, warnings } = await loadProject(
       { readFile: (p) => (host.get(p) === undefined ? undefined : decoder.decode(host.get(p))) },
       { files, projectName: ctx.args[0]!, projectDirectory: '/project' },
     );

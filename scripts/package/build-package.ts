@@ -116,9 +116,37 @@ async function buildTypes(outDir: string): Promise<void> {
   }
 }
 
+/** The Workers the browser bundles start: the network, the node, its process Workers, the x86 guest. */
+const WORKER_COUNT = 4;
+/**
+ * Vite writes each Worker it bundled as ``new Worker(new URL(new URL(`w.js`, import.meta.url).href,
+ * ``+import.meta.url), { type: `module` })``, a form a consumer's bundler passes over, so its build
+ * would lack the Workers. Written back as `new Worker(new URL('w.js', import.meta.url), { type:
+ * "module" })`, the form Vite and webpack look for, the consumer's build bundles them too.
+ */
+const BUNDLED_WORKER =
+  /new Worker\(new URL\(\s*(?:\/\* @vite-ignore \*\/\s*)?new URL\((`[^`$]+`),import\.meta\.url\)\.href,``\+import\.meta\.url\),\{type:`module`/g;
+
+async function exposeWorkers(outDir: string): Promise<void> {
+  let found = 0;
+  for (const entry of await readdir(outDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = await readFile(file, 'utf8');
+    const rewritten = text.replace(BUNDLED_WORKER, (_, url: string) => {
+      found++;
+      return `new Worker(new URL(${url},import.meta.url),{type:"module"`;
+    });
+    if (rewritten !== text) await writeFile(file, rewritten);
+  }
+  if (found !== WORKER_COUNT)
+    throw new Error(`expected ${WORKER_COUNT} Workers in the browser bundles, found ${found}: has Vite's output for \`new Worker\` changed?`);
+}
+
 export async function buildPackage(outDir: string): Promise<void> {
   await rm(outDir, { recursive: true, force: true });
   await buildBrowser(outDir);
+  await exposeWorkers(outDir);
   await buildNode(outDir);
   await buildTypes(outDir);
 }
