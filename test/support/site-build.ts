@@ -15,7 +15,8 @@ export interface SiteBuild {
   remove(): Promise<void>;
 }
 
-async function buildSite(): Promise<SiteBuild> {
+/** `npm run build`'s site in a new temporary directory. */
+export async function buildSite(): Promise<SiteBuild> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'site-'));
   // Vitest sets NODE_ENV=test, which would make the bundle a development one (import.meta.env.PROD false).
   const nodeEnv = process.env.NODE_ENV;

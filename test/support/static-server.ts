@@ -1,6 +1,7 @@
 // A plain static file server (node:http + node:fs) for the built site, as GitHub Pages or
 // `python3 -m http.server` would serve it: files by path, a directory's index.html, a
-// Content-Type from the extension, and no other headers (no COOP/COEP, no compression).
+// Content-Type from the extension, and no other headers (no COOP/COEP, no compression) unless
+// given some to add to every response.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,7 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(dir: string): Promise<StaticServer> {
+export async function serveStatic(dir: string, headers: Record<string, string> = {}): Promise<StaticServer> {
   const root = path.resolve(dir);
   const requests: string[] = [];
   const server = createServer((req, res) => {
@@ -35,7 +36,7 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': String(statSync(file).size) });
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': String(statSync(file).size) });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
