@@ -3,7 +3,8 @@
 // or restored yet; either up for a second, as nodes are started with the engine, or created
 // at the spawn), against a cold boot of the same kernel under v86; and a CPU-bound shell
 // loop in a container, against the same busybox natively and under bare v86 (the kit's kernel
-// and busybox with `rdinit=/bin/sh`: no shim, no 9p, no chroot).
+// and busybox with `rdinit=/bin/sh`: no shim, no 9p, no chroot); and the console's throughput,
+// a container's stdout against a pipe inside the guest.
 // Run: npx tsx bench/x86.ts   (after set-up: scripts/guest-kit/build.sh and the test fixtures)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { startViteServer } from '../test/support/vite-server.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const LOOP = Number(process.env.LOOP ?? 30000);
+/** 64 KiB blocks of dd for the console throughput (160 = 10 MiB). */
+const DD_BLOCKS = Number(process.env.DD_BLOCKS ?? 160);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const kitDir = path.join(root, '.cache/guest-kit');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -62,6 +65,8 @@ declare global {
   var XB: {
     fresh(spec: ProcessSpec, idleMs: number): Promise<Run>;
     warm(spec: ProcessSpec): Promise<Run>;
+    /** Bytes of stdout, and ms from the first to the last. */
+    throughput(spec: ProcessSpec): Promise<{ bytes: number; ms: number }>;
     bare(loop: string, cmdline: string): Promise<{ promptMs: number; firstOutputMs: number; loopMs: number }>;
   };
 }
@@ -95,6 +100,21 @@ window.XB = {
     return runOn(node, spec);
   },
   warm: (spec) => runOn(warmNode, spec),
+  throughput(spec) {
+    let bytes = 0, first, last;
+    return new Promise((resolve, reject) => {
+      warmNode.spawn(spec, (e) => {
+        if (e.type === 'stdout') {
+          last = performance.now();
+          first ??= last;
+          bytes += e.data.length;
+        } else if (e.type === 'exit') {
+          if (e.code !== 0) reject(new Error('exit ' + e.code + ' ' + (e.error ?? '')));
+          else resolve({ bytes, ms: last - first });
+        }
+      }).catch(reject);
+    });
+  },
   bare(loop, cmdline) {
     const src = \`
       import { V86 } from '\${location.origin}/node_modules/v86/build/libv86.mjs';
@@ -179,6 +199,19 @@ try {
     warmMs.push((await s.page.evaluate((sp) => XB.warm(sp), await spec(echo))).firstOutputMs);
     await new Promise((r) => setTimeout(r, 1500));
   }
+  // Console throughput: dd's zeros to the container's stdout, against the same bytes through a
+  // pipe inside the guest (what the guest itself can move).
+  const ddCmd = `dd if=/dev/zero bs=65536 count=${DD_BLOCKS} 2>/dev/null`;
+  const toHost: number[] = [];
+  const inGuest: number[] = [];
+  for (let i = 0; i < Math.min(ROUNDS, 3); i++) {
+    const t = await s.page.evaluate((sp) => XB.throughput(sp), await spec(['/bin/sh', '-c', ddCmd]));
+    if (t.bytes !== DD_BLOCKS * 65536) throw new Error(`stdout carried ${t.bytes} bytes of ${DD_BLOCKS * 65536}`);
+    toHost.push(t.bytes / 1e3 / t.ms);
+    const g = await s.page.evaluate((sp) => XB.warm(sp), await spec(['/bin/sh', '-c', `echo go; ${ddCmd} | cat > /dev/null; echo done`]));
+    inGuest.push((DD_BLOCKS * 65536) / 1e3 / g.loopMs!);
+    await new Promise((r) => setTimeout(r, 1500));
+  }
   const containerLoopMs: number[] = [];
   const bootMs: number[] = [];
   const bootFirstMs: number[] = [];
@@ -200,6 +233,10 @@ try {
   console.log(`  v86 cold boot to shell prompt:      ${fmt(bootMs)}`);
   console.log(`  v86 cold boot to first output:      ${fmt(bootFirstMs)}`);
   console.log(`  cold boot / fresh-node start:       ${(median(bootFirstMs) / median(freshMs)).toFixed(1)}x`);
+  const mbps = (xs: number[]) => `${median(xs).toFixed(1)} MB/s (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}, n=${xs.length})`;
+  console.log(`  console throughput, stdout to host: ${mbps(toHost)} (${((DD_BLOCKS * 65536) / 2 ** 20).toFixed(0)} MiB of dd)`);
+  console.log(`  the same through a pipe in guest:   ${mbps(inGuest)}`);
+  console.log(`  stdout / the guest's own pipe:      ${(median(toHost) / median(inGuest)).toFixed(2)}x`);
   console.log(`  CPU loop, container:                ${fmt(containerLoopMs)}`);
   console.log(`  CPU loop, bare v86:                 ${fmt(bareLoopMs)}`);
   console.log(`  CPU loop, native busybox:           ${fmt(nativeMs)}`);

@@ -1,5 +1,8 @@
 // The host end of the shim's framed channel (see scripts/guest-kit/shim.c): frames of
-// type u8, id u32 LE, length u32 LE, payload, over the guest's second serial port.
+// type u8, id u32 LE, length u32 LE, payload; to the guest over its second serial port, from it
+// over its virtio console.
+
+import type { V86 } from 'v86';
 
 export interface Frame {
   readonly type: string;
@@ -25,7 +28,7 @@ export function fields(entries: ReadonlyArray<readonly [string, string | number]
   return enc.encode(entries.map(([k, v]) => `${k}=${v}\0`).join(''));
 }
 
-/** Reassembles frames from serial bytes, which arrive one at a time. */
+/** Reassembles frames from the bytes of a channel, as they arrive: one at a time from a serial port, in chunks from a virtio console. */
 export class FrameReader {
   private buf = new Uint8Array(1 << 16);
   private len = 0;
@@ -33,22 +36,52 @@ export class FrameReader {
   constructor(private readonly onFrame: (f: Frame) => void) {}
 
   push(byte: number): void {
-    if (this.len === this.buf.length) {
-      const grown = new Uint8Array(this.buf.length * 2);
-      grown.set(this.buf);
-      this.buf = grown;
-    }
+    this.room(1);
     this.buf[this.len++] = byte;
-    if (this.len < HEADER) return;
-    const v = new DataView(this.buf.buffer, 0, HEADER);
-    const size = v.getUint32(5, true);
-    if (this.len < HEADER + size) return;
-    const frame: Frame = {
-      type: String.fromCharCode(this.buf[0]!),
-      id: v.getUint32(1, true),
-      payload: this.buf.slice(HEADER, HEADER + size),
-    };
-    this.len = 0;
-    this.onFrame(frame);
+    if (this.len >= HEADER) this.drain();
   }
+
+  pushBytes(chunk: Uint8Array): void {
+    this.room(chunk.length);
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+    this.drain();
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buf.subarray(0, this.len));
+    this.buf = grown;
+  }
+
+  /** Hands on every whole frame at the front of the buffer, keeping the rest. */
+  private drain(): void {
+    let at = 0;
+    while (this.len - at >= HEADER) {
+      const v = new DataView(this.buf.buffer, at, HEADER);
+      const size = v.getUint32(5, true);
+      if (this.len - at < HEADER + size) break;
+      const frame: Frame = { type: String.fromCharCode(this.buf[at]!), id: v.getUint32(1, true), payload: this.buf.slice(at + HEADER, at + HEADER + size) };
+      at += HEADER + size;
+      this.onFrame(frame);
+    }
+    if (at === 0) return;
+    this.buf.copyWithin(0, at, this.len);
+    this.len -= at;
+  }
+}
+
+/**
+ * Calls `onFrame` with each frame the shim sends: over the virtio console's first port (hvc0 in
+ * the guest), or over the second serial port if the guest had no virtio console (the shim then
+ * reports it as a boot error, and the kit build refuses to save such a guest).
+ */
+export function listenToShim(emulator: V86, onFrame: (f: Frame) => void): void {
+  const serial = new FrameReader(onFrame);
+  emulator.add_listener('serial1-output-byte', (b) => serial.push(b));
+  const virtio = new FrameReader(onFrame);
+  emulator.add_listener('virtio-console0-output-bytes', (bytes) => virtio.pushBytes(bytes));
 }

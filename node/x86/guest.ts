@@ -2,7 +2,7 @@
 // shim (scripts/guest-kit/shim.c): init, spawn, stdin with flow control, signals, resize, sync.
 import { V86 } from 'v86';
 import type { NetworkSpec } from '../../core/protocol.ts';
-import { encodeFrame, type Frame, FrameReader, fields } from './channel.ts';
+import { encodeFrame, type Frame, fields, listenToShim } from './channel.ts';
 import { machineOptions } from './guest-options.ts';
 
 /** Stdin bytes in flight to one process: the guest's serial receive buffer must never overflow. */
@@ -60,8 +60,7 @@ export class Guest {
   console = '';
 
   private constructor(private readonly emulator: V86) {
-    const reader = new FrameReader((f) => this.onFrame(f));
-    emulator.add_listener('serial1-output-byte', (b) => reader.push(b));
+    listenToShim(emulator, (f) => this.onFrame(f));
     emulator.add_listener('serial0-output-byte', (b) => {
       this.console = (this.console + String.fromCharCode(b)).slice(-4000);
     });
@@ -145,7 +144,7 @@ export class Guest {
   }
 
   /**
-   * Sets the clock, hostname and entropy, mounts the root over 9p, brings up lo (and eth0 with
+   * Sets the clock, hostname and entropy, mounts the root over 9p, brings up eth0 (with
    * the first interface of `network`: the guest has one NIC), sets the memory limit.
    */
   async init(o: { hostname: string; memoryLimit: number; network?: NetworkSpec }): Promise<void> {

@@ -1,5 +1,6 @@
 // Fetches the guest kit (built by scripts/guest-kit/build.sh, served from demo/public/guest/)
-// and v86's wasm, once per node: every container of the node restores from the same bytes.
+// and v86's wasm, once per node: every container of the node restores from the same bytes. The
+// inflated state is kept in the Cache API, so a new node or a reload does not inflate it again.
 
 import v86WasmUrl from 'v86/build/v86.wasm?url';
 import v86Package from 'v86/package.json';
@@ -55,26 +56,54 @@ export class GuestKit {
     return this.moduleP;
   }
 
+  /**
+   * The saved machine, inflated: from this node's memory, else from the Cache API (inflated by an
+   * earlier node or page), else fetched and inflated, and kept there for the next.
+   */
   state(memoryMiB: number): Promise<ArrayBuffer> {
     let p = this.states.get(memoryMiB);
     if (!p) {
       p = (async () => {
         const url = this.url(stateFile(memoryMiB));
-        const r = await fetch(url);
-        if (!r.ok) throw new GuestKitError(`the x86 guest kit's state ${url} is missing (${r.status}); ${HOW_TO_BUILD}`);
-        const bytes = await r.arrayBuffer();
-        // A server may have inflated it already (Content-Encoding); otherwise it starts with gzip's magic.
-        const gzip = new Uint8Array(bytes, 0, 2);
-        if (gzip[0] !== 0x1f || gzip[1] !== 0x8b) return bytes;
-        try {
-          return await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
-        } catch (e) {
-          throw new GuestKitError(`the x86 guest kit's state ${url} is damaged (${(e as Error).message}); ${HOW_TO_BUILD}`);
-        }
+        const sha = (await this.manifest()).files[stateFile(memoryMiB)]?.sha256;
+        const cache = sha && typeof caches !== 'undefined' ? await caches.open(INFLATED_CACHE).catch(() => undefined) : undefined;
+        const key = `${url}?inflated=${sha}`;
+        const kept = await cache?.match(key).catch(() => undefined);
+        if (kept) return kept.arrayBuffer();
+        const state = await this.inflate(url);
+        if (cache) void keepInflated(cache, key, url, state);
+        return state;
       })();
       p.catch(() => this.states.delete(memoryMiB));
       this.states.set(memoryMiB, p);
     }
     return p;
+  }
+
+  private async inflate(url: string): Promise<ArrayBuffer> {
+    const r = await fetch(url);
+    if (!r.ok) throw new GuestKitError(`the x86 guest kit's state ${url} is missing (${r.status}); ${HOW_TO_BUILD}`);
+    const bytes = await r.arrayBuffer();
+    // A server may have inflated it already (Content-Encoding); otherwise it starts with gzip's magic.
+    const gzip = new Uint8Array(bytes, 0, 2);
+    if (gzip[0] !== 0x1f || gzip[1] !== 0x8b) return bytes;
+    try {
+      return await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+    } catch (e) {
+      throw new GuestKitError(`the x86 guest kit's state ${url} is damaged (${(e as Error).message}); ${HOW_TO_BUILD}`);
+    }
+  }
+}
+
+/** Where inflated states are kept across nodes and reloads (about 32 MB for 128 MiB of RAM). */
+const INFLATED_CACHE = 'x86-guest-states';
+
+/** Keeps `state` under `key`, dropping what an older kit left for the same file. Best effort: a full quota only costs the next node an inflate. */
+async function keepInflated(cache: Cache, key: string, url: string, state: ArrayBuffer): Promise<void> {
+  try {
+    for (const old of await cache.keys()) if (old.url.startsWith(`${url}?`) && old.url !== new URL(key).href) await cache.delete(old);
+    await cache.put(key, new Response(new Blob([state])));
+  } catch {
+    // Not kept: the next node inflates again.
   }
 }

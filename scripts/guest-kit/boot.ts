@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { V86 } from 'v86';
-import { FrameReader } from '../../node/x86/channel.ts';
+import { listenToShim } from '../../node/x86/channel.ts';
 import { machineOptions } from '../../node/x86/guest-options.ts';
 
 const [dir, mib, out] = process.argv.slice(2);
@@ -39,7 +39,7 @@ const timeout = setTimeout(() => {
   process.exit(1);
 }, 180_000);
 await new Promise<void>((resolve) => {
-  const reader = new FrameReader((f) => {
+  listenToShim(emulator, (f) => {
     if (f.type === 'R') resolve();
     else if (f.type === 'L') process.stderr.write(`[shim] ${new TextDecoder().decode(f.payload)}\n`);
     else if (f.type === 'B') {
@@ -48,7 +48,6 @@ await new Promise<void>((resolve) => {
       process.exit(1);
     }
   });
-  emulator.add_listener('serial1-output-byte', (b) => reader.push(b));
 });
 clearTimeout(timeout);
 const bootMs = Math.round(performance.now() - t0);

@@ -46,8 +46,9 @@ V86_VERSION=$(node -p "require('$ROOT/node_modules/v86/package.json').version")
 # on a 9p root (check.ts). When the newest fails that proof the next is tried, loudly; when none
 # passes, the build fails naming each kernel and the step. GUEST_KIT_KERNEL=linux-image-…-686
 # takes that one kernel only.
-# A 9p root over virtio-pci, and the virtio NIC (net_failover, failover come in as its dependencies).
-ROOT_MODULES=(9p 9pnet_virtio virtio_pci virtio_net)
+# A 9p root over virtio-pci, the virtio NIC (net_failover, failover come in as its dependencies),
+# and the virtio console the shim sends its frames over.
+ROOT_MODULES=(9p 9pnet_virtio virtio_pci virtio_net virtio_console)
 abi_of() { apt-cache depends "linux-image-686:i386=$1" 2> /dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-686\).*/\1/p' | head -1; }
 candidate() { apt-cache policy "$1" | sed -n 's/^ *Candidate: //p'; }
 installed() { dpkg-query -W -f='${Version}' "$1" 2> /dev/null || true; }

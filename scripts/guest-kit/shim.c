@@ -1,6 +1,7 @@
 /*
  * shim: PID 1 of the x86 guest. It loads the virtio/9p modules, then serves the host over a
- * framed channel on the second serial port (ttyS1; the kernel console keeps ttyS0): mount the
+ * framed channel, from the host on the second serial port (ttyS1; the kernel console keeps
+ * ttyS0) and to it on the virtio console (hvc0): mount the
  * container's root from 9p, spawn processes in it (the entrypoint and `exec`s), carry their
  * stdin/stdout/stderr apart, deliver signals and window sizes, and report exit statuses.
  *
@@ -8,7 +9,7 @@
  * "key=value" fields. Host -> guest:
  *   I init   time_ms, hostname, msize, mem (cgroup memory.max in bytes, 0 = none), seed (hex),
  *            and for a container with a network: mac, addr ("172.18.0.2/16"), gw (its /etc/hosts
- *            and /etc/resolv.conf come with its 9p root); lo comes up in every container
+ *            and /etc/resolv.conf come with its 9p root); lo is up in every container (since boot)
  *   S spawn  tty, stdin, uid, gid, cols, rows, cwd, a=<argv item>..., e=<env item>...
  *   D stdin  raw bytes; empty = end of file
  *   K kill   signal number
@@ -54,7 +55,8 @@
 #define CGROUP "/sys/fs/cgroup/c"
 #define MAX_PROCS 64
 #define MAX_FIELDS 4096
-#define IOBUF 4096
+/* A process's output is read and framed this much at a time. */
+#define IOBUF 16384
 
 /* The modules to load, one name a line, in load order: computed by the kit build from the
    kernel's own dependency data (scripts/guest-kit/module-order.ts). */
@@ -71,7 +73,8 @@ struct proc {
   int exited, status;
 };
 
-static int ch = -1; /* the channel */
+static int ch = -1;     /* the channel from the host: ttyS1 */
+static int out_ch = -1; /* the channel to the host: hvc0, or ttyS1 if the guest has no virtio console */
 static struct proc procs[MAX_PROCS];
 static int nmain_started; /* the first spawn made the pid namespace's init */
 static int ctr_mnt_ns = -1; /* the container's mount namespace, where its 9p root is "/" */
@@ -96,13 +99,19 @@ static void write_all(int fd, const void *buf, size_t n) {
   }
 }
 
+/* Header and payload in one write: each write to hvc0 is a round trip through the virtqueue. */
 static void send_frame(char type, uint32_t id, const void *data, uint32_t len) {
-  unsigned char h[9];
-  h[0] = (unsigned char)type;
-  memcpy(h + 1, &id, 4);
-  memcpy(h + 5, &len, 4);
-  write_all(ch, h, 9);
-  if (len) write_all(ch, data, len);
+  static unsigned char frame[9 + IOBUF];
+  frame[0] = (unsigned char)type;
+  memcpy(frame + 1, &id, 4);
+  memcpy(frame + 5, &len, 4);
+  if (len <= IOBUF) {
+    if (len) memcpy(frame + 9, data, len);
+    write_all(out_ch, frame, 9 + len);
+    return;
+  }
+  write_all(out_ch, frame, 9);
+  write_all(out_ch, data, len);
 }
 
 static void send_text(char type, uint32_t id, const char *fmt, ...) {
@@ -181,17 +190,34 @@ static void boot(void) {
   write_file("/proc/sys/vm/dirty_expire_centisecs", "100");
 }
 
+static void make_raw(int fd) {
+  struct termios t;
+  tcgetattr(fd, &t);
+  cfmakeraw(&t);
+  cfsetspeed(&t, B115200);
+  tcsetattr(fd, TCSANOW, &t);
+}
+
+/* The host's half stays on the serial port: v86 drops what it sends to a virtio console that has
+   no buffer posted, where the serial port, with the host's credits, loses nothing. The guest's
+   half goes over hvc0, which the console driver makes a moment after its module loads. */
 static void open_channel(void) {
   ch = open("/dev/ttyS1", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (ch < 0) {
     fprintf(stderr, "shim: cannot open /dev/ttyS1: %s\n", strerror(errno));
     for (;;) pause();
   }
-  struct termios t;
-  tcgetattr(ch, &t);
-  cfmakeraw(&t);
-  cfsetspeed(&t, B115200);
-  tcsetattr(ch, TCSANOW, &t);
+  make_raw(ch);
+  for (int tries = 0; tries < 300 && out_ch < 0; tries++) {
+    out_ch = open("/dev/hvc0", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (out_ch < 0) usleep(10000);
+  }
+  if (out_ch < 0) {
+    boot_error("cannot open /dev/hvc0: %s\n", strerror(errno));
+    out_ch = ch;
+    return;
+  }
+  make_raw(out_ch);
 }
 
 /* ---------------------------------------------------------------- fields */
@@ -257,14 +283,13 @@ static int unplug_nics(void) {
   return rc;
 }
 
-/* lo up; eth0 with the container's MAC, address and default route when it has a network.
+/* eth0 with the container's MAC, address and default route when it has a network.
    NULL on success, else what failed (errno says why). */
 static const char *net_setup(const struct fields *f) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) return "socket";
   const char *failed = NULL, *mac = get(f, "mac"), *addr = get(f, "addr"), *gw = get(f, "gw");
-  if (set_up(s, "lo") != 0) failed = "lo up";
-  if (!failed && !(addr && mac) && unplug_nics() != 0) failed = "unplug " NIC;
+  if (!(addr && mac) && unplug_nics() != 0) failed = "unplug " NIC;
   if (!failed && addr && mac) {
     struct ifreq r = {0};
     strncpy(r.ifr_name, NIC, IFNAMSIZ - 1);
@@ -341,16 +366,24 @@ static void do_init(uint32_t id, struct fields *f) {
     return;
   }
   long mem = get_num(f, "mem", 0);
-  if (mkdir(CGROUP, 0755) == 0 || errno == EEXIST) {
-    write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids");
-    if (mem > 0) {
-      char b[32];
-      snprintf(b, sizeof b, "%ld", mem);
-      write_file(CGROUP "/memory.max", b);
-      write_file(CGROUP "/memory.swap.max", "0");
-    }
+  if (mem > 0) {
+    char b[32];
+    snprintf(b, sizeof b, "%ld", mem);
+    write_file(CGROUP "/memory.max", b);
+    write_file(CGROUP "/memory.swap.max", "0");
   }
   send_frame('R', id, NULL, 0);
+}
+
+/* What every container's init would otherwise do again, done once before the state is saved
+   (a restored guest runs its kernel's code paths cold, tens of ms each): lo up, and the
+   container's cgroup with its controllers. */
+static void ready_for_containers(void) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0 || set_up(s, "lo") != 0) boot_error("lo up: %s\n", strerror(errno));
+  if (s >= 0) close(s);
+  if (mkdir(CGROUP, 0755) != 0 && errno != EEXIST) boot_error("cgroup %s: %s\n", CGROUP, strerror(errno));
+  write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids");
 }
 
 /* ---------------------------------------------------------------- spawn */
@@ -704,6 +737,7 @@ int main(void) {
   }
   boot();
   open_channel();
+  ready_for_containers();
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);

@@ -204,6 +204,13 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
     expect(r).toMatchObject({ code: 0, stdout: 'out\nbar baz /tmp 1000:65534 x86-test\n', stderr: 'err\n' });
   });
 
+  it('carries large output whole and in order over the virtio console, with the exit after it', async () => {
+    const r = await run(busybox, { argv: ['/bin/sh', '-c', 'seq 1 100000; echo end >&2; exit 4'] });
+    const lines = r.stdout.split('\n');
+    expect({ code: r.code, stderr: r.stderr, lines: lines.length, last: lines.at(-2) }).toEqual({ code: 4, stderr: 'end\n', lines: 100_001, last: '100000' });
+    expect(lines.every((l, i) => i === 100_000 || l === String(i + 1))).toBe(true);
+  });
+
   it('stops on the stop signal when the process handles it (PID 1 ignores what it does not)', async () => {
     const r = await s.page.evaluate(async (ref) => {
       const id = await X.start(await X.spec(ref, { argv: ['/bin/sh', '-c', 'trap "echo bye; exit 0" TERM; echo ready; while :; do sleep 1; done'] }));
@@ -255,6 +262,27 @@ describe('busybox (fixtures/busybox, linux/386)', () => {
     // Still one file with two names: a write through one is read through the other.
     expect(again.stdout).toBe('kept\nkept\nf\n600 2\nkept\nthrough-hard\nhello from layer 2\n');
     expect(again.stderr).toMatch(/hl-a\.txt.*No such file/);
+  });
+
+  it('keeps the inflated machine in the Cache API: after a reload, a new node neither fetches nor inflates the state', async () => {
+    expect(await run(busybox, { argv: ['/bin/echo', 'first'] })).toMatchObject({ code: 0, stdout: 'first\n' });
+    const { sha256 } = await s.page.evaluate(async () => (await (await fetch('/guest/kit.json')).json()).files['state-128.gzip']);
+    const kept = () =>
+      s.page.evaluate(async () => (await (await caches.open('x86-guest-states')).keys()).map((r) => `${new URL(r.url).pathname}${new URL(r.url).search}`));
+    await expect.poll(kept).toEqual([`/guest/state-128.gzip?inflated=${sha256}`]);
+    const fetched: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes('/guest/state-')) fetched.push(r.url());
+    };
+    s.context.on('request', onRequest);
+    try {
+      await s.page.reload();
+      await openPage();
+      expect(await run(busybox, { argv: ['/bin/echo', 'restored'] })).toMatchObject({ code: 0, stdout: 'restored\n' });
+    } finally {
+      s.context.off('request', onRequest);
+    }
+    expect(fetched).toEqual([]);
   });
 
   it('replaces one name of the image’s hard-linked pair without changing the other, in later starts too', async () => {
