@@ -75,13 +75,17 @@ export class FrameReader {
 }
 
 /**
- * Calls `onFrame` with each frame the shim sends: over the virtio console's first port (hvc0 in
- * the guest), or over the second serial port if the guest had no virtio console (the shim then
- * reports it as a boot error, and the kit build refuses to save such a guest).
+ * Calls `onFrame` with each frame the shim sends: over the virtio console's port 1 (a plain port,
+ * /dev/vport<N>p1 in the guest), or over the second serial port if the guest had none (the shim
+ * then reports it as a boot error, and the kit build refuses to save such a guest).
  */
 export function listenToShim(emulator: V86, onFrame: (f: Frame) => void): void {
   const serial = new FrameReader(onFrame);
   emulator.add_listener('serial1-output-byte', (b) => serial.push(b));
   const virtio = new FrameReader(onFrame);
-  emulator.add_listener('virtio-console0-output-bytes', (bytes) => virtio.pushBytes(bytes));
+  // v86's typings name port 0's events only.
+  (emulator as unknown as { add_listener(e: string, f: (bytes: Uint8Array) => void): void }).add_listener(SHIM_PORT_OUTPUT, (bytes) => virtio.pushBytes(bytes));
 }
+
+/** The bus event of what the guest writes to the virtio console's port 1. */
+const SHIM_PORT_OUTPUT = 'virtio-console1-output-bytes';

@@ -29,6 +29,23 @@ const emulator = new V86({
   // nothing mounts it before the state is saved.
   filesystem: { handle9p: () => undefined },
 });
+// v86 makes every port of its virtio console a console (hvc) when the guest's driver reports it
+// ready. The shim wants port 1 as a plain port: a write there is one virtqueue round trip of up to
+// 32 KiB, where a console's goes through the tty layer 2 KiB at a time (~4× slower here). The
+// driver reports its ports only while booting, so the saved state keeps port 1 plain.
+emulator.add_listener('emulator-loaded', () => {
+  const VIRTIO_CONSOLE_CONSOLE_PORT = 4;
+  const device = (emulator as unknown as { v86?: { cpu?: { devices?: { virtio_console?: { SendEvent?: unknown } } } } }).v86?.cpu?.devices?.virtio_console;
+  const send = device?.SendEvent;
+  if (!device || typeof send !== 'function') {
+    process.stderr.write(`this v86 build has no VirtioConsole.SendEvent to keep port 1 plain (v86 changed?): the shim's channel needs it\n`);
+    process.exit(1);
+  }
+  device.SendEvent = function (port: number, event: number, value: number) {
+    if (event === VIRTIO_CONSOLE_CONSOLE_PORT && port >= 1) return;
+    return send.call(this, port, event, value);
+  };
+});
 let console0 = '';
 emulator.add_listener('serial0-output-byte', (b) => {
   console0 = (console0 + String.fromCharCode(b)).slice(-8000);

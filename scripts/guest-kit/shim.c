@@ -1,7 +1,7 @@
 /*
  * shim: PID 1 of the x86 guest. It loads the virtio/9p modules, then serves the host over a
  * framed channel, from the host on the second serial port (ttyS1; the kernel console keeps
- * ttyS0) and to it on the virtio console (hvc0): mount the
+ * ttyS0) and to it on a virtio serial port: mount the
  * container's root from 9p, spawn processes in it (the entrypoint and `exec`s), carry their
  * stdin/stdout/stderr apart, deliver signals and window sizes, and report exit statuses.
  *
@@ -55,8 +55,10 @@
 #define CGROUP "/sys/fs/cgroup/c"
 #define MAX_PROCS 64
 #define MAX_FIELDS 4096
+/* A frame to the host is one write, and one virtqueue round trip: the port takes 32 KiB. */
+#define FRAME_MAX 32768
 /* A process's output is read and framed this much at a time. */
-#define IOBUF 16384
+#define IOBUF (FRAME_MAX - 9)
 
 /* The modules to load, one name a line, in load order: computed by the kit build from the
    kernel's own dependency data (scripts/guest-kit/module-order.ts). */
@@ -74,7 +76,7 @@ struct proc {
 };
 
 static int ch = -1;     /* the channel from the host: ttyS1 */
-static int out_ch = -1; /* the channel to the host: hvc0, or ttyS1 if the guest has no virtio console */
+static int out_ch = -1; /* the channel to the host: a virtio serial port, or ttyS1 if the guest has none */
 static struct proc procs[MAX_PROCS];
 static int nmain_started; /* the first spawn made the pid namespace's init */
 static int ctr_mnt_ns = -1; /* the container's mount namespace, where its 9p root is "/" */
@@ -99,9 +101,9 @@ static void write_all(int fd, const void *buf, size_t n) {
   }
 }
 
-/* Header and payload in one write: each write to hvc0 is a round trip through the virtqueue. */
+/* Header and payload in one write: each write to the port is a round trip through the virtqueue. */
 static void send_frame(char type, uint32_t id, const void *data, uint32_t len) {
-  static unsigned char frame[9 + IOBUF];
+  static unsigned char frame[FRAME_MAX];
   frame[0] = (unsigned char)type;
   memcpy(frame + 1, &id, 4);
   memcpy(frame + 5, &len, 4);
@@ -190,34 +192,45 @@ static void boot(void) {
   write_file("/proc/sys/vm/dirty_expire_centisecs", "100");
 }
 
-static void make_raw(int fd) {
-  struct termios t;
-  tcgetattr(fd, &t);
-  cfmakeraw(&t);
-  cfsetspeed(&t, B115200);
-  tcsetattr(fd, TCSANOW, &t);
+/* The virtio console's port 1 (/dev/vport<N>p1), a plain port: the kit build keeps v86 from
+   making it a console (scripts/guest-kit/boot.ts), where each write would go through the tty
+   layer 2 KiB at a time. The driver makes its device a moment after the module loads. */
+static int open_port(void) {
+  for (int tries = 0; tries < 300; tries++) {
+    DIR *d = opendir("/dev");
+    int fd = -1;
+    for (struct dirent *e; d && fd < 0 && (e = readdir(d));) {
+      size_t n = strlen(e->d_name);
+      if (strncmp(e->d_name, "vport", 5) != 0 || n < 8 || strcmp(e->d_name + n - 2, "p1") != 0) continue;
+      char path[300];
+      snprintf(path, sizeof path, "/dev/%s", e->d_name);
+      fd = open(path, O_WRONLY | O_CLOEXEC);
+    }
+    if (d) closedir(d);
+    if (fd >= 0) return fd;
+    usleep(10000);
+  }
+  return -1;
 }
 
-/* The host's half stays on the serial port: v86 drops what it sends to a virtio console that has
-   no buffer posted, where the serial port, with the host's credits, loses nothing. The guest's
-   half goes over hvc0, which the console driver makes a moment after its module loads. */
+/* The host's half stays on the serial port: v86 drops what it sends to a virtio port that has no
+   buffer posted, where the serial port, with the host's credits, loses nothing. */
 static void open_channel(void) {
   ch = open("/dev/ttyS1", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (ch < 0) {
     fprintf(stderr, "shim: cannot open /dev/ttyS1: %s\n", strerror(errno));
     for (;;) pause();
   }
-  make_raw(ch);
-  for (int tries = 0; tries < 300 && out_ch < 0; tries++) {
-    out_ch = open("/dev/hvc0", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    if (out_ch < 0) usleep(10000);
-  }
+  struct termios t;
+  tcgetattr(ch, &t);
+  cfmakeraw(&t);
+  cfsetspeed(&t, B115200);
+  tcsetattr(ch, TCSANOW, &t);
+  out_ch = open_port();
   if (out_ch < 0) {
-    boot_error("cannot open /dev/hvc0: %s\n", strerror(errno));
+    boot_error("no virtio serial port /dev/vport*p1: %s\n", strerror(errno));
     out_ch = ch;
-    return;
   }
-  make_raw(out_ch);
 }
 
 /* ---------------------------------------------------------------- fields */
