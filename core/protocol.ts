@@ -153,6 +153,15 @@ export interface NodeAgentApi {
   /** For liveness checks by the manager. */
   ping(): Promise<number>;
   /**
+   * Serves this API on `port` too: how a node in another tab is reached by the engine, through
+   * the tabs' broker (engine/nodes/tab-nodes.ts).
+   */
+  serve(port: MessagePort): Promise<void>;
+  /** Ms since the manager last pinged (Infinity before the first): a node tab whose engine went away joins again. */
+  sincePing(): Promise<number>;
+  /** Ends every process and the node itself (a node in another tab, which its engine took down). */
+  retire(): Promise<void>;
+  /**
    * `x86KitUrl`: where the x86 guest kit is served (an absolute URL; the node's default is
    * `/guest/` on its origin). `jspi: false` turns JSPI off. Resolves to whether JSPI is used.
    */

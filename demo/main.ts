@@ -128,6 +128,8 @@ const proxied = useProxy ? hasSameOriginProxy() : Promise.resolve(false);
 const opened = proxied.then((proxy) =>
   Engine.open({
     ...(dbName ? { dbName } : {}),
+    // The Nodes panel's "Add in a tab" opens demo/node.html, which joins this engine.
+    tabNodes: true,
     ...(proxy ? { registry: { proxy: `${location.origin}/` }, egress: `${location.origin.replace(/^http/, 'ws')}/egress` } : {}),
     onDatabaseClosed(message) {
       status.textContent = 'reloading: a newer version of the engine opened in another tab';

@@ -261,7 +261,12 @@ export class Panels {
         this.error(e);
       }
     });
-    this.nodes.head.append(b);
+    // A node in another tab (demo/node.html): the cluster spans tabs.
+    const tab = el('a', 'panel-action', 'Add in a tab');
+    tab.title = 'a node that runs in a new tab; closing that tab is a node failure';
+    tab.setAttribute('href', `node.html?db=${encodeURIComponent(this.engine.dbName)}`);
+    tab.setAttribute('target', '_blank');
+    this.nodes.head.append(b, tab);
   }
 
   private async refreshStatus(): Promise<void> {

@@ -16,6 +16,7 @@ import { NetworkService } from './networks/network-service.ts';
 import { PortService } from './networks/port-service.ts';
 import { startWorkerFabric, type WorkerFabric } from './networks/worker-fabric.ts';
 import { type NodeFactory, NodeManager } from './nodes/node-manager.ts';
+import { acceptTabNodes, tabNodesSupported } from './nodes/tab-nodes.ts';
 import { PublishedPorts } from './ports/published-ports.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
 import { RwLock } from './rw-lock.ts';
@@ -62,6 +63,11 @@ export interface EngineOptions {
    * first stores something (default true). A page that asks itself, or never wants to, says false.
    */
   readonly persistStorage?: boolean;
+  /**
+   * Take nodes that other tabs of this origin offer for this database (`joinAsNode`), so the
+   * cluster spans tabs (default false). Needs SharedWorker and Web Locks; without them, ignored.
+   */
+  readonly tabNodes?: boolean;
 }
 
 export const ENGINE_VERSION = '0.1.0';
@@ -182,6 +188,7 @@ export class Engine {
     const engine = new Engine(db, dbName, new RegistryClient(options.registry), new ContentStore(db), new SnapshotStore(db), options, ownFabric);
     const nodes = options.nodes ?? (typeof Worker === 'undefined' ? 0 : 2);
     for (let i = 0; i < nodes; i++) engine.nodes.add();
+    if (options.tabNodes && tabNodesSupported()) acceptTabNodes(engine.nodes, dbName);
     await engine.networks.load();
     await engine.containers.recover();
     await engine.services.start();

@@ -44,6 +44,7 @@ export type { NetworkCreateOptions } from './networks/network-service.ts';
 export type { PublishedPort } from './networks/port-service.ts';
 export { parseExpose, parsePublish } from './networks/port-specs.ts';
 export type { NodeAvailability, NodeInfo } from './nodes/node-manager.ts';
+export { joinAsNode, type TabNode, type TabNodeState, tabNodesSupported } from './nodes/tab-nodes.ts';
 export type { PublishedPorts } from './ports/published-ports.ts';
 export { MalformedResponseError } from './ports/stream-errors.ts';
 export { type StreamWebSocket, WebSocketHandshakeError } from './ports/websocket-over-stream.ts';

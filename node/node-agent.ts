@@ -55,6 +55,7 @@ export class NodeAgent implements NodeAgentApi {
   /** linux/386 processes; loaded on the first one, so WASI-only pages never load v86. */
   private x86: Promise<X86Node> | undefined;
   private x86KitUrl: string | undefined;
+  private pingedAt: number | undefined;
 
   constructor() {
     this.idle = this.newWorker();
@@ -276,7 +277,21 @@ export class NodeAgent implements NodeAgentApi {
   }
 
   async ping(): Promise<number> {
+    this.pingedAt = performance.now();
     return Date.now();
+  }
+
+  async serve(port: MessagePort): Promise<void> {
+    Comlink.expose(this, port);
+  }
+
+  async sincePing(): Promise<number> {
+    return this.pingedAt === undefined ? Number.POSITIVE_INFINITY : performance.now() - this.pingedAt;
+  }
+
+  /** Closing the node's Worker ends the process and guest Workers it started. */
+  async retire(): Promise<void> {
+    setTimeout(() => self.close());
   }
 
   /** How a process went (reads, timings); kept for the last few that ended. */

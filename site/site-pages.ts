@@ -5,7 +5,7 @@ import type { Plugin } from 'vite';
 
 /** The site's HTML entries, by name, relative to the repository root the build runs in. */
 export function sitePages(root: string): Record<string, string> {
-  return { demo: path.join(root, 'demo', 'index.html'), embed: path.join(root, 'examples', 'embed.html') };
+  return { demo: path.join(root, 'demo', 'index.html'), node: path.join(root, 'demo', 'node.html'), embed: path.join(root, 'examples', 'embed.html') };
 }
 
 const FRONT_PAGE = `<!doctype html>

@@ -31,7 +31,8 @@ interface Node {
   readonly capacity: number;
   readonly memory: number;
   readonly createdAt: string;
-  worker: Worker;
+  /** Ends the node's Worker (one in another tab is asked to end itself). */
+  readonly stop: () => void;
   api: Comlink.Remote<NodeAgentApi>;
   state: NodeState;
   availability: NodeAvailability;
@@ -48,8 +49,15 @@ const DEFAULT_NODE_MEMORY = 2 * 1024 ** 3;
 
 export type NodeFactory = (name: string) => Worker;
 
+export interface NodeOptions {
+  readonly name?: string;
+  readonly labels?: Record<string, string>;
+  readonly capacity?: number;
+  readonly memory?: number;
+}
+
 /** The default node Worker: node/node-agent.ts, bundled by Vite. */
-const defaultNodeFactory: NodeFactory = (name) => new Worker(new URL('../../node/node-agent.ts', import.meta.url), { type: 'module', name });
+export const defaultNodeFactory: NodeFactory = (name) => new Worker(new URL('../../node/node-agent.ts', import.meta.url), { type: 'module', name });
 
 class NoNodeError extends EngineError {
   override readonly status = 503;
@@ -75,10 +83,41 @@ export class NodeManager {
     private readonly x86KitUrl?: string,
   ) {}
 
-  add(opts: { name?: string; labels?: Record<string, string>; capacity?: number; memory?: number } = {}): NodeInfo {
+  add(opts: NodeOptions = {}): NodeInfo {
     const name = opts.name ?? `node-${++this.seq}`;
-    if (this.nodes.has(name)) throw new InvalidParameterError(`node ${name} already exists`);
+    this.refuseTaken(name);
     const worker = this.factory(name);
+    const node = this.join(name, opts, Comlink.wrap<NodeAgentApi>(worker), () => worker.terminate());
+    worker.addEventListener('error', (e) => this.markDown(node, `node ${name} crashed: ${e.message || 'worker error'}`));
+    return this.info(node);
+  }
+
+  /**
+   * A node in another tab of this origin (tab-nodes.ts): its agent served on `port`. It fails when
+   * its tab closes, which lets go of `lock` (a Web Lock the tab holds while it is open), or when it
+   * stops answering.
+   */
+  addTab(port: MessagePort, lock: string, opts: NodeOptions & { name: string }): NodeInfo {
+    this.refuseTaken(opts.name);
+    const api = Comlink.wrap<NodeAgentApi>(port);
+    const closed = new AbortController();
+    const node = this.join(opts.name, opts, api, () => {
+      closed.abort();
+      void api.retire().catch(() => undefined);
+      // A Comlink call to a tab that is gone never settles: give its answer a moment, then let go.
+      setTimeout(() => port.close(), HEARTBEAT_MS);
+    });
+    navigator.locks
+      .request(lock, { signal: closed.signal }, async () => this.markDown(node, `node ${node.name} is down: its tab was closed`))
+      .catch(() => undefined);
+    return this.info(node);
+  }
+
+  private refuseTaken(name: string): void {
+    if (this.nodes.has(name)) throw new InvalidParameterError(`node ${name} already exists`);
+  }
+
+  private join(name: string, opts: NodeOptions, api: Comlink.Remote<NodeAgentApi>, stop: () => void): Node {
     const node: Node = {
       id: crypto.randomUUID().replace(/-/g, '').slice(0, 25),
       name,
@@ -86,19 +125,18 @@ export class NodeManager {
       capacity: opts.capacity ?? 64,
       memory: opts.memory ?? DEFAULT_NODE_MEMORY,
       createdAt: new Date().toISOString(),
-      worker,
-      api: Comlink.wrap<NodeAgentApi>(worker),
+      stop,
+      api,
       state: 'ready',
       availability: 'active',
       processes: new Map(),
     };
-    worker.addEventListener('error', (e) => this.markDown(node, `node ${name} crashed: ${e.message || 'worker error'}`));
     // Comlink keeps calls in order, so the node knows this before its first process.
     if (this.x86KitUrl) void node.api.configure({ x86KitUrl: this.x86KitUrl }).catch(() => undefined);
     node.heartbeat = setInterval(() => void this.check(node), HEARTBEAT_MS);
     this.nodes.set(name, node);
     this.events.emit('node', 'create', node.id, { name });
-    return this.info(node);
+    return node;
   }
 
   private async check(node: Node): Promise<void> {
@@ -117,7 +155,7 @@ export class NodeManager {
     if (node.state === 'down') return;
     node.state = 'down';
     clearInterval(node.heartbeat);
-    node.worker.terminate();
+    node.stop();
     this.events.emit('node', 'update', node.id, { name: node.name, state: 'down' });
     // Each relay removes its own process and forwards the exit.
     for (const relay of [...node.processes.values()]) relay({ type: 'exit', code: 137, error: reason });
@@ -285,7 +323,7 @@ export class NodeManager {
   close(): void {
     for (const n of this.nodes.values()) {
       clearInterval(n.heartbeat);
-      n.worker.terminate();
+      n.stop();
     }
     this.nodes.clear();
   }

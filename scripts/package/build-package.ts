@@ -116,16 +116,16 @@ async function buildTypes(outDir: string): Promise<void> {
   }
 }
 
-/** The Workers the browser bundles start: the network, the node, its process Workers, the x86 guest. */
-const WORKER_COUNT = 4;
+/** The Workers the browser bundles start: the network, the node, its process Workers, the x86 guest, and the tabs' broker (a SharedWorker). */
+const WORKER_COUNT = 5;
 /**
- * Vite writes each Worker it bundled as ``new Worker(new URL(new URL(`w.js`, import.meta.url).href,
+ * Vite writes each Worker (and SharedWorker) it bundled as ``new Worker(new URL(new URL(`w.js`, import.meta.url).href,
  * ``+import.meta.url), { type: `module` })``, a form a consumer's bundler passes over, so its build
  * would lack the Workers. Written back as `new Worker(new URL('w.js', import.meta.url), { type:
  * "module" })`, the form Vite and webpack look for, the consumer's build bundles them too.
  */
 const BUNDLED_WORKER =
-  /new Worker\(new URL\(\s*(?:\/\* @vite-ignore \*\/\s*)?new URL\((`[^`$]+`),import\.meta\.url\)\.href,``\+import\.meta\.url\),\{type:`module`/g;
+  /new (Worker|SharedWorker)\(new URL\(\s*(?:\/\* @vite-ignore \*\/\s*)?new URL\((`[^`$]+`),import\.meta\.url\)\.href,``\+import\.meta\.url\),\{type:`module`/g;
 
 async function exposeWorkers(outDir: string): Promise<void> {
   let found = 0;
@@ -133,9 +133,9 @@ async function exposeWorkers(outDir: string): Promise<void> {
     if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
     const file = path.join(entry.parentPath, entry.name);
     const text = await readFile(file, 'utf8');
-    const rewritten = text.replace(BUNDLED_WORKER, (_, url: string) => {
+    const rewritten = text.replace(BUNDLED_WORKER, (_, kind: string, url: string) => {
       found++;
-      return `new Worker(new URL(${url},import.meta.url),{type:"module"`;
+      return `new ${kind}(new URL(${url},import.meta.url),{type:"module"`;
     });
     if (rewritten !== text) await writeFile(file, rewritten);
   }

@@ -46,6 +46,7 @@ export interface FakeCluster {
 class FakeAgent implements NodeAgentApi {
   private readonly procs = new Map<string, Proc>();
   private nextPid = 1;
+  private pingedAt: number | undefined;
   constructor(private readonly log: FakeCluster) {}
 
   async spawn(spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void> {
@@ -248,7 +249,20 @@ class FakeAgent implements NodeAgentApi {
   }
 
   async ping(): Promise<number> {
+    this.pingedAt = Date.now();
     return Date.now();
+  }
+
+  async serve(port: MessagePort): Promise<void> {
+    Comlink.expose(this, port);
+  }
+
+  async sincePing(): Promise<number> {
+    return this.pingedAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - this.pingedAt;
+  }
+
+  async retire(): Promise<void> {
+    for (const p of [...this.procs.values()]) this.exit(p, 137);
   }
 
   /** A fake node runs no WASI, so it never uses JSPI. */
