@@ -13,6 +13,13 @@ export interface EngineEvent {
 
 export type EventListener = (e: EngineEvent) => void;
 
+/** What a container event is told of its container. */
+interface ContainerEventSource {
+  readonly Id: string;
+  readonly Name: string;
+  readonly Config: { readonly Image: string; readonly Labels: Readonly<Record<string, string>> };
+}
+
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
 
@@ -33,6 +40,15 @@ export class EventBus {
         console.error('event listener failed', err);
       }
     }
+  }
+
+  /**
+   * A container event with the attributes Docker gives one: the container's labels, its image and
+   * name, then what the action adds (exit code, signal, exec ID), so label filters and
+   * `docker compose events` find a container's events.
+   */
+  container(action: string, rec: ContainerEventSource, attributes: Record<string, string> = {}): void {
+    this.emit('container', action, rec.Id, { ...rec.Config.Labels, image: rec.Config.Image, name: rec.Name.slice(1), ...attributes });
   }
 
   /** Calls `listener` for every event until the returned function is called. */

@@ -611,6 +611,45 @@ const top: Command = {
   },
 };
 
+/** Compose's event time: `2006-01-02 15:04:05.000000`, local time. */
+function composeEventTime(timeNano: number): string {
+  const d = new Date(timeNano / 1e6);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const micros = Math.floor(timeNano / 1e3) % 1e6;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(micros, 6)}`;
+}
+
+const events: Command = {
+  names: ['compose events'],
+  usage: '[OPTIONS] [SERVICE...]',
+  short: 'Receive real time events from containers',
+  args: { min: 0 },
+  flags: withGlobals([{ name: 'json', type: 'bool', description: 'Output events as a stream of json objects' }]),
+  async run(ctx) {
+    const project = await projectName(ctx);
+    const json = ctx.flags.bool('json');
+    for await (const e of ctx.engine.events(ctx.signal)) {
+      const labels = e.Actor.Attributes;
+      if (e.Type !== 'container' || labels[COMPOSE_LABEL.project] !== project) continue;
+      const service = labels[COMPOSE_LABEL.service] ?? '';
+      if (ctx.args.length && !ctx.args.includes(service)) continue;
+      // As Compose does: the container's attributes without Compose's own labels.
+      const attributes = Object.fromEntries(
+        Object.entries(labels)
+          .filter(([k]) => !k.startsWith('com.docker.compose.'))
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+      if (json) {
+        const time = new Date(e.timeNano / 1e6).toISOString();
+        ctx.out(JSON.stringify({ action: e.Action, attributes, id: e.Actor.ID, service, time, type: 'container' }));
+      } else {
+        const attrs = Object.entries(attributes).map(([k, v]) => `${k}=${v}`);
+        ctx.out(`${composeEventTime(e.timeNano)} container ${e.Action} ${e.Actor.ID} (${attrs.join(', ')})`);
+      }
+    }
+  },
+};
+
 const run: Command = {
   names: ['compose run'],
   usage: '[OPTIONS] SERVICE [COMMAND] [ARGS...]',
@@ -711,5 +750,6 @@ export const composeCommands: readonly Command[] = [
   port,
   images,
   top,
+  events,
   version,
 ];

@@ -132,7 +132,7 @@ export class ContainerCatalog {
       Node: '',
     };
     await records.save(rec);
-    this.deps.events.emit('container', 'create', id, { image: o.image, name });
+    this.deps.events.container('create', rec);
     return { Id: id, Warnings: [] };
   }
 
@@ -155,7 +155,7 @@ export class ContainerCatalog {
     );
     await records.save({ ...rec, Name: `/${name}`, NetworkSettings: { ...rec.NetworkSettings, Networks: networks } });
     await this.deps.networks.renameEndpoint(rec.Id, name);
-    this.deps.events.emit('container', 'rename', rec.Id, { name, oldName: old });
+    this.deps.events.container('rename', rec, { name, oldName: old });
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
@@ -185,7 +185,7 @@ export class ContainerCatalog {
     await records.delete(rec.Id);
     await deleteScope(db, containerScope(rec.Id));
     await logs.remove(rec.Id);
-    events.emit('container', 'destroy', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image });
+    events.container('destroy', rec);
     if (opts.volumes) {
       for (const m of rec.Mounts) {
         if (m.Type !== 'volume') continue;

@@ -88,19 +88,19 @@ export class ContainerIo {
     const exit = new Promise<{ code: number; error?: string }>((r) => (resolveExit = r));
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
-    events.emit('container', `exec_create: ${o.cmd.join(' ')}`, rec.Id, { execID: execId });
+    events.container(`exec_create: ${o.cmd.join(' ')}`, rec, { execID: execId });
     await nodes.spawn(node, spec, (e) => {
       if (e.type === 'started') started();
       else if (e.type === 'stdout') o.onStdout?.(e.data);
       else if (e.type === 'stderr') o.onStderr?.(e.data);
       else if (e.type === 'exit') {
         started();
-        events.emit('container', 'exec_die', rec.Id, { execID: execId, exitCode: String(e.code) });
+        events.container('exec_die', rec, { execID: execId, exitCode: String(e.code) });
         resolveExit({ code: e.code, ...(e.error ? { error: e.error } : {}) });
       }
     });
     await running;
-    events.emit('container', `exec_start: ${o.cmd.join(' ')}`, rec.Id, { execID: execId });
+    events.container(`exec_start: ${o.cmd.join(' ')}`, rec, { execID: execId });
     return {
       id: execId,
       exit,

@@ -162,7 +162,7 @@ export class ContainerTasks {
         StartedAt: new Date().toISOString(),
       },
     });
-    this.deps.events.emit('container', 'start', id, { name: r.Name.slice(1), image: r.Config.Image, node });
+    this.deps.events.container('start', r, { node });
     await saved;
   }
 
@@ -206,7 +206,7 @@ export class ContainerTasks {
     this.live.delete(id);
     // Freed in the same step too: a start right after the exit finds its address and ports free.
     const freed = this.deps.networking.down(id).catch(unsaved(id));
-    events.emit('container', 'die', id, { exitCode: String(code), name: r.Name.slice(1), image: r.Config.Image });
+    events.container('die', r, { exitCode: String(code) });
     for (const w of this.waiters.get(id) ?? []) w({ StatusCode: code, ...(why ? { Error: why } : {}) });
     this.waiters.delete(id);
     await saved;
@@ -233,7 +233,7 @@ export class ContainerTasks {
     await records.save({ ...r, RestartCount: r.RestartCount + 1 });
     try {
       await this.start(id);
-      this.deps.events.emit('container', 'restart', id, { name: r.Name.slice(1) });
+      this.deps.events.container('restart', r);
     } catch (e) {
       const cur = records.get(id);
       if (cur) await records.save({ ...cur, State: { ...cur.State, Status: 'exited', Restarting: false, Error: (e as Error).message } });
@@ -251,16 +251,16 @@ export class ContainerTasks {
     live.stopping = true;
     const done = this.wait(rec.Id);
     const signal = parseSignal(opts.signal ?? rec.Config.StopSignal);
-    events.emit('container', 'kill', rec.Id, { signal: String(signal), name: rec.Name.slice(1) });
+    events.container('kill', rec, { signal: String(signal) });
     await this.signal(rec.Id, live, signal);
     const timeout = (opts.timeout ?? rec.Config.StopTimeout) * 1000;
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout)));
     if ((await Promise.race([done, timer])) === 'timeout') {
-      events.emit('container', 'kill', rec.Id, { signal: '9', name: rec.Name.slice(1) });
+      events.container('kill', rec, { signal: '9' });
       await this.signal(rec.Id, live, 9);
       await done;
     }
-    events.emit('container', 'stop', rec.Id, { name: rec.Name.slice(1) });
+    events.container('stop', rec);
   }
 
   private cancelRestart(rec: ContainerRecord): void {
@@ -277,7 +277,7 @@ export class ContainerTasks {
     if (!live) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${rec.Id} is not running`);
     const n = parseSignal(signal);
     this.manuallyStopped.add(rec.Id);
-    this.deps.events.emit('container', 'kill', rec.Id, { signal: String(n), name: rec.Name.slice(1) });
+    this.deps.events.container('kill', rec, { signal: String(n) });
     await this.signal(rec.Id, live, n);
   }
 
@@ -306,7 +306,7 @@ export class ContainerTasks {
     const rec = this.deps.records.resolve(idOrName);
     await this.stop(rec.Id, opts);
     await this.start(rec.Id);
-    this.deps.events.emit('container', 'restart', rec.Id, { name: rec.Name.slice(1) });
+    this.deps.events.container('restart', rec);
   }
 
   /** `docker pause`: every process of the container is held (see NodeAgentApi.pause). */
@@ -327,7 +327,7 @@ export class ContainerTasks {
       throw new EngineError(`cannot pause container ${rec.Id}: ${(e as Error).message}`);
     }
     // The process may have ended meanwhile: then it was not paused.
-    if (this.live.get(rec.Id) === live) this.deps.events.emit('container', 'pause', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image });
+    if (this.live.get(rec.Id) === live) this.deps.events.container('pause', rec);
     await saved;
   }
 
@@ -348,7 +348,7 @@ export class ContainerTasks {
    */
   private setPaused(r: ContainerRecord, paused: boolean, announce = true): Promise<ContainerRecord> {
     const saved = this.deps.records.save({ ...r, State: { ...r.State, Status: paused ? 'paused' : 'running', Paused: paused } });
-    if (announce) this.deps.events.emit('container', paused ? 'pause' : 'unpause', r.Id, { name: r.Name.slice(1), image: r.Config.Image });
+    if (announce) this.deps.events.container(paused ? 'pause' : 'unpause', r);
     return saved;
   }
 

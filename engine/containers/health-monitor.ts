@@ -133,7 +133,7 @@ export class HealthMonitor {
     const changed = r.State.Health?.Status !== h.Status;
     // Announced as the record changes (in memory at once), so whoever sees the status also saw the event.
     const saved = this.deps.records.save({ ...r, State: { ...r.State, Health: h } });
-    if (changed) this.deps.events.emit('container', `health_status: ${h.Status}`, r.Id, { name: r.Name.slice(1), image: r.Config.Image });
+    if (changed) this.deps.events.container(`health_status: ${h.Status}`, r);
     await saved;
   }
 

@@ -2,9 +2,10 @@
 // (fake-node.ts): the order conditions impose, names and labels, idempotent `up`, scale,
 // recreation, down, and the CLI's errors. The browser test runs the same over real Workers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, dockerCommand } from '../../support/cli-helpers.ts';
+import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -219,5 +220,65 @@ describe('docker compose up', () => {
     const cycle = await docker('docker compose up -d');
     expect(cycle.code).toBe(1);
     expect(cycle.stderr).toMatch(/dependency cycle detected: (a -> b -> a|b -> a -> b)/);
+  });
+});
+
+describe('docker compose events', () => {
+  it("streams the project's container events, by service, without Compose's labels; --json as Compose writes it", async () => {
+    write(
+      'compose.yaml',
+      'services:\n  a:\n    image: test/tools\n    command: exit 0\n    labels: { tier: front }\n  b:\n    image: test/tools\n    command: exit 0\n',
+    );
+    const watch = (args: string) => {
+      const ac = new AbortController();
+      let out = '';
+      const done = runDocker(engine, `docker compose -p ev events ${args}`, {
+        stdout: (s) => (out += s),
+        stderr: (s) => (out += s),
+        isTTY: false,
+        columns: 80,
+        files,
+        signal: ac.signal,
+      });
+      return {
+        out: () => out,
+        stop: () => {
+          ac.abort();
+          return done;
+        },
+      };
+    };
+    const plain = watch('a');
+    const json = watch('--json');
+    await docker('docker compose -p other up -d');
+    expect((await docker('docker compose -p ev up -d')).code).toBe(0);
+    await until(() => (plain.out().match(/ die /g) ?? []).length === 1 && (json.out().match(/"die"/g) ?? []).length === 2);
+    expect(await plain.stop()).toBe(130);
+    expect(await json.stop()).toBe(130);
+    const id = (await docker('docker compose -p ev ps -a -q a')).stdout.trim();
+    expect(
+      plain
+        .out()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /, '')),
+      // The image's labels and the service's, as Docker puts a container's labels in its events.
+    ).toEqual([
+      `container create ${id} (image=test/tools, name=ev-a-1, org.example.image=tools, tier=front)`,
+      `container start ${id} (image=test/tools, name=ev-a-1, node=node-1, org.example.image=tools, tier=front)`,
+      `container die ${id} (exitCode=0, image=test/tools, name=ev-a-1, org.example.image=tools, tier=front)`,
+    ]);
+    const events = json
+      .out()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => `${e.service} ${e.action}`).sort()).toEqual(['a create', 'a die', 'a start', 'b create', 'b die', 'b start']);
+    expect(Object.keys(events[0]!)).toEqual(['action', 'attributes', 'id', 'service', 'time', 'type']);
+    expect(
+      events.every(
+        (e) => e.type === 'container' && typeof e.time === 'string' && !Object.keys(e.attributes as object).some((k) => k.startsWith('com.docker.compose.')),
+      ),
+    ).toBe(true);
   });
 });
