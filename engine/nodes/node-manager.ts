@@ -39,12 +39,6 @@ interface Node {
   /** processId → the listener of its events, so a node death can end them. */
   processes: Map<string, (e: ProcessEvent) => void>;
   heartbeat?: ReturnType<typeof setInterval>;
-  /** performance.now() of its last answer to a ping (undefined before the first). */
-  answeredAt?: number;
-  /** performance.now() of the last heartbeat check, the time between it and the one before, and when the node was added. */
-  checkedAt: number;
-  interval: number;
-  readonly addedAt: number;
 }
 
 /**
@@ -69,11 +63,8 @@ class NoNodeError extends EngineError {
   override readonly status = 503;
 }
 
-/** A ping to every node this often; one that has not answered for HEARTBEAT_TIMEOUT_MS is down: a hang is found within a second. */
-const HEARTBEAT_MS = 200;
-const HEARTBEAT_TIMEOUT_MS = 800;
-/** A new node's Worker has this long to load and answer its first ping. */
-const STARTUP_MS = 5000;
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT_MS = 3000;
 
 /**
  * Nodes are Web Workers. The manager starts them, places processes on the least loaded ready
@@ -114,7 +105,7 @@ export class NodeManager {
       closed.abort();
       void api.retire().catch(() => undefined);
       // A Comlink call to a tab that is gone never settles: give its answer a moment, then let go.
-      setTimeout(() => port.close(), HEARTBEAT_TIMEOUT_MS);
+      setTimeout(() => port.close(), HEARTBEAT_MS);
     });
     navigator.locks
       .request(lock, { signal: closed.signal }, async () => this.markDown(node, `node ${node.name} is down: its tab was closed`))
@@ -136,40 +127,28 @@ export class NodeManager {
       createdAt: new Date().toISOString(),
       stop,
       api,
-      checkedAt: performance.now(),
-      interval: HEARTBEAT_MS,
-      addedAt: performance.now(),
       state: 'ready',
       availability: 'active',
       processes: new Map(),
     };
     // Comlink keeps calls in order, so the node knows this before its first process.
     if (this.x86KitUrl) void node.api.configure({ x86KitUrl: this.x86KitUrl }).catch(() => undefined);
-    node.heartbeat = setInterval(() => this.check(node), HEARTBEAT_MS);
+    node.heartbeat = setInterval(() => void this.check(node), HEARTBEAT_MS);
     this.nodes.set(name, node);
     this.events.emit('node', 'create', node.id, { name });
     return node;
   }
 
-  private check(node: Node): void {
+  private async check(node: Node): Promise<void> {
     if (node.state === 'down') return;
-    const now = performance.now();
-    // Ticks come late when this page was busy (a long task) or is hidden (timers throttled to 1 s):
-    // answers may be queued behind the same delay, so for two ticks after a late one the wait is
-    // four of its intervals.
-    const interval = now - node.checkedAt;
-    const timeout = Math.max(HEARTBEAT_TIMEOUT_MS, 4 * interval, 4 * node.interval);
-    node.checkedAt = now;
-    node.interval = interval;
-    const silent = node.answeredAt === undefined ? now - node.addedAt > STARTUP_MS : now - node.answeredAt > timeout;
-    if (silent) {
-      this.markDown(node, `node ${node.name} stopped answering`);
-      return;
-    }
-    node.api.ping().then(
-      () => (node.answeredAt = performance.now()),
-      () => undefined,
-    );
+    const ok = await Promise.race([
+      node.api.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), HEARTBEAT_TIMEOUT_MS)),
+    ]);
+    if (!ok) this.markDown(node, `node ${node.name} stopped answering`);
   }
 
   private markDown(node: Node, reason: string): void {
