@@ -41,6 +41,8 @@ export interface FakeCluster {
   readonly forgotten: string[];
   /** What each node was configured with (NodeAgentApi.configure). */
   readonly configured: { jspi?: boolean; x86KitUrl?: string }[];
+  /** Set: the nodes stop answering pings, as hung ones would. */
+  hung?: boolean;
 }
 
 class FakeAgent implements NodeAgentApi {
@@ -249,6 +251,7 @@ class FakeAgent implements NodeAgentApi {
   }
 
   async ping(): Promise<number> {
+    if (this.log.hung) await new Promise(() => undefined);
     this.pingedAt = Date.now();
     return Date.now();
   }
