@@ -1,11 +1,15 @@
 // bench/pull: pull + unpack of the 50 MiB fixture image in Chromium, as MB/s and as ratios to
 // limits measured in the same run: gunzip alone (DecompressionStream), IndexedDB write alone,
-// and native `skopeo copy` + `tar -xzf`. Run: npm run bench:pull   (after `npm test` set-up)
+// and native `skopeo copy` + `tar -xzf`. Then the same bytes as two layers, and a layer of small
+// files (200 per MiB), each against the one-layer pull of the same run.
+// Run: npm run bench:pull   (after `npm test` set-up)
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium, openHarness } from '../test/support/chromium.ts';
+import { gzLayer, pushImage, type RawEntry, randomLayer } from '../test/support/image-builder.ts';
 import { fixturesDir, loadFixtures, startRegistry } from '../test/support/registry.ts';
 import { startViteServer } from '../test/support/vite-server.ts';
 
@@ -17,6 +21,21 @@ const big = loadFixtures().images['fixtures/big:latest'];
 if (!big) throw new Error('fixtures/big is missing: run `bash scripts/setup.sh --test` with BIG_MB > 0');
 const layer = big.layers![0]!;
 const reg = await startRegistry({ dataDir: path.join(fixturesDir(), 'registry-data'), readOnly: true });
+// The other shapes, pushed to a registry of their own: the big layer's bytes as two random
+// layers, and 20 MiB of 5 KiB random files (4,096 of them, 256 to a directory).
+const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'bench-pull-registry-'));
+const scratch = await startRegistry({ dataDir: scratchDir });
+const half = Math.round(layer.size / 2 / 2 ** 20);
+const two = [randomLayer(half, 'a.bin'), randomLayer(half, 'b.bin')];
+const twoLayers = { ref: (await pushImage(scratch.host, 'bench/two-layers', two)).ref, bytes: two.reduce((n, l) => n + l.blob.length, 0) };
+const SMALL_FILES = 4096;
+const smallEntries: RawEntry[] = [];
+for (let i = 0; i < SMALL_FILES; i++) {
+  if (i % 256 === 0) smallEntries.push({ name: `d${i / 256}/`, type: 'dir' });
+  smallEntries.push({ name: `d${Math.floor(i / 256)}/f${i}`, data: randomBytes(5 << 10) });
+}
+const small = gzLayer(smallEntries);
+const smallFiles = { ref: (await pushImage(scratch.host, 'bench/small-files', [small])).ref, bytes: small.blob.length };
 const vite = await startViteServer();
 const baseUrl = vite.baseUrl;
 const s = await launchChromium();
@@ -87,6 +106,30 @@ try {
     tarBytes = r.out;
   }
 
+  // The other shapes: each round, a fresh database per pull.
+  const shapeMs = { two: [] as number[], small: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [shape, ref] of [
+      ['two', twoLayers.ref],
+      ['small', smallFiles.ref],
+    ] as const) {
+      shapeMs[shape].push(
+        await s.page.evaluate(async (ref) => {
+          await new Promise<void>((res) => {
+            const q = indexedDB.deleteDatabase('bench-pull');
+            q.onsuccess = q.onerror = q.onblocked = () => res();
+          });
+          const engine = await T.open();
+          const t = performance.now();
+          await engine.images.pull(ref);
+          const ms = performance.now() - t;
+          engine.close();
+          return ms;
+        }, ref),
+      );
+    }
+  }
+
   // Native: skopeo copy to a directory, then tar -xzf of the layer.
   const nativeMs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -116,8 +159,16 @@ try {
   line('native skopeo copy + tar -xzf', native);
   console.log(`ratio to min(gunzip, IndexedDB write): ${(pull / limit).toFixed(2)}  (target >= 0.80)`);
   console.log(`ratio to native:                       ${(pull / native).toFixed(2)}`);
+  const two = mbps(twoLayers.bytes, median(shapeMs.two));
+  const many = mbps(smallFiles.bytes, median(shapeMs.small));
+  line('two layers of the same bytes', two);
+  console.log(`  / one layer:                        ${(two / pull).toFixed(2)}   / min(gunzip, IndexedDB write): ${(two / limit).toFixed(2)}`);
+  line(`${SMALL_FILES} files of 5 KiB (200 per MiB)`, many);
+  console.log(`  / one layer:                        ${(many / pull).toFixed(2)}   / min(gunzip, IndexedDB write): ${(many / limit).toFixed(2)}`);
 } finally {
   await s.close();
   await vite.close();
   await reg.stop();
+  await scratch.stop();
+  rmSync(scratchDir, { recursive: true, force: true });
 }
