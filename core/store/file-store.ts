@@ -24,6 +24,8 @@ export class FileSink {
   private readonly seen = new Set<string>();
   /** One hasher for the small files, reset for each: writes come one at a time. */
   private small: Sha256 | undefined;
+  /** The pack on its way to the writer; the next one fills meanwhile. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -47,7 +49,7 @@ export class FileSink {
       } else {
         this.seen.add(sha);
         this.pending.push({ sha, size, offset });
-        if (this.packUsed >= PACK_TARGET) await this.flushPack();
+        if (this.packUsed >= PACK_TARGET) await this.queuePack();
       }
       return sha;
     }
@@ -82,14 +84,26 @@ export class FileSink {
     return sha;
   }
 
-  /** Queues the current pack, leaving out contents the store already has. */
-  private async flushPack(): Promise<void> {
+  /**
+   * Sends the current pack on and starts the next. Which of its contents the store has already is
+   * a round of IndexedDB lookups: the next pack fills while they run (one pack in flight at a time).
+   */
+  private async queuePack(): Promise<void> {
+    await this.flushing;
     if (this.pending.length === 0) return;
     const files = this.pending;
     const packBytes = this.pack;
     this.pending = [];
     this.pack = new Uint8Array(PACK_TARGET + PACK_FILE_MAX);
     this.packUsed = 0;
+    const flushing = this.flushPack(files, packBytes);
+    // Its failure comes out of the next queuePack or finish; a pull that fails first never asks.
+    flushing.catch(() => undefined);
+    this.flushing = flushing;
+  }
+
+  /** Queues a pack, leaving out contents the store already has. */
+  private async flushPack(files: readonly PendingFile[], packBytes: Uint8Array): Promise<void> {
     const tx = this.db.transaction('files');
     const exists = await Promise.all(files.map((f) => tx.store.getKey(f.sha)));
     const fresh = files.filter((_, i) => exists[i] === undefined);
@@ -102,7 +116,8 @@ export class FileSink {
 
   /** Queues everything still buffered; the caller drains the writer. */
   async finish(): Promise<void> {
-    await this.flushPack();
+    await this.queuePack();
+    await this.flushing;
   }
 }
 
