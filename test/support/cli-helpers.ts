@@ -121,3 +121,17 @@ export async function until(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A command that streams until stopped (`docker events`): its output so far, and `stop()`, which aborts it and gives its status. */
+export function streamingDocker(engine: Engine, cmdline: string, files: VirtualFiles): { out(): string; stop(): Promise<number> } {
+  const ac = new AbortController();
+  let out = '';
+  const done = runDocker(engine, cmdline, { stdout: (s) => (out += s), stderr: (s) => (out += s), isTTY: false, columns: 80, files, signal: ac.signal });
+  return {
+    out: () => out,
+    stop: () => {
+      ac.abort();
+      return done;
+    },
+  };
+}

@@ -2,10 +2,9 @@
 // (fake-node.ts): the order conditions impose, names and labels, idempotent `up`, scale,
 // recreation, down, and the CLI's errors. The browser test runs the same over real Workers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
+import { containerEngine, dockerCommand, streamingDocker, until } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -229,25 +228,7 @@ describe('docker compose events', () => {
       'compose.yaml',
       'services:\n  a:\n    image: test/tools\n    command: exit 0\n    labels: { tier: front }\n  b:\n    image: test/tools\n    command: exit 0\n',
     );
-    const watch = (args: string) => {
-      const ac = new AbortController();
-      let out = '';
-      const done = runDocker(engine, `docker compose -p ev events ${args}`, {
-        stdout: (s) => (out += s),
-        stderr: (s) => (out += s),
-        isTTY: false,
-        columns: 80,
-        files,
-        signal: ac.signal,
-      });
-      return {
-        out: () => out,
-        stop: () => {
-          ac.abort();
-          return done;
-        },
-      };
-    };
+    const watch = (args: string) => streamingDocker(engine, `docker compose -p ev events ${args}`, files);
     const plain = watch('a');
     const json = watch('--json');
     await docker('docker compose -p other up -d');

@@ -1,9 +1,8 @@
 // docker network …, docker port, the PORTS column of docker ps, and run's network flags.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, dockerCommand, ttyCommand, until } from '../../support/cli-helpers.ts';
+import { containerEngine, dockerCommand, streamingDocker, ttyCommand, until } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -117,26 +116,16 @@ describe('docker network', () => {
 
 describe('docker events for networks', () => {
   it('reports create, connect, disconnect and destroy, filtered by network', async () => {
-    const ac = new AbortController();
-    let out = '';
     const format = '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}';
-    const done = runDocker(engine, `docker events --format "${format}" -f network=ev`, {
-      stdout: (s) => (out += s),
-      stderr: (s) => (out += s),
-      isTTY: false,
-      columns: 80,
-      files,
-      signal: ac.signal,
-    });
+    const events = streamingDocker(engine, `docker events --format "${format}" -f network=ev`, files);
     await docker('docker network create ev');
     await docker('docker network create other');
     const id = (await docker('docker run -d --network ev test/tools echo hi')).stdout.trim();
-    await until(() => out.includes('disconnect'));
+    await until(() => events.out().includes('disconnect'));
     await docker('docker network rm ev');
-    await until(() => out.includes('destroy'));
-    ac.abort();
-    expect(await done).toBe(130);
-    expect(out).toBe(`network create ev <no value>\nnetwork connect ev ${id}\nnetwork disconnect ev ${id}\nnetwork destroy ev <no value>\n`);
+    await until(() => events.out().includes('destroy'));
+    expect(await events.stop()).toBe(130);
+    expect(events.out()).toBe(`network create ev <no value>\nnetwork connect ev ${id}\nnetwork disconnect ev ${id}\nnetwork destroy ev <no value>\n`);
   });
 });
 

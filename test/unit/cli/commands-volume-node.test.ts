@@ -1,9 +1,8 @@
 // docker volume …, docker node …, system df and system prune.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDocker } from '../../../cli/docker.ts';
 import type { VirtualFiles } from '../../../cli/virtual-files.ts';
 import type { Engine } from '../../../engine/engine.ts';
-import { containerEngine, dockerCommand, until } from '../../support/cli-helpers.ts';
+import { containerEngine, dockerCommand, streamingDocker, until } from '../../support/cli-helpers.ts';
 
 let engine: Engine;
 let files: VirtualFiles;
@@ -169,21 +168,15 @@ describe('docker system df / prune', () => {
 
 describe('docker events', () => {
   it('reports container, volume and node events, filtered by object', async () => {
-    const ac = new AbortController();
-    let out = '';
-    const done = runDocker(engine, 'docker events --format "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}" -f container=ev1 -f type=container', {
-      stdout: (s) => (out += s),
-      stderr: (s) => (out += s),
-      isTTY: false,
-      columns: 80,
+    const events = streamingDocker(
+      engine,
+      'docker events --format "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}" -f container=ev1 -f type=container',
       files,
-      signal: ac.signal,
-    });
+    );
     await docker('docker run --name ev1 test/tools');
     await docker('docker run --name ev2 test/tools');
-    await until(() => out.includes('die'));
-    ac.abort();
-    expect(await done).toBe(130);
-    expect(out).toBe('container create ev1\ncontainer start ev1\ncontainer die ev1\n');
+    await until(() => events.out().includes('die'));
+    expect(await events.stop()).toBe(130);
+    expect(events.out()).toBe('container create ev1\ncontainer start ev1\ncontainer die ev1\n');
   });
 });
