@@ -54,7 +54,7 @@ describe('nodes in other tabs', () => {
     await docker('docker node update --availability drain node-1');
     await docker('docker node update --availability drain node-2');
     expect(await docker(`docker run --rm ${tools} echo from-the-tab`)).toBe('from-the-tab\n');
-    await docker(`docker service create --name web --replicas 2 --restart-delay 100ms ${tools} spin`);
+    await docker(`docker service create --name web --replicas 2 --restart-delay 100ms --stop-grace-period 1s ${tools} spin`);
     expect(await spread('web')).toBe(`${name}:2`);
     await docker(`docker service create --name pinned --replicas 1 --constraint node.name==${name} --restart-delay 100ms ${tools} spin`);
 
@@ -68,8 +68,8 @@ describe('nodes in other tabs', () => {
     // reloaded engine's own nodes started active).
     await docker('docker node update --availability drain node-2');
     await tab.close();
-    await expect.poll(nodes, { timeout: 10_000 }).toEqual(['node-1 Ready Active', 'node-2 Ready Drain', `${name} Down Active`]);
-    await expect.poll(() => spread('web'), { timeout: 10_000 }).toBe('node-1:2');
+    await expect.poll(nodes, { timeout: 15_000 }).toEqual(['node-1 Ready Active', 'node-2 Ready Drain', `${name} Down Active`]);
+    await expect.poll(() => spread('web'), { timeout: 30_000 }).toBe('node-1:2');
     expect(await spread('pinned')).toBe('');
     expect(await docker('docker service ps pinned --format "{{.Node}} {{.CurrentState}}"')).toContain(`${name} Failed`);
     await docker('docker service rm web pinned');
