@@ -38,9 +38,8 @@ interface Node {
   availability: NodeAvailability;
   /** processId → the listener of its events, so a node death can end them. */
   processes: Map<string, (e: ProcessEvent) => void>;
-  /** Settles when the node goes down: a call to a node that is gone (a closed tab) never answers. */
-  readonly gone: Promise<void>;
-  wentDown: () => void;
+  /** Spawns waiting for the node's answer, failed when it goes down: a call to a node that is gone (a closed tab) never answers. */
+  readonly starting: Set<(e: Error) => void>;
   heartbeat?: ReturnType<typeof setInterval>;
 }
 
@@ -121,11 +120,8 @@ export class NodeManager {
   }
 
   private join(name: string, opts: NodeOptions, api: Comlink.Remote<NodeAgentApi>, stop: () => void): Node {
-    let wentDown!: () => void;
-    const gone = new Promise<void>((r) => (wentDown = r));
     const node: Node = {
-      gone,
-      wentDown,
+      starting: new Set(),
       id: crypto.randomUUID().replace(/-/g, '').slice(0, 25),
       name,
       labels: { ...(opts.labels ?? {}) },
@@ -161,7 +157,7 @@ export class NodeManager {
   private markDown(node: Node, reason: string): void {
     if (node.state === 'down') return;
     node.state = 'down';
-    node.wentDown();
+    for (const fail of node.starting) fail(new NoNodeError(`node ${node.name} went down while starting the process`));
     clearInterval(node.heartbeat);
     node.stop();
     this.events.emit('node', 'update', node.id, { name: node.name, state: 'down' });
@@ -254,12 +250,12 @@ export class NodeManager {
     node.processes.set(spec.processId, relay);
     try {
       // The NICs' switch ports go with the spec (transferred: a MessagePort cannot be copied).
-      const down = node.gone.then(() => {
-        throw new NoNodeError(`node ${nodeName} went down while starting the process`);
-      });
-      // Only the race asks: a node that goes down after the start is the relay's to report.
-      down.catch(() => undefined);
-      await Promise.race([node.api.spawn(Comlink.transfer(spec, spec.network?.interfaces.map((i) => i.port) ?? []), Comlink.proxy(relay)), down]);
+      let fail!: (e: Error) => void;
+      const down = new Promise<never>((_, reject) => (fail = reject));
+      node.starting.add(fail);
+      await Promise.race([node.api.spawn(Comlink.transfer(spec, spec.network?.interfaces.map((i) => i.port) ?? []), Comlink.proxy(relay)), down]).finally(() =>
+        node.starting.delete(fail),
+      );
     } catch (e) {
       node.processes.delete(spec.processId);
       throw e;
