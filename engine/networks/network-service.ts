@@ -1,4 +1,4 @@
-import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, InvalidParameterError, isOutOfSpace, NotFoundError } from '../../core/errors.ts';
 import type { Db } from '../../core/store/db.ts';
 import type { IpamPool, NetworkDriver, NetworkEndpoint, NetworkRecord } from '../../core/store/network-types.ts';
 import type { EventBus } from '../events.ts';
@@ -74,7 +74,12 @@ export class NetworkService {
 
   /** Loads the networks, making the predefined ones on a new database. No endpoint survives a reload. */
   async load(): Promise<void> {
-    for (const n of await this.db.getAll('networks')) this.byId.set(n.Id, { ...n, Containers: {} });
+    // Endpoints of the last session are gone: a record that kept some is written again without.
+    const stale = new Set<string>();
+    for (const n of await this.db.getAll('networks')) {
+      if (Object.keys(n.Containers).length) stale.add(n.Id);
+      this.byId.set(n.Id, { ...n, Containers: {} });
+    }
     const predefined: [string, NetworkDriver, IpamPool[]][] = [
       ['bridge', 'bridge', [DEFAULT_BRIDGE_POOL]],
       ['host', 'host', []],
@@ -85,9 +90,12 @@ export class NetworkService {
       const options = name === 'bridge' ? DEFAULT_BRIDGE_OPTIONS : {};
       const rec = newRecord({ name, driver, pools, attachable: false, internal: false, labels: {}, options });
       this.byId.set(rec.Id, rec);
+      stale.add(rec.Id);
     }
     for (const n of this.byId.values()) {
-      await this.db.put('networks', n);
+      // Only what changed is written, and a full quota must not keep the engine from opening: the
+      // record in memory is the truth until the next save writes it.
+      if (stale.has(n.Id)) await this.db.put('networks', n).catch(ignoreQuota(`network ${n.Name}`));
       const pool = n.IPAM.Config[0];
       if (n.Driver === 'bridge' && pool) await this.fabric?.createNetwork(n.Id, { subnet: pool.Subnet, gateway: pool.Gateway, internal: n.Internal });
     }
@@ -307,3 +315,8 @@ function newRecord(o: {
     Labels: { ...o.labels },
   };
 }
+
+const ignoreQuota = (what: string) => (e: unknown) => {
+  if (!isOutOfSpace(e)) throw e;
+  console.warn(`${what}: not saved, the storage quota is full`);
+};

@@ -340,3 +340,32 @@ describe('the database upgrade to version 4', () => {
     }
   });
 });
+
+describe('opening at a full quota', () => {
+  it('opens, writes no network it already has, and keeps the predefined ones in memory when they cannot be saved', async () => {
+    const { Engine, engineInternals } = await import('../../../engine/engine.ts');
+    const name = `net-quota-${process.pid}`;
+    const first = await Engine.open({ dbName: name, nodes: 0 });
+    const ids = first.networks.list().map((n) => n.Id);
+    await first.close();
+    const put = IDBObjectStore.prototype.put;
+    const puts: string[] = [];
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore) {
+      puts.push(this.name);
+      throw new DOMException('quota', 'QuotaExceededError');
+    };
+    try {
+      const again = await Engine.open({ dbName: name, nodes: 0 });
+      expect(again.networks.list().map((n) => n.Id)).toEqual(ids);
+      expect(puts).toEqual([]);
+      await again.close();
+      const fresh = await Engine.open({ dbName: `${name}-fresh`, nodes: 0 });
+      expect(fresh.networks.list().map((n) => n.Name)).toEqual(['bridge', 'host', 'none']);
+      expect(puts).toEqual(['networks', 'networks', 'networks']);
+      expect(await engineInternals(fresh).db.count('networks')).toBe(0);
+      await fresh.close();
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+  });
+});
