@@ -109,6 +109,15 @@ export type ProcessEvent =
    */
   | { readonly type: 'exit'; readonly code: number; readonly error?: string; readonly oomKilled?: boolean };
 
+/**
+ * What the engine sends over a port straight to a node's reserved WASI process Worker
+ * (NodeAgentApi.reserve). The Worker answers with the run's ProcessEvents, output transferred.
+ */
+export type DirectRequest =
+  | { readonly t: 'run'; readonly spec: ProcessSpec }
+  /** The engine took `bytes` more of the output, in `messages` events: the process's output credit. */
+  | { readonly t: 'taken'; readonly bytes: number; readonly messages: number };
+
 /** One row of `docker top`. */
 export interface ProcessInfo {
   readonly processId: string;
@@ -122,6 +131,17 @@ export interface ProcessInfo {
 export interface NodeAgentApi {
   /** Starts a process; events arrive through `onEvent` (a comlink proxy) until 'exit'. */
   spawn(spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<void>;
+  /**
+   * Reserves the node's idle WASI process Worker for the caller's next run, and resolves to a
+   * port straight to it (DirectRequest): the run, its output and the output credit then skip the
+   * node's thread, two of the four hops to a first byte. The caller then calls `claim` with the
+   * spec it ran, so that kills, stdin, pause and connections go on through the node. Exits the
+   * node decides (a kill, a failed Worker) come through `onExit`. Resolves once the node has an
+   * idle Worker; undefined where runs cannot go direct (no JSPI) or a reservation is out already.
+   */
+  reserve(onExit: (processId: string, e: ProcessEvent & { readonly type: 'exit' }) => void): Promise<MessagePort | undefined>;
+  /** The reserved Worker runs `spec` (sent over the reserved port); false if that Worker is gone. */
+  claim(spec: ProcessSpec): Promise<boolean>;
   /** Data for the process's stdin; `null` closes it (end of file). */
   writeStdin(processId: string, data: Uint8Array | null): Promise<void>;
   resize(processId: string, columns: number, rows: number): Promise<void>;

@@ -4,8 +4,8 @@
 // a process that exited by itself, or one started ahead.
 import * as Comlink from 'comlink';
 import { ConnectionRefusedError } from '../core/errors.ts';
+import { OutputRelay } from '../core/output-relay.ts';
 import type { NodeAgentApi, ProcessEvent, ProcessInfo, ProcessSpec } from '../core/protocol.ts';
-import { OutputRelay } from './output-relay.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { ModuleCache } from './wasi/module-cache.ts';
 import { type FromProcess, OUTPUT_WINDOW, type ProcessStats, type ToProcess } from './wasi/process-messages.ts';
@@ -23,9 +23,12 @@ interface Process {
   /** Its syscalls may suspend it (JSPI), so it can be paused. */
   readonly jspi: boolean;
   readonly relay: OutputRelay;
-  readonly onEvent: (e: ProcessEvent) => void;
   /** Sends an event to the engine (output bytes are transferred, not copied). */
   readonly emit: (e: ProcessEvent) => void;
+  /** Lets go of the engine's callback. */
+  readonly release: () => void;
+  /** The engine reserved its Worker: output and the Worker's own exit go to it directly. */
+  readonly direct: boolean;
   /** Output bytes received from the process that the engine has not taken yet. */
   unacked: number;
   /** The process waits for output credit. */
@@ -42,12 +45,19 @@ export interface NodeOptions {
   readonly x86KitUrl?: string;
 }
 
+type ExitListener = (processId: string, e: ProcessEvent & { readonly type: 'exit' }) => void;
+
+/** Lets go of a callback from the engine (a comlink proxy; a plain function in tests). */
+const release = (f: unknown) => (f as Partial<Comlink.Remote<unknown>>)[Comlink.releaseProxy]?.();
+
 const hasJspi = typeof WebAssembly.Suspending === 'function' && typeof WebAssembly.promising === 'function';
 
 export class NodeAgent implements NodeAgentApi {
   private readonly processes = new Map<string, Process>();
   private readonly modules = new ModuleCache();
   private readonly finished = new Map<string, ProcessStats>();
+  /** `stats` calls waiting for a process to end (a direct run's engine hears of its exit first). */
+  private readonly ending = new Map<string, (() => void)[]>();
   private idle: Worker | undefined;
   private dbName: string | undefined;
   private nextPid = 1;
@@ -56,6 +66,10 @@ export class NodeAgent implements NodeAgentApi {
   private x86: Promise<X86Node> | undefined;
   private x86KitUrl: string | undefined;
   private pingedAt: number | undefined;
+  /** The idle Worker the engine reserved for its next run (`reserve`), until it `claim`s it. */
+  private reservation: { readonly worker: Worker; readonly pid: number; readonly onExit: ExitListener; readonly early: FromProcess[] } | undefined;
+  /** A reservation waiting for an idle Worker. */
+  private wanted: { readonly onExit: ExitListener; readonly resolve: (port: MessagePort) => void } | undefined;
 
   constructor() {
     this.idle = this.newWorker();
@@ -115,20 +129,91 @@ export class NodeAgent implements NodeAgentApi {
       worker,
       jspi: this.jspi,
       relay,
-      onEvent,
       emit,
+      release: () => release(onEvent),
+      direct: false,
       unacked: 0,
       waiting: false,
       done: false,
       connections: new Set(),
     };
-    this.processes.set(spec.processId, p);
-    worker.onmessage = (e: MessageEvent<FromProcess>) => this.onMessage(p, e.data);
-    worker.onerror = (e) => {
+    this.watch(p);
+    this.send(worker, { t: 'run', spec, jspi: p.jspi, modules: this.modules.all() });
+  }
+
+  private watch(p: Process): void {
+    this.processes.set(p.spec.processId, p);
+    p.worker.onmessage = (e: MessageEvent<FromProcess>) => this.onMessage(p, e.data);
+    p.worker.onerror = (e) => {
       e.preventDefault();
       this.end(p, { type: 'exit', code: 125, error: `process worker failed: ${e.message || 'could not start'}` });
     };
-    this.send(worker, { t: 'run', spec, jspi: p.jspi, modules: this.modules.all() });
+  }
+
+  async reserve(onExit: ExitListener): Promise<MessagePort | undefined> {
+    if (!this.jspi || this.wanted || this.reservation) {
+      release(onExit);
+      return undefined;
+    }
+    const port = await new Promise<MessagePort>((resolve) => {
+      this.wanted = { onExit, resolve };
+      this.offerReservation();
+    });
+    return Comlink.transfer(port, [port]);
+  }
+
+  /** Gives a waiting reservation the idle Worker, if there is one. */
+  private offerReservation(): void {
+    const want = this.wanted;
+    const worker = this.idle;
+    if (!want || !worker) return;
+    this.wanted = undefined;
+    this.idle = undefined;
+    const r = { worker, pid: this.nextPid++, onExit: want.onExit, early: [] as FromProcess[] };
+    this.reservation = r;
+    // The run comes from the engine straight to the Worker, so it may even end before `claim`.
+    worker.onmessage = (e: MessageEvent<FromProcess>) => {
+      if (e.data.t === 'module') this.modules.set(e.data.key, e.data.module);
+      else r.early.push(e.data);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      if (this.reservation !== r) return;
+      this.reservation = undefined;
+      worker.terminate();
+      release(r.onExit);
+      this.idle ??= this.newWorker();
+    };
+    const { port1, port2 } = new MessageChannel();
+    this.send(worker, { t: 'direct', port: port1, pid: r.pid, jspi: this.jspi, modules: this.modules.all() }, [port1]);
+    want.resolve(port2);
+  }
+
+  async claim(spec: ProcessSpec): Promise<boolean> {
+    const r = this.reservation;
+    if (!r) return false;
+    this.reservation = undefined;
+    this.dbName = spec.dbName;
+    const p: Process = {
+      spec,
+      pid: r.pid,
+      startedAt: Date.now(),
+      worker: r.worker,
+      jspi: this.jspi,
+      relay: new OutputRelay(() => undefined),
+      emit: (e) => {
+        if (e.type === 'exit') void Promise.resolve(r.onExit(spec.processId, e)).catch(() => undefined);
+      },
+      release: () => release(r.onExit),
+      direct: true,
+      unacked: 0,
+      waiting: false,
+      done: false,
+      connections: new Set(),
+    };
+    this.watch(p);
+    for (const m of r.early) this.onMessage(p, m);
+    return true;
   }
 
   private onMessage(p: Process, m: FromProcess): void {
@@ -153,7 +238,12 @@ export class NodeAgent implements NodeAgentApi {
         // The process closed its connections before it said so: their ends are on the way.
         for (const c of p.connections) c.processGone(undefined);
         p.connections.clear();
-        this.end(p, { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) }, !m.oomKilled);
+        this.end(
+          p,
+          { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) },
+          !m.oomKilled,
+          p.direct,
+        );
         break;
     }
   }
@@ -166,10 +256,11 @@ export class NodeAgent implements NodeAgentApi {
   }
 
   /**
-   * Ends a process: output first, then its exit. A Worker whose process exited by itself runs
-   * the next one (`reuse`); a killed or failed one goes.
+   * Ends a process: output first, then its exit, unless the engine has it already (`told`: a
+   * direct run's Worker sent it). A Worker whose process exited by itself runs the next one
+   * (`reuse`); a killed or failed one goes.
    */
-  private end(p: Process, exit: ProcessEvent, reuse = false): void {
+  private end(p: Process, exit: ProcessEvent, reuse = false, told = false): void {
     if (p.done) return;
     p.done = true;
     p.worker.onmessage = null;
@@ -182,10 +273,13 @@ export class NodeAgent implements NodeAgentApi {
     // Otherwise the next process's Worker boots now: booting while a process runs would take CPU
     // from it (on two cores a compute-bound program lost ~20%).
     this.idle ??= this.newWorker();
+    this.offerReservation();
     this.processes.delete(p.spec.processId);
+    for (const w of this.ending.get(p.spec.processId) ?? []) w();
+    this.ending.delete(p.spec.processId);
     p.relay.flush();
-    p.emit(exit);
-    (p.onEvent as Partial<Comlink.Remote<unknown>>)[Comlink.releaseProxy]?.();
+    if (!told) p.emit(exit);
+    p.release();
   }
 
   private keepStats(id: string, s: ProcessStats): void {
@@ -272,7 +366,7 @@ export class NodeAgent implements NodeAgentApi {
   }
 
   async forget(scopes: readonly string[]): Promise<void> {
-    const workers = new Set([...(this.idle ? [this.idle] : []), ...[...this.processes.values()].map((p) => p.worker)]);
+    const workers = new Set([this.idle, this.reservation?.worker, ...[...this.processes.values()].map((p) => p.worker)].filter((w) => w !== undefined));
     for (const w of workers) this.send(w, { t: 'forget', scopes });
   }
 
@@ -296,6 +390,9 @@ export class NodeAgent implements NodeAgentApi {
 
   /** How a process went (reads, timings); kept for the last few that ended. */
   async stats(processId: string): Promise<ProcessStats | undefined> {
+    if (this.processes.has(processId)) {
+      await new Promise<void>((r) => this.ending.set(processId, [...(this.ending.get(processId) ?? []), r]));
+    }
     return this.finished.get(processId);
   }
 }

@@ -3,6 +3,7 @@ import { ConnectionRefusedError, EngineError, InvalidParameterError, NotFoundErr
 import type { NodeAgentApi, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import type { EventBus } from '../events.ts';
 import { remotePort } from '../remote-port.ts';
+import { DirectRuns } from './direct-runs.ts';
 
 export type NodeState = 'ready' | 'down';
 /** Swarm's availability: `pause` takes no new tasks, `drain` also has its service tasks moved off. */
@@ -34,6 +35,8 @@ interface Node {
   /** Ends the node's Worker (one in another tab is asked to end itself). */
   readonly stop: () => void;
   api: Comlink.Remote<NodeAgentApi>;
+  /** WASI runs straight to the node's reserved process Worker. */
+  readonly direct: DirectRuns;
   state: NodeState;
   availability: NodeAvailability;
   /** processId → the listener of its events, so a node death can end them. */
@@ -130,6 +133,7 @@ export class NodeManager {
       createdAt: new Date().toISOString(),
       stop,
       api,
+      direct: new DirectRuns(api),
       state: 'ready',
       availability: 'active',
       processes: new Map(),
@@ -159,6 +163,7 @@ export class NodeManager {
     node.state = 'down';
     for (const fail of node.starting) fail(new NoNodeError(`node ${node.name} went down while starting the process`));
     clearInterval(node.heartbeat);
+    node.direct.close();
     node.stop();
     this.events.emit('node', 'update', node.id, { name: node.name, state: 'down' });
     // Each relay removes its own process and forwards the exit.
@@ -253,9 +258,11 @@ export class NodeManager {
       let fail!: (e: Error) => void;
       const down = new Promise<never>((_, reject) => (fail = reject));
       node.starting.add(fail);
-      await Promise.race([node.api.spawn(Comlink.transfer(spec, spec.network?.interfaces.map((i) => i.port) ?? []), Comlink.proxy(relay)), down]).finally(() =>
-        node.starting.delete(fail),
-      );
+      const started = async () => {
+        if (await node.direct.spawn(spec, relay)) return;
+        await node.api.spawn(Comlink.transfer(spec, spec.network?.interfaces.map((i) => i.port) ?? []), Comlink.proxy(relay));
+      };
+      await Promise.race([started(), down]).finally(() => node.starting.delete(fail));
     } catch (e) {
       node.processes.delete(spec.processId);
       throw e;
@@ -332,6 +339,7 @@ export class NodeManager {
   close(): void {
     for (const n of this.nodes.values()) {
       clearInterval(n.heartbeat);
+      n.direct.close();
       n.stop();
     }
     this.nodes.clear();

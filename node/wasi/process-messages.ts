@@ -38,6 +38,18 @@ export type ToProcess =
       /** Compiled modules the node holds, by `moduleKey`. */
       readonly modules: ReadonlyMap<string, WebAssembly.Module>;
     }
+  /**
+   * Reserves this idle Worker for one run that comes over `port` from the engine
+   * (DirectRequest); until it comes, what the node sends for that run waits.
+   */
+  | {
+      readonly t: 'direct';
+      readonly port: MessagePort;
+      /** The run's pid, which the node gives out. */
+      readonly pid: number;
+      readonly jspi: boolean;
+      readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+    }
   | { readonly t: 'stdin'; readonly data: Uint8Array | null }
   /** Scopes removed from the store: drop their kept indexes. */
   | { readonly t: 'forget'; readonly scopes: readonly string[] }

@@ -16,7 +16,7 @@ import { limitPages } from './memory-limit.ts';
 import type { PauseGate } from './pause-gate.ts';
 import { Preview1 } from './preview1.ts';
 import { CannotRun, type Exit, exitOf, oomExit } from './process-exit.ts';
-import { type FromProcess, OUTPUT_WINDOW, type ProcessStats } from './process-messages.ts';
+import type { FromProcess, ProcessStats } from './process-messages.ts';
 import { obtainModule, WASI_MODULE } from './process-module.ts';
 import { isRubyReactor, rubyInteropImports, runRuby } from './ruby-reactor.ts';
 import type { SocketHub } from './socket-hub.ts';
@@ -107,8 +107,8 @@ export interface RunOptions {
   /** The listening sockets of spec.network.listenPorts; closed when the module ends. */
   readonly sockets: SocketHub;
   readonly post: (m: FromProcess, transfer?: Transferable[]) => void;
-  /** Asks the node for output credit; resolves when granted. */
-  readonly credit: () => Promise<void>;
+  /** Counts `bytes` of output just sent: a promise when the process must wait for the engine to take some. */
+  readonly credit: (bytes: number) => Promise<void> | undefined;
 }
 
 export async function runProcess(o: RunOptions): Promise<void> {
@@ -152,7 +152,6 @@ export async function runProcess(o: RunOptions): Promise<void> {
     cachedModule = m.cached;
     marks.moduleReady = at();
 
-    let inWindow = 0;
     const env = envValue(spec.env, 'PWD') === undefined ? [...spec.env, `PWD=${fs.pathOf(cwd)}`] : [...spec.env];
     const host = {
       args: spec.argv,
@@ -166,14 +165,13 @@ export async function runProcess(o: RunOptions): Promise<void> {
       ...(o.gate ? { gate: o.gate } : {}),
       output(stream: 1 | 2, data: Uint8Array): Promise<void> | undefined {
         marks.firstOutput ??= at();
-        inWindow += data.length;
+        const bytes = data.length;
         o.post({ t: 'out', stream, data }, [data.buffer]);
         // Output is what a pause must stop: see soon whether one came.
         o.gate?.lookSoon();
+        const wait = o.credit(bytes);
         // Without JSPI the module cannot wait, so its output is not held back.
-        if (!jspi || inWindow < OUTPUT_WINDOW) return undefined;
-        inWindow = 0;
-        return o.credit();
+        return jspi ? wait : undefined;
       },
       persist: (durable: boolean) => commits.now(durable),
       persistSoon: (bytes: number) => commits.closed(bytes),

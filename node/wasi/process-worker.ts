@@ -2,14 +2,19 @@
 // node starts it ahead of time, terminates it to kill a process, and gives it the next process
 // once one exits by itself: its code is then compiled and hot, its database open, and the image
 // snapshots and scope indexes it read are kept (kept-views.ts). It opens IndexedDB itself, so
-// file data never crosses to another thread.
+// file data never crosses to another thread. A Worker the node reserved for the engine takes its
+// run, and sends that run's events, over a port straight to the engine (NodeAgentApi.reserve).
+import type { DirectRequest, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import { type Db, openEngineDb } from '../../core/store/db.ts';
 import { KeptViews } from '../fs/kept-views.ts';
 import { PauseGate } from './pause-gate.ts';
-import type { FromProcess, ToProcess } from './process-messages.ts';
+import { type FromProcess, OUTPUT_WINDOW, type ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';
 import { SocketHub } from './socket-hub.ts';
 import { StdinQueue } from './stdin-queue.ts';
+
+/** Output events a direct run may have on their way to the engine before it waits for credit. */
+const MESSAGE_WINDOW = 64;
 
 let db: { name: string; open: Promise<Db> } | undefined;
 let stdin: StdinQueue | undefined;
@@ -20,6 +25,8 @@ let granted: (() => void) | undefined;
 const kept = new KeptViews();
 /** Counts runs, so anything a finished process left pending cannot speak for the next one. */
 let runs = 0;
+/** What the node sent for the reserved run before that run came from the engine. */
+let held: ToProcess[] | undefined;
 
 function database(name: string): Promise<Db> {
   // A newer version opened by another tab closes this connection: the next run opens afresh.
@@ -33,45 +40,97 @@ function database(name: string): Promise<Db> {
   return db.open;
 }
 
-self.onmessage = async (e: MessageEvent<ToProcess>) => {
-  const m = e.data;
+type Post = (msg: FromProcess, transfer?: Transferable[]) => void;
+
+async function run(
+  spec: ProcessSpec,
+  jspi: boolean,
+  modules: ReadonlyMap<string, WebAssembly.Module>,
+  post: Post,
+  credit: (bytes: number) => Promise<void> | undefined,
+) {
+  stdin = new StdinQueue(spec.openStdin);
+  gate = jspi ? new PauseGate() : undefined;
+  sockets.closeAll();
+  sockets = new SocketHub(spec.network?.listenPorts ?? []);
+  try {
+    await runProcess({ db: await database(spec.dbName), spec, jspi, modules, kept, workerRuns: runs, stdin, ...(gate ? { gate } : {}), sockets, post, credit });
+  } catch (err) {
+    sockets.closeAll();
+    post({ t: 'exit', code: 125, error: `cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** A run through the node: its output goes to the node, which grants credit. */
+function runForNode(m: ToProcess & { t: 'run' }): Promise<void> {
+  const current = ++runs;
+  const post: Post = (msg, transfer = []) => {
+    if (current === runs) self.postMessage(msg, { transfer });
+  };
+  let inWindow = 0;
+  const credit = (bytes: number) => {
+    inWindow += bytes;
+    if (inWindow < OUTPUT_WINDOW) return undefined;
+    inWindow = 0;
+    post({ t: 'credit' });
+    return new Promise<void>((r) => (granted = r));
+  };
+  return run(m.spec, m.jspi, m.modules, post, credit);
+}
+
+/** Waits for the engine's run on `port`; its events go there, its exit to the node too (stats, reuse). */
+function reserve(m: ToProcess & { t: 'direct' }): void {
+  held = [];
+  const { port } = m;
+  const sent = { bytes: 0, messages: 0 };
+  let waiting: (() => void) | undefined;
+  const full = (half: number) => sent.bytes > OUTPUT_WINDOW / half || sent.messages > MESSAGE_WINDOW / half;
+  const toEngine = (e: ProcessEvent, transfer: Transferable[] = []) => port.postMessage(e, transfer);
+  port.onmessage = (e: MessageEvent<DirectRequest>) => {
+    const r = e.data;
+    if (r.t === 'taken') {
+      sent.bytes -= r.bytes;
+      sent.messages -= r.messages;
+      if (waiting && !full(2)) {
+        waiting();
+        waiting = undefined;
+      }
+      return;
+    }
+    const current = ++runs;
+    const post: Post = (msg, transfer = []) => {
+      if (current !== runs) return;
+      if (msg.t === 'out') toEngine({ type: msg.stream === 1 ? 'stdout' : 'stderr', data: msg.data }, transfer);
+      else if (msg.t === 'started') toEngine({ type: 'started', pid: m.pid });
+      else if (msg.t === 'exit') {
+        toEngine({ type: 'exit', code: msg.code, ...(msg.error ? { error: msg.error } : {}), ...(msg.oomKilled ? { oomKilled: true } : {}) });
+        port.close();
+        self.postMessage(msg);
+      } else self.postMessage(msg, { transfer });
+    };
+    const credit = (bytes: number) => {
+      sent.bytes += bytes;
+      sent.messages++;
+      return full(1) ? new Promise<void>((res) => (waiting = res)) : undefined;
+    };
+    const early = held ?? [];
+    held = undefined;
+    void run(r.spec, m.jspi, m.modules, post, credit);
+    for (const h of early) handle(h);
+  };
+}
+
+function handle(m: ToProcess): void {
   if (m.t === 'prewarm') void database(m.dbName);
+  else if (m.t === 'direct') reserve(m);
+  else if (m.t === 'run') void runForNode(m);
+  else if (m.t === 'forget') for (const scope of m.scopes) kept.scopes.delete(scope);
+  else if (held) held.push(m);
   else if (m.t === 'stdin') stdin?.push(m.data);
   else if (m.t === 'credit') granted?.();
   else if (m.t === 'pause') gate?.pause();
   else if (m.t === 'unpause') gate?.unpause();
-  else if (m.t === 'forget') for (const scope of m.scopes) kept.scopes.delete(scope);
   else if (m.t === 'connect') sockets.connect(m.port, m.stream);
-  else {
-    const run = ++runs;
-    const post = (msg: FromProcess, transfer: Transferable[] = []) => {
-      if (run === runs) self.postMessage(msg, { transfer });
-    };
-    stdin = new StdinQueue(m.spec.openStdin);
-    gate = m.jspi ? new PauseGate() : undefined;
-    sockets.closeAll();
-    sockets = new SocketHub(m.spec.network?.listenPorts ?? []);
-    const credit = () => {
-      post({ t: 'credit' });
-      return new Promise<void>((r) => (granted = r));
-    };
-    try {
-      await runProcess({
-        db: await database(m.spec.dbName),
-        spec: m.spec,
-        jspi: m.jspi,
-        modules: m.modules,
-        kept,
-        workerRuns: run,
-        stdin,
-        ...(gate ? { gate } : {}),
-        sockets,
-        post,
-        credit,
-      });
-    } catch (err) {
-      sockets.closeAll();
-      post({ t: 'exit', code: 125, error: `cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
-    }
-  }
-};
+}
+
+self.onmessage = (e: MessageEvent<ToProcess>) => handle(e.data);

@@ -4,8 +4,8 @@
 // inflated state and a guest Worker with the machine already restored, so the next container
 // only mounts its root and spawns.
 
+import { OutputRelay } from '../../core/output-relay.ts';
 import type { ProcessEvent, ProcessInfo, ProcessSpec } from '../../core/protocol.ts';
-import { OutputRelay } from '../output-relay.ts';
 import type { MachineImage } from './container-session.ts';
 import { DEFAULT_MEMORY_MIB } from './guest-options.ts';
 import type { FromGuest, ToGuest } from './guest-worker.ts';

@@ -8,6 +8,7 @@ import type { NetworkSpec, ProcessEvent, ProcessSpec } from '../../core/protocol
 import { streamPort } from '../../core/stream-port.ts';
 import { engineInternals } from '../../engine/engine.ts';
 import { EventBus } from '../../engine/events.ts';
+import { DirectRuns } from '../../engine/nodes/direct-runs.ts';
 import { NodeManager } from '../../engine/nodes/node-manager.ts';
 import { fetchOverStream } from '../../engine/ports/http-over-stream.ts';
 import type { NodeAgent } from '../../node/node-agent.ts';
@@ -29,7 +30,7 @@ interface Running {
 }
 
 const dbName = new URLSearchParams(location.search).get('db') ?? 'harness';
-const nodes = new Map<string, { worker: Worker; api: Comlink.Remote<NodeAgent> }>();
+const nodes = new Map<string, { worker: Worker; api: Comlink.Remote<NodeAgent>; direct: DirectRuns }>();
 const running = new Map<string, Running>();
 const decoder = new TextDecoder();
 let seq = 0;
@@ -38,8 +39,10 @@ let seq = 0;
 async function startNode(name: string, opts: { jspi?: boolean } = {}): Promise<{ jspi: boolean }> {
   const worker = new Worker(new URL('/node/node-agent.ts', location.origin), { type: 'module', name });
   const api = Comlink.wrap<NodeAgent>(worker);
-  nodes.set(name, { worker, api });
-  return api.configure(opts);
+  const configured = await api.configure(opts);
+  // As the engine's nodes: WASI runs go straight to the node's reserved process Worker.
+  nodes.set(name, { worker, api, direct: new DirectRuns(api) });
+  return configured;
 }
 
 /** NodeAgentApi.forget on one node: its Workers drop what they kept of `scopes`. */
@@ -48,6 +51,7 @@ function forget(name: string, scopes: string[]): Promise<void> {
 }
 
 function stopNode(name: string): void {
+  nodes.get(name)?.direct.close();
   nodes.get(name)?.worker.terminate();
   nodes.delete(name);
 }
@@ -78,8 +82,9 @@ async function spec(image: string, s: SpecInput): Promise<ProcessSpec> {
 
 /** Starts a process; returns its processId. */
 async function start(nodeName: string, image: string, s: SpecInput): Promise<string> {
-  const node = nodes.get(nodeName)?.api;
-  if (!node) throw new Error(`no node ${nodeName}`);
+  const n = nodes.get(nodeName);
+  if (!n) throw new Error(`no node ${nodeName}`);
+  const node = n.api;
   const sp = await spec(image, s);
   let done!: (e: ProcessEvent & { type: 'exit' }) => void;
   const r: Running = { node, t0: performance.now(), stdout: '', stderr: '', started: false, exit: new Promise((res) => (done = res)) };
@@ -99,7 +104,7 @@ async function start(nodeName: string, image: string, s: SpecInput): Promise<str
       r.onOutput?.();
     }
   };
-  await node.spawn(sp, Comlink.proxy(onEvent));
+  if (!(await n.direct.spawn(sp, onEvent))) await node.spawn(sp, Comlink.proxy(onEvent));
   return sp.processId;
 }
 

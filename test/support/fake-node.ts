@@ -250,6 +250,15 @@ class FakeAgent implements NodeAgentApi {
     this.log.forgotten.push(...scopes);
   }
 
+  /** Runs go through `spawn` only: a fake node has no process Workers to reserve. */
+  async reserve(): Promise<MessagePort | undefined> {
+    return undefined;
+  }
+
+  async claim(): Promise<boolean> {
+    return false;
+  }
+
   async ping(): Promise<number> {
     if (this.log.hung) await new Promise(() => undefined);
     this.pingedAt = Date.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { OutputRelay } from '../../core/output-relay.ts';
 import type { ProcessEvent } from '../../core/protocol.ts';
-import { OutputRelay } from '../../node/output-relay.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (e: ProcessEvent) => `${e.type}:${e.type === 'stdout' || e.type === 'stderr' ? new TextDecoder().decode(e.data) : ''}`;
