@@ -265,14 +265,15 @@ export class NodeAgent implements NodeAgentApi {
     p.done = true;
     p.worker.onmessage = null;
     p.worker.onerror = null;
-    if (reuse && !this.idle) this.idle = p.worker;
+    // One spare Worker per node: the idle one, or the one the engine holds reserved.
+    if (reuse && !this.idle && !this.reservation) this.idle = p.worker;
     else p.worker.terminate();
     // Left only when the process could not close them itself: killed, or its Worker failed.
     for (const c of p.connections) c.processGone('the process was killed');
     p.connections.clear();
     // Otherwise the next process's Worker boots now: booting while a process runs would take CPU
     // from it (on two cores a compute-bound program lost ~20%).
-    this.idle ??= this.newWorker();
+    if (!this.reservation) this.idle ??= this.newWorker();
     this.offerReservation();
     this.processes.delete(p.spec.processId);
     for (const w of this.ending.get(p.spec.processId) ?? []) w();
