@@ -137,9 +137,10 @@ export interface NodeAgentApi {
    * node's thread, two of the four hops to a first byte. The caller then calls `claim` with the
    * spec it ran, so that kills, stdin, pause and connections go on through the node. Exits the
    * node decides (a kill, a failed Worker) come through `onExit`. Resolves once the node has an
-   * idle Worker; undefined where runs cannot go direct (no JSPI) or a reservation is out already.
+   * idle Worker; to 'unsupported' where runs cannot go direct (no JSPI), and to 'busy' while
+   * another caller holds the reservation.
    */
-  reserve(onExit: (processId: string, e: ProcessEvent & { readonly type: 'exit' }) => void): Promise<MessagePort | undefined>;
+  reserve(onExit: (processId: string, e: ProcessEvent & { readonly type: 'exit' }) => void): Promise<MessagePort | 'unsupported' | 'busy'>;
   /** The reserved Worker runs `spec` (sent over the reserved port); false if that Worker is gone. */
   claim(spec: ProcessSpec): Promise<boolean>;
   /** Data for the process's stdin; `null` closes it (end of file). */

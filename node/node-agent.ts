@@ -22,7 +22,8 @@ interface Process {
   readonly worker: Worker;
   /** Its syscalls may suspend it (JSPI), so it can be paused. */
   readonly jspi: boolean;
-  readonly relay: OutputRelay;
+  /** Joins its output per task on the way to the engine; a direct run's Worker sends its own. */
+  readonly relay?: OutputRelay;
   /** Sends an event to the engine (output bytes are transferred, not copied). */
   readonly emit: (e: ProcessEvent) => void;
   /** Lets go of the engine's callback. */
@@ -87,6 +88,8 @@ export class NodeAgent implements NodeAgentApi {
 
   async configure(o: NodeOptions): Promise<{ jspi: boolean }> {
     if (o.jspi !== undefined) this.jspi = o.jspi && hasJspi;
+    // The reserved Worker was set up for JSPI: without it, runs go through `spawn`.
+    if (!this.jspi) this.dropReservation();
     if (o.x86KitUrl !== undefined) {
       this.x86KitUrl = o.x86KitUrl;
       if (this.x86) (await this.x86).setKitUrl(o.x86KitUrl);
@@ -150,10 +153,10 @@ export class NodeAgent implements NodeAgentApi {
     };
   }
 
-  async reserve(onExit: ExitListener): Promise<MessagePort | undefined> {
+  async reserve(onExit: ExitListener): Promise<MessagePort | 'unsupported' | 'busy'> {
     if (!this.jspi || this.wanted || this.reservation) {
       release(onExit);
-      return undefined;
+      return this.jspi ? 'busy' : 'unsupported';
     }
     const port = await new Promise<MessagePort>((resolve) => {
       this.wanted = { onExit, resolve };
@@ -166,7 +169,7 @@ export class NodeAgent implements NodeAgentApi {
   private offerReservation(): void {
     const want = this.wanted;
     const worker = this.idle;
-    if (!want || !worker) return;
+    if (!want || !worker || !this.jspi) return;
     this.wanted = undefined;
     this.idle = undefined;
     const r = { worker, pid: this.nextPid++, onExit: want.onExit, early: [] as FromProcess[] };
@@ -178,15 +181,21 @@ export class NodeAgent implements NodeAgentApi {
     };
     worker.onerror = (e) => {
       e.preventDefault();
-      if (this.reservation !== r) return;
-      this.reservation = undefined;
-      worker.terminate();
-      release(r.onExit);
-      this.idle ??= this.newWorker();
+      if (this.reservation === r) this.dropReservation();
     };
     const { port1, port2 } = new MessageChannel();
     this.send(worker, { t: 'direct', port: port1, pid: r.pid, jspi: this.jspi, modules: this.modules.all() }, [port1]);
     want.resolve(port2);
+  }
+
+  /** Ends an unclaimed reservation: the engine's run on its port then finds no claim to make. */
+  private dropReservation(): void {
+    const r = this.reservation;
+    if (!r) return;
+    this.reservation = undefined;
+    r.worker.terminate();
+    release(r.onExit);
+    this.idle ??= this.newWorker();
   }
 
   async claim(spec: ProcessSpec): Promise<boolean> {
@@ -200,7 +209,6 @@ export class NodeAgent implements NodeAgentApi {
       startedAt: Date.now(),
       worker: r.worker,
       jspi: this.jspi,
-      relay: new OutputRelay(() => undefined),
       emit: (e) => {
         if (e.type === 'exit') void Promise.resolve(r.onExit(spec.processId, e)).catch(() => undefined);
       },
@@ -224,7 +232,7 @@ export class NodeAgent implements NodeAgentApi {
         break;
       case 'out':
         p.unacked += m.data.length;
-        p.relay.push(m.stream, m.data);
+        p.relay?.push(m.stream, m.data);
         break;
       case 'credit':
         p.waiting = true;
@@ -278,7 +286,7 @@ export class NodeAgent implements NodeAgentApi {
     this.processes.delete(p.spec.processId);
     for (const w of this.ending.get(p.spec.processId) ?? []) w();
     this.ending.delete(p.spec.processId);
-    p.relay.flush();
+    p.relay?.flush();
     if (!told) p.emit(exit);
     p.release();
   }

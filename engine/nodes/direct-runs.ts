@@ -22,7 +22,7 @@ interface Reservation {
 export class DirectRuns {
   private ready: Reservation | undefined;
   private asking = false;
-  /** The node said no (no JSPI, or another engine holds its reservation): ask no more. */
+  /** The node cannot run direct (no JSPI): ask no more. */
   private refused = false;
   private closed = false;
 
@@ -33,14 +33,17 @@ export class DirectRuns {
   private reserve(): void {
     if (this.asking || this.ready || this.refused || this.closed) return;
     this.asking = true;
-    const slot: { r?: Reservation } = {};
-    const onExit = (_processId: string, e: Exit) => slot.r?.onNodeExit?.(e);
+    // The node's exit callback goes with the request; the reservation it speaks for comes after.
+    let reservation: Reservation | undefined;
+    const onExit = (_processId: string, e: Exit) => reservation?.onNodeExit?.(e);
     this.api.reserve(Comlink.proxy(onExit)).then(
-      (port) => {
+      (answer) => {
         this.asking = false;
-        if (!port) this.refused = true;
-        else if (this.closed) port.close();
-        else this.ready = slot.r = { port };
+        // Busy (another engine holds the reservation): asked again at the next run.
+        if (answer === 'unsupported') this.refused = true;
+        else if (answer === 'busy') return;
+        else if (this.closed) answer.close();
+        else this.ready = reservation = { port: answer };
       },
       () => {
         this.asking = false;
@@ -55,6 +58,7 @@ export class DirectRuns {
    */
   async spawn(spec: ProcessSpec, onEvent: (e: ProcessEvent) => void): Promise<boolean> {
     const r = this.ready;
+    if (!r) this.reserve();
     if (!r || spec.platform === 'linux/386' || spec.network?.interfaces.length) return false;
     this.ready = undefined;
     let done = false;

@@ -7,6 +7,7 @@
 import type { DirectRequest, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import { type Db, openEngineDb } from '../../core/store/db.ts';
 import { KeptViews } from '../fs/kept-views.ts';
+import { OutputWindow } from './output-window.ts';
 import { PauseGate } from './pause-gate.ts';
 import { type FromProcess, OUTPUT_WINDOW, type ToProcess } from './process-messages.ts';
 import { runProcess } from './process-run.ts';
@@ -21,7 +22,8 @@ let stdin: StdinQueue | undefined;
 let gate: PauseGate | undefined;
 /** The running process's sockets; a connection for a process that ended is refused. */
 let sockets = new SocketHub([]);
-let granted: (() => void) | undefined;
+/** The window of the run through the node, which the node's `credit` opens. */
+let nodeWindow: OutputWindow | undefined;
 const kept = new KeptViews();
 /** Counts runs, so anything a finished process left pending cannot speak for the next one. */
 let runs = 0;
@@ -67,36 +69,21 @@ function runForNode(m: ToProcess & { t: 'run' }): Promise<void> {
   const post: Post = (msg, transfer = []) => {
     if (current === runs) self.postMessage(msg, { transfer });
   };
-  let inWindow = 0;
-  const credit = (bytes: number) => {
-    inWindow += bytes;
-    if (inWindow < OUTPUT_WINDOW) return undefined;
-    inWindow = 0;
-    post({ t: 'credit' });
-    return new Promise<void>((r) => (granted = r));
-  };
-  return run(m.spec, m.jspi, m.modules, post, credit);
+  const credit = new OutputWindow(OUTPUT_WINDOW, Number.POSITIVE_INFINITY, 1, () => post({ t: 'credit' }));
+  nodeWindow = credit;
+  return run(m.spec, m.jspi, m.modules, post, (bytes) => credit.spend(bytes));
 }
 
 /** Waits for the engine's run on `port`; its events go there, its exit to the node too (stats, reuse). */
 function reserve(m: ToProcess & { t: 'direct' }): void {
   held = [];
   const { port } = m;
-  const sent = { bytes: 0, messages: 0 };
-  let waiting: (() => void) | undefined;
-  const full = (half: number) => sent.bytes > OUTPUT_WINDOW / half || sent.messages > MESSAGE_WINDOW / half;
+  // The engine reports what it took in batches: the run goes on once half the window is free.
+  const credit = new OutputWindow(OUTPUT_WINDOW, MESSAGE_WINDOW, 0.5);
   const toEngine = (e: ProcessEvent, transfer: Transferable[] = []) => port.postMessage(e, transfer);
   port.onmessage = (e: MessageEvent<DirectRequest>) => {
     const r = e.data;
-    if (r.t === 'taken') {
-      sent.bytes -= r.bytes;
-      sent.messages -= r.messages;
-      if (waiting && !full(2)) {
-        waiting();
-        waiting = undefined;
-      }
-      return;
-    }
+    if (r.t === 'taken') return credit.taken(r.bytes, r.messages);
     const current = ++runs;
     const post: Post = (msg, transfer = []) => {
       if (current !== runs) return;
@@ -108,14 +95,9 @@ function reserve(m: ToProcess & { t: 'direct' }): void {
         self.postMessage(msg);
       } else self.postMessage(msg, { transfer });
     };
-    const credit = (bytes: number) => {
-      sent.bytes += bytes;
-      sent.messages++;
-      return full(1) ? new Promise<void>((res) => (waiting = res)) : undefined;
-    };
     const early = held ?? [];
     held = undefined;
-    void run(r.spec, m.jspi, m.modules, post, credit);
+    void run(r.spec, m.jspi, m.modules, post, (bytes) => credit.spend(bytes));
     for (const h of early) handle(h);
   };
 }
@@ -127,7 +109,7 @@ function handle(m: ToProcess): void {
   else if (m.t === 'forget') for (const scope of m.scopes) kept.scopes.delete(scope);
   else if (held) held.push(m);
   else if (m.t === 'stdin') stdin?.push(m.data);
-  else if (m.t === 'credit') granted?.();
+  else if (m.t === 'credit') nodeWindow?.taken();
   else if (m.t === 'pause') gate?.pause();
   else if (m.t === 'unpause') gate?.unpause();
   else if (m.t === 'connect') sockets.connect(m.port, m.stream);

@@ -251,8 +251,8 @@ class FakeAgent implements NodeAgentApi {
   }
 
   /** Runs go through `spawn` only: a fake node has no process Workers to reserve. */
-  async reserve(): Promise<MessagePort | undefined> {
-    return undefined;
+  async reserve(): Promise<'unsupported'> {
+    return 'unsupported';
   }
 
   async claim(): Promise<boolean> {
