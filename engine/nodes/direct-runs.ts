@@ -26,7 +26,7 @@ export class DirectRuns {
   private refused = false;
   private closed = false;
 
-  constructor(private readonly api: Comlink.Remote<NodeAgentApi>) {
+  constructor(private readonly api: Pick<NodeAgentApi, 'reserve' | 'claim'>) {
     this.reserve();
   }
 

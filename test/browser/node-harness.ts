@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import { formatMac, macForIpv4, parseCidr, parseIpv4 } from '../../core/net/address.ts';
 import type { DnsRecord, FabricApi, NetworkConfig, NetworkStats } from '../../core/net/fabric-api.ts';
-import type { NetworkSpec, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
+import type { DirectRequest, NetworkSpec, ProcessEvent, ProcessSpec } from '../../core/protocol.ts';
 import { streamPort } from '../../core/stream-port.ts';
 import { engineInternals } from '../../engine/engine.ts';
 import { EventBus } from '../../engine/events.ts';
@@ -30,18 +30,39 @@ interface Running {
 }
 
 const dbName = new URLSearchParams(location.search).get('db') ?? 'harness';
-const nodes = new Map<string, { worker: Worker; api: Comlink.Remote<NodeAgent>; direct: DirectRuns }>();
+interface HarnessNode {
+  readonly worker: Worker;
+  readonly api: Comlink.Remote<NodeAgent>;
+  /** As the engine's nodes: WASI runs go straight to the node's reserved process Worker. */
+  direct?: DirectRuns;
+  /** DirectRuns holds a reservation it has not spent (what the node answered, as it answered). */
+  reserved: boolean;
+}
+
+const nodes = new Map<string, HarnessNode>();
 const running = new Map<string, Running>();
 const decoder = new TextDecoder();
 let seq = 0;
 
-/** Starts a node Worker; `jspi: false` forces the fallback path. */
-async function startNode(name: string, opts: { jspi?: boolean } = {}): Promise<{ jspi: boolean }> {
+/** Starts a node Worker; `jspi: false` forces the fallback path, `direct: false` leaves its reservation to the test. */
+async function startNode(name: string, opts: { jspi?: boolean; direct?: boolean } = {}): Promise<{ jspi: boolean }> {
   const worker = new Worker(new URL('/node/node-agent.ts', location.origin), { type: 'module', name });
   const api = Comlink.wrap<NodeAgent>(worker);
-  const configured = await api.configure(opts);
-  // As the engine's nodes: WASI runs go straight to the node's reserved process Worker.
-  nodes.set(name, { worker, api, direct: new DirectRuns(api) });
+  const configured = await api.configure(opts.jspi === undefined ? {} : { jspi: opts.jspi });
+  const n: HarnessNode = { worker, api, reserved: false };
+  const watched = {
+    reserve: async (onExit: Parameters<NodeAgent['reserve']>[0]) => {
+      const answer = await api.reserve(onExit);
+      n.reserved = typeof answer !== 'string';
+      return answer;
+    },
+    claim: (spec: ProcessSpec) => {
+      n.reserved = false;
+      return api.claim(spec);
+    },
+  };
+  if (opts.direct !== false) n.direct = new DirectRuns(watched);
+  nodes.set(name, n);
   return configured;
 }
 
@@ -51,7 +72,7 @@ function forget(name: string, scopes: string[]): Promise<void> {
 }
 
 function stopNode(name: string): void {
-  nodes.get(name)?.direct.close();
+  nodes.get(name)?.direct?.close();
   nodes.get(name)?.worker.terminate();
   nodes.delete(name);
 }
@@ -104,7 +125,7 @@ async function start(nodeName: string, image: string, s: SpecInput): Promise<str
       r.onOutput?.();
     }
   };
-  if (!(await n.direct.spawn(sp, onEvent))) await node.spawn(sp, Comlink.proxy(onEvent));
+  if (!(await n.direct?.spawn(sp, onEvent))) await node.spawn(sp, Comlink.proxy(onEvent));
   return sp.processId;
 }
 
@@ -355,6 +376,42 @@ async function latency(
   return { httpMedian: sorted[n >> 1]!, httpMean: times.reduce((a, b) => a + b, 0) / n, postMessage };
 }
 
+/** Waits until the node's DirectRuns holds a reservation, then turns JSPI off on the node (which drops it). */
+async function dropReservation(nodeName: string): Promise<void> {
+  const n = nodes.get(nodeName)!;
+  const until = performance.now() + 5_000;
+  while (!n.reserved) {
+    if (performance.now() > until) throw new Error(`node ${nodeName}: no reservation after 5 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await n.api.configure({ jspi: false });
+}
+
+/**
+ * A direct run in the order DirectRuns leaves to chance, on a node started with `direct: false`:
+ * the run over the reserved port, its exit heard there, and only then the claim.
+ */
+async function runBeforeClaim(nodeName: string, image: string, s: SpecInput): Promise<{ stdout: string; code: number; claimed: boolean; workerRuns?: number }> {
+  const n = nodes.get(nodeName)!;
+  const sp = await spec(image, s);
+  const answer = await n.api.reserve(Comlink.proxy(() => undefined));
+  if (typeof answer === 'string') throw new Error(`node ${nodeName}: reservation ${answer}`);
+  let stdout = '';
+  const exit = new Promise<ProcessEvent & { type: 'exit' }>((res) => {
+    answer.onmessage = (m: MessageEvent<ProcessEvent>) => {
+      const e = m.data;
+      if (e.type === 'stdout') stdout += decoder.decode(e.data);
+      else if (e.type === 'exit') res(e);
+      if (e.type === 'stdout' || e.type === 'stderr') answer.postMessage({ t: 'taken', bytes: e.data.length, messages: 1 } satisfies DirectRequest);
+    };
+  });
+  answer.postMessage({ t: 'run', spec: sp } satisfies DirectRequest);
+  const { code } = await exit;
+  const claimed = await n.api.claim(sp);
+  const stats = await n.api.stats(sp.processId);
+  return { stdout, code, claimed, ...(stats ? { workerRuns: stats.workerRuns } : {}) };
+}
+
 const N = {
   startNode,
   stopNode,
@@ -377,6 +434,8 @@ const N = {
   x86Start,
   x86WaitFor,
   x86Result,
+  dropReservation,
+  runBeforeClaim,
 };
 (window as unknown as { N: typeof N }).N = N;
 export type NodeHarness = typeof N;

@@ -148,3 +148,24 @@ it('refuses under JSPI, with 126 and the linker’s message, a module importing 
   // The engine and the other processes carry on.
   expect((await s.run('jspi', { argv: tools('echo', 'still here') })).stdout).toBe('still here\n');
 });
+
+describe('a run that goes straight to the reserved process Worker', () => {
+  it('runs through the node instead when the reservation is gone before the run comes', async () => {
+    await s.page.evaluate(() => N.startNode('dropped', { jspi: true }));
+    await s.page.evaluate(() => N.dropReservation('dropped'));
+    const r = await s.run('dropped', { argv: tools('echo', 'through the node') });
+    expect(r).toMatchObject({ stdout: 'through the node\n', code: 0 });
+    expect(r.stats?.jspi).toBe(false);
+    await s.page.evaluate(() => N.stopNode('dropped'));
+  });
+
+  it('still counts a run whose exit reached the node before the claim: its Worker takes the next run', async () => {
+    await s.page.evaluate(() => N.startNode('raw', { jspi: true, direct: false }));
+    const early = await s.page.evaluate((image) => N.runBeforeClaim('raw', image, { argv: ['/bin/tools.wasm', 'echo', 'early'] }), TOOLS);
+    expect(early).toMatchObject({ stdout: 'early\n', code: 0, claimed: true });
+    const next = await s.run('raw', { argv: tools('echo', 'next') });
+    expect(next.stdout).toBe('next\n');
+    expect(next.stats?.workerRuns).toBe(early.workerRuns! + 1);
+    await s.page.evaluate(() => N.stopNode('raw'));
+  });
+});
