@@ -52,13 +52,8 @@ try {
     // Each round: a fresh database, the same on-disk profile (what a user has).
     const r = await s.page.evaluate(
       async ([ref, blobUrl]) => {
-        const wipe = (name: string) =>
-          new Promise<void>((res) => {
-            const q = indexedDB.deleteDatabase(name);
-            q.onsuccess = q.onerror = q.onblocked = () => res();
-          });
-        await wipe('bench-pull');
-        await wipe('bench-idb');
+        await T.wipe('bench-pull');
+        await T.wipe('bench-idb');
         const engine = await T.open();
         let t = performance.now();
         await engine.images.pull(ref!);
@@ -115,10 +110,7 @@ try {
     ] as const) {
       shapeMs[shape].push(
         await s.page.evaluate(async (ref) => {
-          await new Promise<void>((res) => {
-            const q = indexedDB.deleteDatabase('bench-pull');
-            q.onsuccess = q.onerror = q.onblocked = () => res();
-          });
+          await T.wipe('bench-pull');
           const engine = await T.open();
           const t = performance.now();
           await engine.images.pull(ref);

@@ -68,7 +68,8 @@ class NoNodeError extends EngineError {
   override readonly status = 503;
 }
 
-const HEARTBEAT_MS = 1000;
+/** How often the engine pings each node (a tab node that hears no ping for a while offers itself again). */
+export const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TIMEOUT_MS = 3000;
 
 /**

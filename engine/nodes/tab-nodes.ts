@@ -4,7 +4,7 @@
 // node's tab is a node failure: the engine waits on a Web Lock that tab holds while it is open.
 import * as Comlink from 'comlink';
 import type { NodeAgentApi } from '../../core/protocol.ts';
-import { defaultNodeFactory, type NodeManager } from './node-manager.ts';
+import { defaultNodeFactory, HEARTBEAT_MS, type NodeManager } from './node-manager.ts';
 import type { NodeArrived, ToBroker } from './tab-broker-worker.ts';
 
 const broker = () => new SharedWorker(new URL('./tab-broker-worker.ts', import.meta.url), { type: 'module', name: 'container-engine-nodes' });
@@ -38,8 +38,8 @@ export interface TabNode {
   leave(): void;
 }
 
-/** A joined node that goes this long without its engine's ping offers itself again (the engine's tab reloaded or closed). */
-const REOFFER_MS = 5000;
+/** A joined node that misses this many of its engine's pings offers itself again (the engine's tab reloaded or closed). */
+const REOFFER_MS = 5 * HEARTBEAT_MS;
 const POLL_MS = 1000;
 
 /** Runs a node in this tab for the engine of database `db` in another tab. */

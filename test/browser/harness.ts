@@ -64,9 +64,17 @@ function limitStorage(budget: number | null): void {
   };
 }
 
+/** Deletes a database; resolves once it is gone, or once another connection blocks that. */
+function wipe(name: string): Promise<void> {
+  return new Promise((res) => {
+    const q = indexedDB.deleteDatabase(name);
+    q.onsuccess = q.onerror = q.onblocked = () => res();
+  });
+}
+
 /** The engine's database, which tests read and damage beneath the API. */
 const db = (engine: Engine) => engineInternals(engine).db;
 
-const T = { open, storeStats, tree, fileText, describe, errors, Engine, limitStorage, db };
+const T = { open, storeStats, tree, fileText, describe, errors, Engine, limitStorage, db, wipe };
 (window as unknown as { T: typeof T }).T = T;
 export type Harness = typeof T;
