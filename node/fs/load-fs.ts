@@ -40,6 +40,37 @@ function split(path: string): [dir: string, name: string] {
   return [path.slice(0, i) || '/', path.slice(i + 1)];
 }
 
+/** What applying a layer needs of its entries, worked out once per layer (see applyLayer). */
+interface LayerPlan {
+  readonly whiteouts: readonly (readonly [dir: string, name: string, opaque: boolean])[];
+  /** Entries other than hard links, sorted by path (parents first), with their directory and name. */
+  readonly rest: readonly (readonly [entry: LayerEntry, dir: string, name: string])[];
+  readonly links: readonly (readonly [entry: LayerEntry, dir: string, name: string, targetDir: string, targetName: string])[];
+}
+
+/** Plans by entries array: an image's snapshots are kept across the processes of a Worker. */
+const plans = new WeakMap<readonly LayerEntry[], LayerPlan>();
+
+function planOf(entries: readonly LayerEntry[]): LayerPlan {
+  const known = plans.get(entries);
+  if (known) return known;
+  const whiteouts: [string, string, boolean][] = [];
+  const rest: [LayerEntry, string, string][] = [];
+  const links: [LayerEntry, string, string, string, string][] = [];
+  for (const e of entries) {
+    if (e.type === 'whiteout') whiteouts.push([...split(e.path), false]);
+    else if (e.type === 'opaque') whiteouts.push([e.path, '', true]);
+    // An opaque marker only hides what is below; the directory's own entry carries its metadata.
+    if (e.type === 'whiteout' || e.type === 'opaque' || e.path === '/') continue;
+    if (e.type === 'hardlink') links.push([e, ...split(e.path), ...split(e.linkTarget ?? '')]);
+    else rest.push([e, ...split(e.path)]);
+  }
+  rest.sort(([a], [b]) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const plan = { whiteouts, rest, links };
+  plans.set(entries, plan);
+  return plan;
+}
+
 /**
  * Applies one layer's entries onto a tree as stacking does (see MergedTree): its whiteouts and
  * opaque markers first, then its entries parents-first; a directory over a directory keeps what
@@ -47,6 +78,7 @@ function split(path: string): [dir: string, name: string] {
  * directory is left out, as stacking refuses it.
  */
 function applyLayer(root: DirNode, entries: readonly LayerEntry[]): void {
+  const plan = planOf(entries);
   const dirs = new Map<string, DirNode>([['/', root]]);
   const dirAt = (path: string, create: boolean): DirNode | undefined => {
     const known = dirs.get(path);
@@ -62,25 +94,14 @@ function applyLayer(root: DirNode, entries: readonly LayerEntry[]): void {
     dirs.set(path, node);
     return node;
   };
-  const rest: LayerEntry[] = [];
-  const links: LayerEntry[] = [];
-  for (const e of entries) {
-    if (e.type === 'whiteout') {
-      const [dir, name] = split(e.path);
-      dirAt(dir, false)?.children.delete(name);
-    } else if (e.type === 'opaque') {
-      dirAt(e.path, false)?.children.clear();
-    }
-    // An opaque marker only hides what is below; the directory's own entry carries its metadata.
-    if (e.type === 'whiteout' || e.type === 'opaque' || e.path === '/') continue;
-    (e.type === 'hardlink' ? links : rest).push(e);
+  for (const [dir, name, opaque] of plan.whiteouts) {
+    if (opaque) dirAt(dir, false)?.children.clear();
+    else dirAt(dir, false)?.children.delete(name);
   }
   // Deletions may have taken directories the lookups remembered.
   dirs.clear();
   dirs.set('/', root);
-  rest.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const e of rest) {
-    const [dir, name] = split(e.path);
+  for (const [e, dir, name] of plan.rest) {
     const parent = dirAt(dir, true);
     const node = nodeOf(root.mount, e);
     if (!parent || !node) continue;
@@ -94,9 +115,7 @@ function applyLayer(root: DirNode, entries: readonly LayerEntry[]): void {
     if (old?.kind === 'file') old.content.unlink(old);
     parent.add(name, node);
   }
-  for (const e of links) {
-    const [dir, name] = split(e.path);
-    const [tdir, tname] = split(e.linkTarget ?? '');
+  for (const [, dir, name, tdir, tname] of plan.links) {
     const parent = dirAt(dir, true);
     const target = dirAt(tdir, false)?.children.get(tname);
     if (!parent || target?.kind !== 'file') continue;

@@ -15,7 +15,7 @@ import { DirFd, FdTable, FileFd, ListenFd, type OpenFd, SocketFd, StdioFd } from
 import type { PauseGate } from './pause-gate.ts';
 import type { SocketHub } from './socket-hub.ts';
 import type { StdinQueue } from './stdin-queue.ts';
-import { type MayWait, type ParamType, type Signature, suspendOnlyWhenWaiting } from './suspend-trampoline.ts';
+import { type MayWait, type ParamType, type Signature, type SuspendingImports, suspendOnlyWhenWaiting } from './suspend-trampoline.ts';
 
 /** The module called proc_exit (or raised a signal): unwinds it with its exit status. */
 export class ProcExit extends Error {
@@ -153,6 +153,7 @@ export class Preview1 {
   private readonly noticed = new Set<string>();
   /** Syscalls that suspended the module (JSPI). */
   waits = 0;
+  private suspending: SuspendingImports | undefined;
 
   constructor(private readonly h: WasiHost) {
     const root = new DirFd(h.fs.root, abi.ALL_RIGHTS, abi.ALL_RIGHTS, '/');
@@ -185,7 +186,14 @@ export class Preview1 {
         return held ? held.then(() => run(args)) : run(args);
       };
     }
-    return this.h.jspi ? suspendOnlyWhenWaiting(calls, SIGNATURES) : calls;
+    if (!this.h.jspi) return calls;
+    this.suspending = suspendOnlyWhenWaiting(calls, SIGNATURES);
+    return this.suspending.imports;
+  }
+
+  /** The module is done with its imports: what it held of the Worker's goes back (JSPI). */
+  release(): void {
+    this.suspending?.release();
   }
 
   private mem(): DataView {

@@ -212,6 +212,8 @@ export async function runProcess(o: RunOptions): Promise<void> {
     } catch (e) {
       exit = exitOf(e);
     }
+    // The module's stack is gone, suspended calls with it: the next process may take its imports.
+    wasi.release();
   } catch (e) {
     exit = exitOf(e);
   }

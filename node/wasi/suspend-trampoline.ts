@@ -94,35 +94,25 @@ function trampolineModule(sigs: readonly Signature[], names: readonly string[]):
   ]);
 }
 
-const compiled = new Map<string, WebAssembly.Module>();
+/** An instance of the module, bound to the syscalls of one process at a time. */
+interface Trampoline {
+  readonly exports: Record<string, WebAssembly.ExportValue>;
+  fns: Readonly<Record<string, MayWait>>;
+}
 
+const compiled = new Map<string, WebAssembly.Module>();
 /**
- * Functions to import in place of `fns` under JSPI: each calls its function plainly and suspends
- * the module only when that returned a promise. `sigs` gives each name's wasm type.
+ * Instances no process holds, by module. Instantiating one took 0.3 ms of a 1 ms warm start, so
+ * a process Worker keeps the one its last process used and binds it to the next one's syscalls.
  */
-export function suspendOnlyWhenWaiting(
-  fns: Readonly<Record<string, MayWait>>,
-  sigs: Readonly<Record<string, Signature>>,
-): Record<string, WebAssembly.ExportValue> {
-  const names = Object.keys(fns).sort();
-  const key = names.map((n) => `${n}(${sigs[n]!.params.join(',')})${sigs[n]!.errno ? '' : 'void'}`).join(';');
-  let module = compiled.get(key);
-  if (!module)
-    compiled.set(
-      key,
-      (module = new WebAssembly.Module(
-        trampolineModule(
-          names.map((n) => sigs[n]!),
-          names,
-        ),
-      )),
-    );
+const free = new Map<string, Trampoline[]>();
+
+function instantiate(module: WebAssembly.Module, names: readonly string[]): Trampoline {
   let pending: Promise<number> | undefined;
   const fast: Record<string, (...args: (number | bigint)[]) => number> = {};
   for (const n of names) {
-    const fn = fns[n]!;
     fast[n] = (...args) => {
-      const r = fn(...args);
+      const r = t.fns[n]!(...args);
       if (typeof r === 'number') return r;
       pending = r;
       return WOULD_WAIT;
@@ -133,5 +123,46 @@ export function suspendOnlyWhenWaiting(
     pending = undefined;
     return p;
   });
-  return new WebAssembly.Instance(module, { fast, wait: { result } } as unknown as WebAssembly.Imports).exports;
+  const t: Trampoline = { exports: new WebAssembly.Instance(module, { fast, wait: { result } } as unknown as WebAssembly.Imports).exports, fns: {} };
+  return t;
+}
+
+/** Functions to import under JSPI (see suspendOnlyWhenWaiting), and how to give them back. */
+export interface SuspendingImports {
+  readonly imports: Record<string, WebAssembly.ExportValue>;
+  /** The module that imported them is done: the next process may have them. */
+  release(): void;
+}
+
+/**
+ * Functions to import in place of `fns` under JSPI: each calls its function plainly and suspends
+ * the module only when that returned a promise. `sigs` gives each name's wasm type.
+ */
+export function suspendOnlyWhenWaiting(fns: Readonly<Record<string, MayWait>>, sigs: Readonly<Record<string, Signature>>): SuspendingImports {
+  const names = Object.keys(fns).sort();
+  const key = names.map((n) => `${n}(${sigs[n]!.params.join(',')})${sigs[n]!.errno ? '' : 'void'}`).join(';');
+  let module = compiled.get(key);
+  if (!module) {
+    module = new WebAssembly.Module(
+      trampolineModule(
+        names.map((n) => sigs[n]!),
+        names,
+      ),
+    );
+    compiled.set(key, module);
+  }
+  const t = free.get(key)?.pop() ?? instantiate(module, names);
+  t.fns = fns;
+  let released = false;
+  return {
+    imports: t.exports,
+    release() {
+      if (released) return;
+      released = true;
+      t.fns = {};
+      const pool = free.get(key) ?? [];
+      pool.push(t);
+      free.set(key, pool);
+    },
+  };
 }

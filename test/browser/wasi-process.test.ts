@@ -77,6 +77,10 @@ describe.each(['jspi', 'fallback'])('on the %s path', (node) => {
     const second = await s.run(node, { argv: tools('echo', 'two') });
     expect(second.stdout).toBe('two\n');
     expect(second.stats?.workerRuns).toBe(first.stats!.workerRuns + 1);
+    // The next one waits for its input in that Worker (under JSPI, through what the last one used).
+    const third = await s.run(node, { argv: tools('stdin'), stdin: 'three\n' });
+    expect(third).toMatchObject({ stdout: 'three\n', code: 0 });
+    expect(third.stats?.workerRuns).toBe(first.stats!.workerRuns + 2);
     const id = await s.page.evaluate(([n, image]) => N.start(n!, image!, { argv: ['/bin/tools.wasm', 'spin'] }), [node, TOOLS]);
     await s.page.evaluate((id) => N.waitFor(id, 'spinning'), id);
     await s.page.evaluate((id) => N.kill(id, 9), id);
