@@ -102,8 +102,9 @@ interface Trampoline {
 
 const compiled = new Map<string, WebAssembly.Module>();
 /**
- * Instances no process holds, by module. Instantiating one took 0.3 ms of a 1 ms warm start, so
- * a process Worker keeps the one its last process used and binds it to the next one's syscalls.
+ * Instances no process holds, by module. Instantiating one cost a warm start 0.1–0.3 ms of its
+ * 1 ms, so a process Worker keeps the one its last process used and binds it to the next one's
+ * syscalls.
  */
 const free = new Map<string, Trampoline[]>();
 
