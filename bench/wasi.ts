@@ -335,7 +335,7 @@ try {
   row('container, warm, JSPI', warm.jspi);
   row('container, warm, fallback', warm.fallback);
   row('bare shim, warm (Worker with compiled module)', warm.bare);
-  ratio('warm JSPI / bare warm', warm.jspi, warm.bare, '≤ 1.2');
+  ratio('warm JSPI / bare warm', warm.jspi, warm.bare, '≤ 1.5');
   say(`  ${'warm JSPI absolute'.padEnd(46)}${median(warm.jspi).toFixed(1).padStart(8)} ms (target ≤ 20 ms)`);
   ratio('warm fallback / warm JSPI', warm.fallback, warm.jspi);
   row('container, JSPI, runs back to back', backToBack);
