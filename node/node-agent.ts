@@ -22,14 +22,15 @@ interface Process {
   readonly worker: Worker;
   /** Its syscalls may suspend it (JSPI), so it can be paused. */
   readonly jspi: boolean;
-  /** Joins its output per task on the way to the engine; a direct run's Worker sends its own. */
+  /**
+   * Joins its output per task on the way to the engine. Absent for a direct run: the engine
+   * reserved its Worker, which sends the output and its own exit to the engine itself.
+   */
   readonly relay?: OutputRelay;
   /** Sends an event to the engine (output bytes are transferred, not copied). */
   readonly emit: (e: ProcessEvent) => void;
   /** Lets go of the engine's callback. */
   readonly release: () => void;
-  /** The engine reserved its Worker: output and the Worker's own exit go to it directly. */
-  readonly direct: boolean;
   /** Output bytes received from the process that the engine has not taken yet. */
   unacked: number;
   /** The process waits for output credit. */
@@ -134,7 +135,6 @@ export class NodeAgent implements NodeAgentApi {
       relay,
       emit,
       release: () => release(onEvent),
-      direct: false,
       unacked: 0,
       waiting: false,
       done: false,
@@ -213,7 +213,6 @@ export class NodeAgent implements NodeAgentApi {
         if (e.type === 'exit') void Promise.resolve(r.onExit(spec.processId, e)).catch(() => undefined);
       },
       release: () => release(r.onExit),
-      direct: true,
       unacked: 0,
       waiting: false,
       done: false,
@@ -250,7 +249,7 @@ export class NodeAgent implements NodeAgentApi {
           p,
           { type: 'exit', code: m.code, ...(m.error ? { error: m.error } : {}), ...(m.oomKilled ? { oomKilled: true } : {}) },
           !m.oomKilled,
-          p.direct,
+          !p.relay,
         );
         break;
     }
